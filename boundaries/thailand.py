@@ -1,0 +1,141 @@
+"""All of Thailand as one generation: the composition explained in shared/data/README.md.
+
+Subdistricts: OCHA COD-AB full resolution for the 68 provinces that have it, the national
+simplified layer for the 9 that don't, and the BMA's current 180 khwaeng in Bangkok.
+Districts and provinces are dissolved from those subdistricts, so the three levels nest
+exactly: a point's district is always its subdistrict's district.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+import shapely
+
+from .dopa import compare_codes, official_units
+from .importing.core import DEFAULT_TOLERANCE_M2, LayerSpec, PreparedLayer, dopa_code, fingerprint, prepare_frame
+from .importing.errors import BoundaryImportError
+from .importing.reader import read_layer
+from .models import Level
+
+OCHA = "thailand/ocha-cod-ab"
+BMA = "thailand/bma"
+UPSTREAM = {
+    OCHA: "OCHA COD-AB Thailand (HDX dataset 'cod-ab-tha', layers tha_admbnda_adm1-3_rtsd_20220121)",
+    BMA: "Bangkok Metropolitan Administration GIS (bangkokgis.com shapefile downloads)",
+}
+BANGKOK = "10"
+
+
+def source_files(data_dir: Path) -> dict[str, list[Path]]:
+    files = {
+        "tambon": sorted((data_dir / OCHA / "tambon").glob("*.zip")),
+        "national": [data_dir / OCHA / "national" / "tha_admbnda_adm3_rtsd_20220121.zip"],
+        "bma": [data_dir / BMA / "bkk_subdistrict.zip"],
+    }
+    for key, paths in files.items():
+        dataset = BMA if key == "bma" else OCHA
+        if not paths or not all(p.exists() for p in paths):
+            where = paths[0] if paths else data_dir / OCHA / "tambon" / "*.zip"
+            raise BoundaryImportError(
+                f"{where}: missing under GEO_DATA_DIR={data_dir}; download {UPSTREAM[dataset]} into {data_dir / dataset}"
+            )
+    return files
+
+
+def all_paths(data_dir: Path) -> list[Path]:
+    return [p for paths in source_files(data_dir).values() for p in paths]
+
+
+def _ocha_rows(frame, source) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "code": frame["ADM3_PCODE"].map(dopa_code).values,
+            "name_th": frame["ADM3_TH"].values,
+            "name_en": frame["ADM3_EN"].values,
+            "source": source,
+            "geometry": frame.geometry.values,
+        }
+    )
+
+
+def subdistrict_frame(data_dir: Path) -> pd.DataFrame:
+    files = source_files(data_dir)
+    parts = []
+    full_provinces = set()
+    for path in files["tambon"]:
+        frame = read_layer(path, encoding="utf-8")
+        province_codes = set(frame["ADM1_PCODE"].map(dopa_code))
+        if province_codes == {BANGKOK}:
+            continue  # Bangkok comes from the BMA's newer khwaeng layer
+        full_provinces |= province_codes
+        parts.append(_ocha_rows(frame, f"ocha-cod-ab/tambon/{path.name}"))
+    national = read_layer(files["national"][0], encoding="utf-8")
+    national_province = national["ADM1_PCODE"].map(dopa_code)
+    simplified = national[~national_province.isin(full_provinces | {BANGKOK})]
+    parts.append(_ocha_rows(simplified, "ocha-cod-ab/national/tha_admbnda_adm3_rtsd_20220121.zip"))
+    bma = read_layer(files["bma"][0], encoding="utf-8")
+    parts.append(
+        pd.DataFrame(
+            {
+                # The BMA .dbf cuts Thai names at the field width: names come from the DOPA list.
+                "code": bma["SUBDISTRIC"].map(dopa_code).values,
+                "name_th": bma["SUBDISTR_1"].fillna("").values,
+                "name_en": "",
+                "source": "bma/bkk_subdistrict.zip",
+                "geometry": bma.geometry.values,
+            }
+        )
+    )
+    return pd.concat(parts, ignore_index=True)
+
+
+def with_official_names(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    official = official_units()[level]
+    frame = frame.copy()
+    frame["name_th"] = [official.get(c, (n, e))[0] or n for c, n, e in zip(frame.code, frame.name_th, frame.name_en)]
+    frame["name_en"] = [official.get(c, (n, e))[1] or e for c, n, e in zip(frame.code, frame.name_th, frame.name_en)]
+    return frame
+
+
+def dissolve(children: PreparedLayer, level: str, code_length: int) -> pd.DataFrame:
+    records = children.records
+    groups = records.groupby(records.code.str[:code_length], sort=True)
+    rows = []
+    for code, group in groups:
+        rows.append(
+            {
+                "code": code,
+                "name_th": "",
+                "name_en": "",
+                "source": "dissolved from " + ", ".join(sorted(set(group.source))),
+                "geometry": shapely.union_all(group.geometry.values),
+            }
+        )
+    return with_official_names(pd.DataFrame(rows), level)
+
+
+def national_layers(data_dir: Path, tolerance_m2: float = DEFAULT_TOLERANCE_M2) -> tuple[list[PreparedLayer], dict]:
+    def spec(level):
+        return LayerSpec(
+            path=data_dir,
+            level=level,
+            code_field="code",
+            name_th_field="name_th",
+            name_en_field="name_en",
+            source_field="source",
+            source=f"{level}s of Thailand (OCHA COD-AB + BMA)",
+        )
+
+    sub = prepare_frame(with_official_names(subdistrict_frame(data_dir), Level.SUBDISTRICT), spec(Level.SUBDISTRICT), tolerance_m2)
+    dis = prepare_frame(dissolve(sub, Level.DISTRICT, 4), spec(Level.DISTRICT), tolerance_m2)
+    pro = prepare_frame(dissolve(dis, Level.PROVINCE, 2), spec(Level.PROVINCE), tolerance_m2)
+    layers = [pro, dis, sub]
+    checks = {
+        layer.spec.level: compare_codes(layer.spec.level, layer.records.code.tolist(), layer.records.name_th.tolist())
+        for layer in layers
+    }
+    return layers, checks
+
+
+def national_fingerprint(data_dir: Path) -> str:
+    return fingerprint(all_paths(data_dir))
