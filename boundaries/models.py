@@ -6,7 +6,7 @@ generation stays whole and queryable by id.
 """
 
 from django.contrib.gis.db import models
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import Point, Polygon
 from django.db.models import Q
 
 
@@ -63,6 +63,10 @@ class BoundaryQuerySet(models.QuerySet):
     def covering(self, lon: float, lat: float):
         """Boundaries whose polygon covers the point: a point on an edge counts (ST_Covers)."""
         return self.filter(geom__covers=Point(lon, lat, srid=4326))
+
+    def intersecting_bbox(self, bbox):
+        minlon, minlat, maxlon, maxlat = bbox
+        return self.filter(geom__intersects=Polygon.from_bbox((minlon, minlat, maxlon, maxlat)))
 
 
 class Boundary(models.Model):

@@ -37,7 +37,8 @@ def source_files(data_dir: Path) -> dict[str, list[Path]]:
         if not paths or not all(p.exists() for p in paths):
             where = paths[0] if paths else data_dir / OCHA / "tambon" / "*.zip"
             raise BoundaryImportError(
-                f"{where}: missing under GEO_DATA_DIR={data_dir}; download {UPSTREAM[dataset]} into {data_dir / dataset}"
+                f"{where}: missing under GEO_DATA_DIR={data_dir}; "
+                f"download {UPSTREAM[dataset]} into {data_dir / dataset}"
             )
     return files
 
@@ -126,7 +127,9 @@ def national_layers(data_dir: Path, tolerance_m2: float = DEFAULT_TOLERANCE_M2) 
             source=f"{level}s of Thailand (OCHA COD-AB + BMA)",
         )
 
-    sub = prepare_frame(with_official_names(subdistrict_frame(data_dir), Level.SUBDISTRICT), spec(Level.SUBDISTRICT), tolerance_m2)
+    sub = prepare_frame(
+        with_official_names(subdistrict_frame(data_dir), Level.SUBDISTRICT), spec(Level.SUBDISTRICT), tolerance_m2
+    )
     dis = prepare_frame(dissolve(sub, Level.DISTRICT, 4), spec(Level.DISTRICT), tolerance_m2)
     pro = prepare_frame(dissolve(dis, Level.PROVINCE, 2), spec(Level.PROVINCE), tolerance_m2)
     layers = [pro, dis, sub]

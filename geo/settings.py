@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -28,9 +29,9 @@ ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,l
 # Real data is read in place from here, never copied into the repository.
 GEO_DATA_DIR = Path(os.environ.get("GEO_DATA_DIR", BASE_DIR.parent / "shared" / "data")).resolve()
 
-_default_db = (
-    f"postgis://geo@/geo?host={BASE_DIR / 'var' / 'pg' / 'run'}&port={os.environ.get('GEO_PGPORT', '54329')}"
-)
+# The project-local cluster listens on a Unix socket in var/pg/run (a URL-encoded path as the host).
+_socket = quote(str(BASE_DIR / "var" / "pg" / "run"), safe="")
+_default_db = f"postgis://geo@{_socket}:{os.environ.get('GEO_PGPORT', '54329')}/geo"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 

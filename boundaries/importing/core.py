@@ -104,7 +104,9 @@ def prepare_frame(frame, spec: LayerSpec, tolerance_m2=DEFAULT_TOLERANCE_M2, che
     codes = _column(frame, spec.code_field, path).map(dopa_code)
 
     def text(name):
-        return _column(frame, name, path).fillna("").astype(str).str.strip() if name else pd.Series("", index=frame.index)
+        return (
+            _column(frame, name, path).fillna("").astype(str).str.strip() if name else pd.Series("", index=frame.index)
+        )
 
     if spec.parent_code_field:
         parents = _column(frame, spec.parent_code_field, path).map(dopa_code)
@@ -166,9 +168,7 @@ def prepare_frame(frame, spec: LayerSpec, tolerance_m2=DEFAULT_TOLERANCE_M2, che
     }
     if check_topology:
         report["overlaps"] = topology.overlaps(records.code.tolist(), records.geometry.values, tolerance_m2)
-        report["gaps"] = topology.gaps(
-            records.code.tolist(), records.parent_code.tolist(), records.geometry.values, tolerance_m2
-        )
+        report["gaps"] = topology.gaps(records.parent_code.tolist(), records.geometry.values, tolerance_m2)
     return PreparedLayer(spec=spec, records=records, report=report)
 
 

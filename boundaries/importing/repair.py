@@ -4,6 +4,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon
 
+
 def _polygonal_parts(geom):
     if geom is None or geom.is_empty:
         return []
@@ -37,4 +38,3 @@ def repair(geometries) -> tuple[list, list[int], list[int]]:
         else:
             out.append(multi)
     return out, repaired, dropped
-

@@ -35,10 +35,10 @@ def overlaps(codes, geoms, tolerance_m2: float, limit: int = 50) -> dict:
     return {"count": len(found), "largest": found[:limit]}
 
 
-def gaps(codes, parents, geoms, tolerance_m2: float, limit: int = 50) -> dict:
+def gaps(parents, geoms, tolerance_m2: float, limit: int = 50) -> dict:
     """Holes inside the union of each parent's children that no child fills."""
     groups = defaultdict(list)
-    for code, parent, geom in zip(codes, parents, geoms):
+    for parent, geom in zip(parents, geoms):
         groups[parent].append(geom)
     found = []
     for parent, members in groups.items():
@@ -51,6 +51,8 @@ def gaps(codes, parents, geoms, tolerance_m2: float, limit: int = 50) -> dict:
                 area = approx_area_m2(hole)
                 if area > tolerance_m2:
                     point = hole.representative_point()
-                    found.append({"parent": parent, "area_m2": round(area, 1), "at": [round(point.x, 6), round(point.y, 6)]})
+                    found.append(
+                        {"parent": parent, "area_m2": round(area, 1), "at": [round(point.x, 6), round(point.y, 6)]}
+                    )
     found.sort(key=lambda item: -item["area_m2"])
     return {"count": len(found), "largest": found[:limit]}

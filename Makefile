@@ -1,0 +1,40 @@
+# The two commands: `make run` (set up, load Thailand, serve) and `make test` (the whole suite).
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+.PHONY: run test setup db migrate load serve stop lint bench clean
+
+setup:
+	@scripts/bootstrap.sh
+
+db: setup
+	@scripts/pg.sh start
+
+migrate: db
+	@$(PY) manage.py migrate --noinput -v0
+
+load: migrate
+	@$(PY) manage.py load_thailand --commit --activate --if-needed
+
+serve:
+	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops; 'make stop' stops the database)"
+	@.venv/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --preload --timeout 120 --access-logfile -
+
+run: load serve
+
+test: db
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench: load
+	@$(PY) benchmarks/matcher.py
+
+stop:
+	@scripts/pg.sh stop
+
+clean: stop
+	rm -rf var

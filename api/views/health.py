@@ -1,0 +1,27 @@
+from django.db import connection
+from django.db.models import Count
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from boundaries.models import Generation
+
+
+class Health(APIView):
+    """Database reachable, PostGIS version, and the active generation of each layer."""
+
+    def get(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT postgis_lib_version()")
+            postgis = cursor.fetchone()[0]
+        active = []
+        for generation in Generation.objects.active().order_by("layer"):
+            counts = generation.boundaries.values("level").annotate(n=Count("id")).order_by("level")
+            active.append(
+                {
+                    "id": generation.id,
+                    "layer": generation.layer,
+                    "activated_at": generation.activated_at,
+                    "boundaries": {row["level"]: row["n"] for row in counts},
+                }
+            )
+        return Response({"status": "ok", "database": {"reachable": True, "postgis": postgis}, "generations": active})
