@@ -1,0 +1,327 @@
+"""Point -> every jurisdiction that covers it, in memory, for one snapshot of the active generations.
+
+Semantics (the same as PostGIS ST_Covers, tested against it):
+- A point on a polygon's boundary is covered by it. A point on an edge shared by two polygons is
+  covered by both; the answer picks one deterministically and says `on_boundary: true`, with the
+  other codes in `ties`. Tie-break: a polygon whose interior holds the point, then the parent of
+  the finer level's answer (so the levels nest), then the lowest code.
+- A point covered by nothing at a level, but within `within_m` metres (default 50, at most 1,000)
+  of a polygon, is snapped to the nearest one and `snapped_m` says how far it was.
+- Otherwise the level is unmatched and the result says why.
+The batch path gives exactly the answers of the single path; tests hold both to it.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from .grid import FAR, FIRST_MIXED, M_PER_DEGREE, MAX_WITHIN_M, NEAR, Grid, build_grid
+
+FINEST_FIRST = ["subdistrict", "district", "province"]
+DEFAULT_WITHIN_M = 50.0
+DEFAULT_CELL_DEG = 1 / 256  # ~430 m: see benchmarks/matcher.py for the trade of memory and hit rate
+
+
+@dataclass(slots=True)
+class Jurisdiction:
+    level: str
+    code: str
+    name_th: str
+    name_en: str
+    generation: int
+    on_boundary: bool = False
+    snapped_m: float | None = None
+    ties: tuple = ()
+
+    def as_dict(self) -> dict:
+        out = {
+            "code": self.code,
+            "name_th": self.name_th,
+            "name_en": self.name_en,
+            "generation": self.generation,
+            "on_boundary": self.on_boundary,
+        }
+        if self.snapped_m is not None:
+            out["snapped_m"] = self.snapped_m
+        if self.ties:
+            out["ties"] = list(self.ties)
+        return out
+
+
+@dataclass(slots=True)
+class Match:
+    status: str  # matched | snapped | unmatched
+    jurisdictions: dict = field(default_factory=dict)  # level -> Jurisdiction
+    reason: str | None = None
+
+    @property
+    def on_boundary(self) -> bool:
+        return any(j.on_boundary for j in self.jurisdictions.values())
+
+    @property
+    def snapped_m(self) -> float | None:
+        distances = [j.snapped_m for j in self.jurisdictions.values() if j.snapped_m is not None]
+        return max(distances) if distances else None
+
+
+def haversine_m(lon1, lat1, lon2, lat2):
+    """Great-circle distance in metres (vectorised)."""
+    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+class LevelIndex:
+    """One level's polygons: the grid answers most points, prepared polygons the rest."""
+
+    def __init__(self, level, generation, codes, names_th, names_en, parent_codes, geoms, cell=DEFAULT_CELL_DEG):
+        self.level = level
+        self.generation = generation
+        self.codes = list(codes)
+        self.names_th = list(names_th)
+        self.names_en = list(names_en)
+        self.parent_codes = list(parent_codes)
+        self.geoms = np.asarray(geoms, dtype=object)
+        shapely.prepare(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
+        self.grid: Grid = build_grid(self.geoms, self.tree, cell, self.codes)
+        self.code_index = {code: i for i, code in enumerate(self.codes)}
+        self.labels = memoryview(self.grid.labels)  # plain-int indexing for the single-point path
+        # The common answer, shared: a point inside exactly one polygon, away from any boundary.
+        self.plain = [
+            Jurisdiction(level, c, t, e, generation) for c, t, e in zip(self.codes, self.names_th, self.names_en)
+        ]
+        sets = self.grid.sets
+        self.set_first = np.array([s[0] if s else -1 for s in sets], dtype=np.int32)
+        self.set_size = np.array([len(s) for s in sets], dtype=np.int32)
+
+    def __len__(self):
+        return len(self.codes)
+
+    def choose(self, covering, interior, prefer_code=None) -> int:
+        """Deterministic pick among the polygons covering a point (see module docstring)."""
+
+        def rank(i):
+            return (0 if i in interior else 1, 0 if self.codes[i] == prefer_code else 1, self.codes[i])
+
+        return min(covering, key=rank)
+
+    def jurisdiction(self, i, covering=(), interior=(), snapped_m=None) -> Jurisdiction:
+        if snapped_m is None and len(covering) == 1 and i in interior:
+            return self.plain[i]
+        return Jurisdiction(
+            self.level,
+            self.codes[i],
+            self.names_th[i],
+            self.names_en[i],
+            self.generation,
+            on_boundary=snapped_m is None and i not in interior,
+            snapped_m=snapped_m,
+            ties=tuple(sorted(self.codes[j] for j in covering if j != i)),
+        )
+
+    def nearest_within(self, lons, lats, within_m):
+        """Per point: (polygon index or -1, metres) of the nearest polygon within within_m metres.
+
+        One vectorised path serves single lookups and batches, so both give identical numbers.
+        """
+        n = len(lons)
+        best = np.full(n, -1, dtype=np.int64)
+        best_m = np.full(n, np.inf)
+        if within_m <= 0 or n == 0:
+            return best, best_m
+        # A degree of longitude is the shorter one: a window this wide holds every candidate.
+        window = within_m / (M_PER_DEGREE * np.maximum(np.cos(np.radians(lats)), 0.01))
+        boxes = shapely.box(lons - window, lats - window, lons + window, lats + window)
+        point_idx, poly_idx = self.tree.query(boxes)
+        points = shapely.points(lons[point_idx], lats[point_idx])
+        # Cheap prepared test first: exact distances only for polygons inside the window.
+        close = shapely.dwithin(self.geoms[poly_idx], points, window[point_idx])
+        point_idx, poly_idx, points = point_idx[close], poly_idx[close], points[close]
+        if len(point_idx) == 0:
+            return best, best_m
+        near = shapely.get_coordinates(shapely.shortest_line(self.geoms[poly_idx], points))[0::2]
+        metres = np.round(haversine_m(lons[point_idx], lats[point_idx], near[:, 0], near[:, 1]), 2)
+        codes = np.asarray(self.codes, dtype=object)[poly_idx]
+        for k, g, m, _ in sorted(
+            zip(point_idx.tolist(), poly_idx.tolist(), metres.tolist(), codes.tolist()),
+            key=lambda row: (row[0], row[2], row[3]),
+        ):
+            if m <= within_m and best[k] < 0:
+                best[k], best_m[k] = g, m
+        return best, best_m
+
+    # -- one point --
+
+    def lookup(self, lon, lat, within_m, prefer):
+        grid = self.grid
+        ix = int((lon - grid.x0) // grid.size)
+        iy = int((lat - grid.y0) // grid.size)
+        label = self.labels[iy * grid.nx + ix] if 0 <= ix < grid.nx and 0 <= iy < grid.ny else FAR
+        if label > 0:
+            members = grid.sets[label]
+            if len(members) == 1:
+                return self.plain[members[0]]
+            return self.jurisdiction(self.choose(members, members, prefer), members, members)
+        if label <= FIRST_MIXED:
+            geoms = self.geoms
+            covering = [int(c) for c in grid.candidates(label) if shapely.intersects_xy(geoms[c], lon, lat)]
+            if covering:
+                interior = {c for c in covering if shapely.contains_xy(geoms[c], lon, lat)}
+                return self.jurisdiction(self.choose(covering, interior, prefer), covering, interior)
+        elif label == FAR:
+            return None
+        near, metres = self.nearest_within(np.array([lon], dtype=float), np.array([lat], dtype=float), within_m)
+        return None if near[0] < 0 else self.jurisdiction(int(near[0]), snapped_m=float(metres[0]))
+
+    # -- many points: arrays in, arrays out; Python objects only for the rare hard cases --
+
+    def lookup_many(self, lons, lats, within_m, finer=None, finer_chosen=None) -> "LevelAnswers":
+        grid = self.grid
+        n = len(lons)
+        cells = grid.cells(lons, lats)
+        labels = np.where(cells >= 0, grid.labels[np.maximum(cells, 0)], FAR)
+        answers = LevelAnswers(self, n)
+        chosen, special = answers.chosen, answers.special
+
+        def prefer(k):
+            if finer is None or finer_chosen[k] < 0:
+                return None
+            return finer.parent_codes[finer_chosen[k]]
+
+        interior = labels > 0
+        single = interior & (self.set_size[np.where(interior, labels, 0)] == 1)
+        chosen[single] = self.set_first[labels[single]]
+        for k in np.flatnonzero(interior & ~single).tolist():  # inside overlapping polygons
+            members = grid.sets[int(labels[k])]
+            j = self.jurisdiction(self.choose(members, members, prefer(k)), members, members)
+            chosen[k], special[k] = self.code_index[j.code], j
+
+        unresolved = np.flatnonzero(labels == NEAR)
+        mixed = np.flatnonzero(labels <= FIRST_MIXED)
+        if len(mixed):
+            slots = FIRST_MIXED - labels[mixed]
+            starts = grid.cand_offsets[slots]
+            counts = grid.cand_offsets[slots + 1] - starts
+            point_of_pair = np.repeat(mixed, counts)
+            within_group = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            poly_of_pair = grid.cand_polys[np.repeat(starts, counts) + within_group]
+            hit = shapely.intersects_xy(self.geoms[poly_of_pair], lons[point_of_pair], lats[point_of_pair])
+            hit_points, hit_polys = point_of_pair[hit], poly_of_pair[hit]
+            inside = shapely.contains_xy(self.geoms[hit_polys], lons[hit_points], lats[hit_points])
+            hits_per_point = np.bincount(hit_points, minlength=n)
+            lone = hits_per_point[hit_points] == 1
+            lone_inside = lone & inside
+            chosen[hit_points[lone_inside]] = hit_polys[lone_inside]
+            for k, g in zip(hit_points[lone & ~inside].tolist(), hit_polys[lone & ~inside].tolist()):
+                chosen[k], special[k] = g, self.jurisdiction(g, (g,), ())
+            shared = ~lone
+            covering, inner = {}, {}
+            for k, g, c in zip(hit_points[shared].tolist(), hit_polys[shared].tolist(), inside[shared].tolist()):
+                covering.setdefault(k, []).append(g)
+                if c:
+                    inner.setdefault(k, set()).add(g)
+            for k, members in covering.items():
+                i = self.choose(members, inner.get(k, set()), prefer(k))
+                chosen[k], special[k] = i, self.jurisdiction(i, members, inner.get(k, set()))
+            unresolved = np.concatenate([unresolved, mixed[hits_per_point[mixed] == 0]])
+        if within_m > 0 and len(unresolved):
+            near, metres = self.nearest_within(lons[unresolved], lats[unresolved], within_m)
+            for k, g, m in zip(unresolved.tolist(), near.tolist(), metres.tolist()):
+                if g >= 0:
+                    chosen[k], special[k] = g, self.jurisdiction(g, snapped_m=m)
+        return answers
+
+
+class LevelAnswers:
+    """One level's answers for a batch: a polygon index per point (-1: none), objects where unusual."""
+
+    __slots__ = ("chosen", "index", "special")
+
+    def __init__(self, index: LevelIndex, n: int):
+        self.index = index
+        self.chosen = np.full(n, -1, dtype=np.int32)
+        self.special = {}  # point -> Jurisdiction, where it is not the plain one
+
+    def jurisdiction(self, k):
+        i = self.chosen[k]
+        if i < 0:
+            return None
+        return self.special.get(k) or self.index.plain[i]
+
+
+class BatchAnswers:
+    def __init__(self, matcher: "Matcher", levels: list[LevelAnswers], n: int):
+        self.matcher = matcher
+        self.levels = levels
+        self.n = n
+
+    def matched_all(self) -> np.ndarray:
+        found = np.ones(self.n, dtype=bool)
+        for answers in self.levels:
+            found &= answers.chosen >= 0
+        return found
+
+    def match(self, k) -> Match:
+        found = {}
+        for answers in self.levels:
+            j = answers.jurisdiction(k)
+            if j is not None:
+                found[answers.index.level] = j
+        return self.matcher.result(found)
+
+    def matches(self) -> list[Match]:
+        return [self.match(k) for k in range(self.n)]
+
+
+class Matcher:
+    """An immutable snapshot: build a new one for a new generation, then swap the reference."""
+
+    def __init__(self, levels: list[LevelIndex], generations: dict):
+        # Finest level first, so coarser levels can prefer the parent of the finer answer.
+        self.levels = sorted(levels, key=lambda lv: FINEST_FIRST.index(lv.level))
+        self.generations = dict(generations)
+
+    @property
+    def generation(self):
+        return self.generations.get("admin")
+
+    @property
+    def nbytes(self) -> int:
+        return sum(lv.grid.nbytes for lv in self.levels)
+
+    def lookup(self, lon: float, lat: float, within_m: float = DEFAULT_WITHIN_M) -> Match:
+        within_m = min(float(within_m), MAX_WITHIN_M)
+        found = {}
+        prefer = None
+        for index in self.levels:
+            j = index.lookup(lon, lat, within_m, prefer)
+            if j is None:
+                prefer = None
+                continue
+            found[index.level] = j
+            prefer = index.parent_codes[index.code_index[j.code]]
+        return self.result(found)
+
+    def lookup_many(self, lons, lats, within_m: float = DEFAULT_WITHIN_M) -> BatchAnswers:
+        lons = np.ascontiguousarray(lons, dtype=float)
+        lats = np.ascontiguousarray(lats, dtype=float)
+        within_m = min(float(within_m), MAX_WITHIN_M)
+        answers = []
+        finer = finer_chosen = None
+        for index in self.levels:
+            level_answers = index.lookup_many(lons, lats, within_m, finer, finer_chosen)
+            answers.append(level_answers)
+            finer, finer_chosen = index, level_answers.chosen
+        return BatchAnswers(self, answers, len(lons))
+
+    def result(self, found: dict) -> Match:
+        if not found:
+            return Match("unmatched", {}, "outside every boundary: at sea or outside Thailand")
+        missing = [index.level for index in self.levels if index.level not in found]
+        if missing:
+            return Match("unmatched", found, f"in a gap between boundaries at level(s): {', '.join(missing)}")
+        if any(j.snapped_m is not None for j in found.values()):
+            return Match("snapped", found)
+        return Match("matched", found)
