@@ -20,7 +20,7 @@ load: migrate
 
 serve:
 	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops; 'make stop' stops the database)"
-	@.venv/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --preload --timeout 120 --access-logfile -
+	@GEO_PRELOAD_MATCHER=1 .venv/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --preload --timeout 120 --access-logfile -
 
 run: load serve
 

@@ -4,3 +4,12 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
 application = get_wsgi_application()
+
+if os.environ.get("GEO_PRELOAD_MATCHER"):
+    # Built once in the gunicorn master (--preload): forked workers share it copy-on-write.
+    from routing import snapshot
+
+    snapshot.current()
+    from django.db import connections
+
+    connections.close_all()  # never share a database connection across fork

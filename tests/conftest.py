@@ -66,3 +66,11 @@ def live_api(thailand, django_db_blocker):
     server.terminate()
     server.wait(timeout=30)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def national_matcher(thailand, django_db_blocker):
+    from routing import snapshot
+
+    with django_db_blocker.unblock():
+        return snapshot.build({"admin": thailand.id})

@@ -1,0 +1,121 @@
+"""Validation of incoming points: every bad item gets a message naming it, never a 500."""
+
+import math
+from dataclasses import dataclass
+
+MAX_BATCH = 10_000
+THAILAND_BBOX = (97.3, 5.6, 105.7, 20.5)  # lon/lat extent used only to recognise swapped pairs
+
+
+class PointError(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(slots=True)
+class PointInput:
+    id: object
+    lon: float
+    lat: float
+    category: str | None = None
+
+
+def _inside(lon, lat, bbox=THAILAND_BBOX):
+    return bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]
+
+
+def coordinate(value, field: str) -> float:
+    # bool is an int in Python; true/false as a coordinate is a client bug, not 1.0 / 0.0.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = "missing" if value is None else f"a {type(value).__name__}"
+        raise PointError(field, f"must be a number, got {kind}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise PointError(field, "must be a finite number")
+    return value
+
+
+def parse_point(item, *, default_id=None) -> PointInput:
+    if not isinstance(item, dict):
+        raise PointError("point", f"must be an object with lon and lat, got {type(item).__name__}")
+    lon = coordinate(item.get("lon"), "lon")
+    lat = coordinate(item.get("lat"), "lat")
+    check_range(lon, lat)
+    category = item.get("category")
+    if category is not None and not isinstance(category, str):
+        raise PointError("category", f"must be a string, got {type(category).__name__}")
+    return PointInput(item.get("id", default_id), lon, lat, category)
+
+
+def check_range(lon: float, lat: float):
+    swapped = not _inside(lon, lat) and _inside(lat, lon)
+    hint = f" (lon and lat look swapped: did you mean lon={lat}, lat={lon}?)" if swapped else ""
+    if not -90 <= lat <= 90:
+        raise PointError("lat", f"must be within -90..90, got {lat}{hint}")
+    if not -180 <= lon <= 180:
+        raise PointError("lon", f"must be within -180..180, got {lon}{hint}")
+    if swapped:
+        raise PointError("lon", f"{lon}, {lat} is outside Thailand{hint}")
+
+
+def parse_geojson_point(feature, index: int) -> PointInput:
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise PointError("feature", "must be a GeoJSON Feature")
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        raise PointError("geometry", "must be a GeoJSON Point")
+    coords = geometry.get("coordinates")
+    if not isinstance(coords, list) or len(coords) not in (2, 3):
+        raise PointError("geometry.coordinates", "must be [lon, lat]")
+    properties = feature.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise PointError("properties", "must be an object")
+    item = {
+        "id": feature.get("id", properties.get("id", index)),
+        "lon": coords[0],
+        "lat": coords[1],
+        "category": properties.get("category"),
+    }
+    return parse_point(item)
+
+
+def parse_batch(body) -> list[PointInput]:
+    """{"points": [...]} or a GeoJSON FeatureCollection of points. Raises BatchError listing bad items."""
+    if isinstance(body, dict) and body.get("type") == "FeatureCollection":
+        items, parse = body.get("features"), parse_geojson_point
+        container = "features"
+    elif isinstance(body, dict) and "points" in body:
+        items, container = body.get("points"), "points"
+
+        def parse(item, index):
+            return parse_point(item, default_id=index)
+    else:
+        raise BatchError('body must be {"points": [...]} or a GeoJSON FeatureCollection of points', [])
+    if not isinstance(items, list):
+        raise BatchError(f"{container} must be a list", [])
+    if len(items) > MAX_BATCH:
+        raise BatchTooLarge(len(items))
+    points, problems = [], []
+    for index, item in enumerate(items):
+        try:
+            points.append(parse(item, index))
+        except PointError as exc:
+            item_id = item.get("id") if isinstance(item, dict) else None
+            problems.append({"index": index, "id": item_id, "field": exc.field, "message": exc.message})
+    if problems:
+        raise BatchError(f"{len(problems)} of {len(items)} {container} are not valid", problems[:100])
+    return points
+
+
+class BatchError(ValueError):
+    def __init__(self, message: str, problems: list):
+        super().__init__(message)
+        self.problems = problems
+
+
+class BatchTooLarge(ValueError):
+    def __init__(self, count: int):
+        super().__init__(f"{count} points in one batch; the limit is {MAX_BATCH}: split it")
+        self.count = count
