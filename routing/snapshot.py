@@ -13,7 +13,7 @@ from django.db import connection
 
 from boundaries.models import ADMIN_LEVELS, Generation
 
-from .matcher import DEFAULT_CELL_DEG, LevelIndex, Matcher
+from .matcher import CELL_BY_LEVEL, DEFAULT_CELL_DEG, LevelIndex, Matcher
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def active_generations() -> dict[str, int]:
     return dict(Generation.objects.filter(active=True).values_list("layer", "id"))
 
 
-def build(generations: dict[str, int] | None = None, cell: float = DEFAULT_CELL_DEG) -> Matcher:
+def build(generations: dict[str, int] | None = None, cells: dict | None = None) -> Matcher:
     """A matcher over the admin levels of the given (default: active) generations."""
     generations = active_generations() if generations is None else generations
     admin = generations.get("admin")
@@ -42,6 +42,7 @@ def build(generations: dict[str, int] | None = None, cell: float = DEFAULT_CELL_
                     continue
                 codes, names_th, names_en, parents, wkb = zip(*rows)
                 geoms = shapely.from_wkb([bytes(w) for w in wkb])
+                cell = (cells or CELL_BY_LEVEL).get(str(level), DEFAULT_CELL_DEG)
                 levels.append(LevelIndex(str(level), admin, codes, names_th, names_en, parents, geoms, cell=cell))
     return Matcher(levels, generations)
 
