@@ -52,7 +52,7 @@ CONF
   if ! "$PGBIN/psql" -h "$PGSOCK" -p "$PGPORT" -U geo -d postgres -tAc "select 1 from pg_database where datname='geo'" | grep -q 1; then
     "$PGBIN/createdb" -h "$PGSOCK" -p "$PGPORT" -U geo geo
   fi
-  "$PGBIN/psql" -q -h "$PGSOCK" -p "$PGPORT" -U geo -d geo -c "create extension if not exists postgis" >/dev/null
+  "$PGBIN/psql" -q -h "$PGSOCK" -p "$PGPORT" -U geo -d geo -c "set client_min_messages = warning; create extension if not exists postgis" >/dev/null
 }
 
 stop() {

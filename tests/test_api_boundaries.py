@@ -5,7 +5,7 @@ import json
 import pytest
 from shapely.geometry import shape
 
-from .http import get
+from .web import get
 
 GEOJSON = "application/geo+json"
 

@@ -9,7 +9,7 @@ from django.db import connection
 from boundaries.generations import activate
 from boundaries.models import Generation
 
-from .http import post
+from .web import post
 
 UTTARADIT = {"lon": 100.0997, "lat": 17.6201}
 

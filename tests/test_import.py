@@ -82,6 +82,7 @@ def test_tolerance_hides_slivers(tmp_path):
         ("column", "no column 'CODE'"),
         ("duplicate", "duplicate codes"),
         ("no_crs", "no coordinate reference system"),
+        ("bad_crs", "unknown coordinate reference system"),
         ("bad_code", "6-digit DOPA codes"),
     ],
 )
@@ -99,6 +100,8 @@ def test_bad_input_is_one_clear_error(tmp_path, case, message):
         gdf.to_file(path)
     elif case == "no_crs":
         path.with_suffix(".prj").unlink()
+    elif case == "bad_crs":
+        path.with_suffix(".prj").write_text('PROJCS["nonsense",GEOGCS["x"]]garbage')
     elif case == "bad_code":
         gdf = shapes.squares()
         gdf["CODE"] = ["99", "98"]

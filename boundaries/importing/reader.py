@@ -10,6 +10,8 @@ from pyproj.exceptions import CRSError
 from .errors import BoundaryImportError
 
 WGS84 = "EPSG:4326"
+# GDAL's words when a .prj cannot be understood (it reports those as data source errors).
+CRS_WORDS = ("node", "crs", "srs", "projection", "spatial reference", "datum")
 
 
 def read_layer(path, *, encoding=None, layer=None, assume_srid=None) -> gpd.GeoDataFrame:
@@ -19,7 +21,10 @@ def read_layer(path, *, encoding=None, layer=None, assume_srid=None) -> gpd.GeoD
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
     except (DataSourceError, DataLayerError) as exc:
-        raise BoundaryImportError(f"{path}: cannot be read as a vector layer ({_first_line(exc)})") from exc
+        detail = _first_line(exc)
+        if any(word in detail.lower() for word in CRS_WORDS):
+            raise BoundaryImportError(f"{path}: unknown coordinate reference system ({detail}); fix the .prj") from exc
+        raise BoundaryImportError(f"{path}: cannot be read as a vector layer ({detail})") from exc
     except (UnicodeDecodeError, LookupError) as exc:
         raise BoundaryImportError(f"{path}: wrong text encoding ({_first_line(exc)}); pass --encoding") from exc
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry is None:
