@@ -11,6 +11,16 @@ class GenerationAdmin(admin.ModelAdmin):
 
 @admin.register(Boundary)
 class BoundaryAdmin(admin.GISModelAdmin):
+    """Boundaries change only through imports (new generations): the admin reads, never edits."""
+
     list_display = ("code", "level", "name_th", "name_en", "parent_code", "generation")
-    list_filter = ("level", "generation")
-    search_fields = ("code", "name_th", "name_en")
+    list_filter = ("level", "generation__active", "generation")
+    search_fields = ("code", "pcode", "name_th", "name_en")
+    exclude = ("geom",)  # full-resolution polygons are too large for a form widget
+    readonly_fields = ("generation", "level", "code", "pcode", "name_th", "name_en", "parent_code", "source")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -19,7 +19,7 @@ class PointInput:
     id: object
     lon: float
     lat: float
-    category: str | None = None
+    categories: tuple = ()
 
 
 def _inside(lon, lat, bbox=THAILAND_BBOX):
@@ -43,10 +43,21 @@ def parse_point(item, *, default_id=None) -> PointInput:
     lon = coordinate(item.get("lon"), "lon")
     lat = coordinate(item.get("lat"), "lat")
     check_range(lon, lat)
-    category = item.get("category")
-    if category is not None and not isinstance(category, str):
-        raise PointError("category", f"must be a string, got {type(category).__name__}")
-    return PointInput(item.get("id", default_id), lon, lat, category)
+    return PointInput(item.get("id", default_id), lon, lat, parse_categories(item))
+
+
+def parse_categories(item) -> tuple:
+    """ "category": "road" or "categories": ["road", "drain"]; codes are checked against the taxonomy later."""
+    single, several = item.get("category"), item.get("categories")
+    if single is not None and several is not None:
+        raise PointError("category", "give category or categories, not both")
+    if single is not None:
+        several = [single]
+    if several is None:
+        return ()
+    if not isinstance(several, list) or not all(isinstance(c, str) and c for c in several):
+        raise PointError("category", "must be a category code (string) or a list of them")
+    return tuple(dict.fromkeys(several))
 
 
 def check_range(lon: float, lat: float):
@@ -77,6 +88,7 @@ def parse_geojson_point(feature, index: int) -> PointInput:
         "lon": coords[0],
         "lat": coords[1],
         "category": properties.get("category"),
+        "categories": properties.get("categories"),
     }
     return parse_point(item)
 

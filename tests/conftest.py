@@ -35,7 +35,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_api(thailand, django_db_blocker):
+def agencies(django_db_setup, django_db_blocker):
+    """Local government, agencies, categories and rules seeded once (committed)."""
+    from routing.seed import seed
+
+    with django_db_blocker.unblock():
+        return seed()
+
+
+@pytest.fixture(scope="session")
+def live_api(thailand, agencies, django_db_blocker):
     """A real gunicorn server on loopback, serving the test database: real HTTP requests."""
     from django.db import connection
 

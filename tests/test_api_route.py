@@ -28,9 +28,13 @@ def test_route_one_point(api, thailand):
         "province": "53",
         "district": "5301",
         "subdistrict": "530101",
+        "local_government": "5399",
     }
     assert doc["jurisdictions"]["province"]["name_en"] == "Uttaradit"
-    assert doc["category"] == "road" and doc["on_boundary"] is False
+    assert doc["categories"] == ["road"] and doc["on_boundary"] is False
+    assert doc["agency"]["code"] == "5399" and doc["agency"]["name_th"] == "เทศบาลเมืองอุตรดิตถ์"
+    assert doc["jurisdictions"]["local_government"]["coverage"] == "completely"
+    assert "Tha It (530101)" in doc["reason"]["en"] and "ท่าอิฐ" in doc["reason"]["th"]
 
 
 def test_route_at_sea_is_unmatched_with_reason(api):
@@ -46,7 +50,8 @@ def test_route_at_sea_is_unmatched_with_reason(api):
         ({"lon": "100.1", "lat": 17.6}, "lon", "must be a number"),
         ({"lon": True, "lat": 17.6}, "lon", "must be a number"),
         ({"lat": 17.6}, "lon", "missing"),
-        ({"lon": 100.1, "lat": 17.6, "category": 5}, "category", "string"),
+        ({"lon": 100.1, "lat": 17.6, "category": 5}, "category", "category code"),
+        ({"lon": 100.1, "lat": 17.6, "categories": "road"}, "category", "list"),
     ],
 )
 def test_bad_points_are_400s_that_say_why(api, body, field, fragment):
@@ -78,7 +83,7 @@ def test_malformed_json_nan_and_wrong_media_type(api):
 
 def test_batch_answers_in_input_order(api, thailand):
     points = [
-        {"id": "bkk", "lon": 100.5018, "lat": 13.7563, "category": "flood"},
+        {"id": "bkk", "lon": 100.5018, "lat": 13.7563, "category": "flooding"},
         {"id": "sea", "lon": 99.0, "lat": 7.0},
         {"id": "utt", **UTTARADIT},
     ]
@@ -99,14 +104,15 @@ def test_batch_as_geojson_feature_collection(api):
                 "type": "Feature",
                 "id": "f1",
                 "geometry": {"type": "Point", "coordinates": [100.5018, 13.7563]},
-                "properties": {"category": "light"},
+                "properties": {"category": "street_light"},
             },
             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [100.0997, 17.6201]}, "properties": {}},
         ],
     }
     doc = post(f"{api}/route/batch", fc, headers={"Content-Type": "application/geo+json"}).json()
     assert [r["id"] for r in doc["results"]] == ["f1", 1]
-    assert doc["results"][0]["category"] == "light"
+    assert doc["results"][0]["categories"] == ["street_light"]
+    assert doc["results"][0]["agency"]["kind"] == "bma_public_works"
     assert doc["results"][1]["jurisdictions"]["district"]["code"] == "5301"
 
 
@@ -126,6 +132,15 @@ def test_batch_names_every_bad_item(api):
         (2, None, "point"),
         (3, "nan-string", "lon"),
     ]
+
+
+def test_unknown_category_is_400_listing_the_known_ones(api):
+    reply = post(f"{api}/route", {**UTTARADIT, "category": "unicorns"})
+    error = reply.json()["error"]
+    assert reply.status == 400 and error["code"] == "unknown_category"
+    assert "unicorns" in error["message"] and "street_light" in error["message"]
+    reply = post(f"{api}/route/batch", {"points": [{**UTTARADIT, "category": "road"}, {**UTTARADIT, "category": "x"}]})
+    assert reply.status == 400 and reply.json()["error"]["details"][0]["index"] == 1
 
 
 def test_oversized_batch_is_413(api):
@@ -180,7 +195,7 @@ def test_serving_processes_switch_generation_without_mixing(api, thailand, djang
         while time.monotonic() < deadline:
             doc = post(f"{api}/route/batch", {"points": points}).json()
             generations = {doc["generation"]} | {
-                j["generation"] for r in doc["results"] for j in r["jurisdictions"].values()
+                j["generation"] for r in doc["results"] for j in r["jurisdictions"].values() if "generation" in j
             }
             assert len(generations) == 1, f"one response mixed generations {generations}"
             seen |= generations

@@ -1,10 +1,11 @@
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing import snapshot
+from routing import directory, snapshot
 from routing.grid import MAX_WITHIN_M
 from routing.matcher import DEFAULT_WITHIN_M
 from routing.points import BatchError, BatchTooLarge, PointError, parse_batch, parse_point
+from routing.responsibility import UnknownCategory, decide
 
 from ..errors import ApiError
 
@@ -16,18 +17,38 @@ def within_of(body) -> float:
     return float(value)
 
 
-def result(point, match, generation) -> dict:
+def check_categories(points, directory_now):
+    problems = []
+    for index, point in enumerate(points):
+        try:
+            directory_now.check_categories(point.categories)
+        except UnknownCategory as exc:
+            problems.append({"index": index, "id": point.id, "field": "category", "message": str(exc)})
+    if problems:
+        raise ApiError(
+            400,
+            "unknown_category",
+            f"{problems[0]['message']}; known: {', '.join(sorted(directory_now.categories))}",
+            problems[:100],
+        )
+
+
+def result(point, match, generation, directory_now) -> dict:
+    decision = decide(directory_now, match, point.categories, (point.lon, point.lat))
+    jurisdictions = {level: j.as_dict() for level, j in match.jurisdictions.items()}
+    if decision.local_government is not None and decision.local_government.unit is not None:
+        jurisdictions["local_government"] = decision.local_government.as_dict()
     out = {
         "id": point.id,
         "lon": point.lon,
         "lat": point.lat,
         "status": match.status,
         "generation": generation,
-        "jurisdictions": {level: j.as_dict() for level, j in match.jurisdictions.items()},
+        "jurisdictions": jurisdictions,
         "on_boundary": match.on_boundary,
+        "categories": list(point.categories),
+        **decision.as_dict(),
     }
-    if point.category is not None:
-        out["category"] = point.category
     if match.snapped_m is not None:
         out["snapped_m"] = match.snapped_m
     if match.reason:
@@ -36,7 +57,7 @@ def result(point, match, generation) -> dict:
 
 
 class Route(APIView):
-    """POST {"lon", "lat", "category"?, "within"?} -> every jurisdiction at the point."""
+    """POST {"lon", "lat", "category"? | "categories"?, "within"?} -> jurisdictions, agency and reason."""
 
     def post(self, request):
         body = request.data
@@ -44,9 +65,11 @@ class Route(APIView):
             point = parse_point(body)
         except PointError as exc:
             raise ApiError(400, "invalid_point", str(exc), {"field": exc.field}) from None
+        directory_now = directory.current()
+        check_categories([point], directory_now)
         matcher = snapshot.current()
         match = matcher.lookup(point.lon, point.lat, within_of(body))
-        return Response(result(point, match, matcher.generation))
+        return Response(result(point, match, matcher.generation, directory_now))
 
 
 class RouteBatch(APIView):
@@ -61,7 +84,9 @@ class RouteBatch(APIView):
         except BatchError as exc:
             raise ApiError(400, "invalid_points", str(exc), exc.problems) from None
         within = within_of(body)
+        directory_now = directory.current()
+        check_categories(points, directory_now)
         matcher = snapshot.current()
         answers = matcher.lookup_many([p.lon for p in points], [p.lat for p in points], within)
-        results = [result(p, answers.match(k), matcher.generation) for k, p in enumerate(points)]
+        results = [result(p, answers.match(k), matcher.generation, directory_now) for k, p in enumerate(points)]
         return Response({"generation": matcher.generation, "count": len(results), "results": results})
