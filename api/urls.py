@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views.boundaries import BoundaryDetail, BoundaryList
+from .views.complaints import ComplaintDetail, ComplaintList, ComplaintTransition
 from .views.health import Health
 from .views.route import Route, RouteBatch
 
@@ -10,4 +11,7 @@ urlpatterns = [
     path("boundaries/<str:code>", BoundaryDetail.as_view(), name="boundary-detail"),
     path("route", Route.as_view(), name="route"),
     path("route/batch", RouteBatch.as_view(), name="route-batch"),
+    path("complaints", ComplaintList.as_view(), name="complaint-list"),
+    path("complaints/<int:complaint_id>", ComplaintDetail.as_view(), name="complaint-detail"),
+    path("complaints/<int:complaint_id>/transitions", ComplaintTransition.as_view(), name="complaint-transition"),
 ]

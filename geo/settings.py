@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "boundaries",
     "routing",
+    "complaints",
     "api",
 ]
 
@@ -96,6 +97,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    # `format=geojson` is ours to read, not DRF's renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 LOGGING = {

@@ -1,0 +1,248 @@
+import json
+
+from django.db.models import Q
+from django.http import HttpResponse
+from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from complaints import intake, lifecycle
+from complaints.models import Complaint
+from routing import directory, snapshot
+from routing.points import PointError, parse_categories, parse_point
+from routing.responsibility import UnknownCategory
+
+from .. import params
+from ..errors import ApiError
+
+MAX_COMPLAINT_BODY = 1024 * 1024
+GEOJSON = "application/geo+json"
+
+
+def public(complaint: Complaint, with_history=False) -> dict:
+    """What anyone may read: never the reporter's name or contact."""
+    out = {
+        "id": complaint.id,
+        "status": complaint.status,
+        "categories": complaint.categories,
+        "description": complaint.description,
+        "photo_url": complaint.photo_url or None,
+        "lon": complaint.location.x,
+        "lat": complaint.location.y,
+        "agency": complaint.decision.get("agency") if complaint.agency_id else None,
+        "reason": complaint.decision.get("reason"),
+        "confidence": complaint.decision.get("confidence"),
+        "alternatives": complaint.decision.get("alternatives", []),
+        "jurisdictions": complaint.decision.get("jurisdictions", {}),
+        "reopen_count": complaint.reopen_count,
+        "source": complaint.source,
+        "client_ticket_id": complaint.client_ticket_id or None,
+        "generation": complaint.generation,
+        "created": complaint.created.isoformat(),
+        "updated": complaint.updated.isoformat(),
+    }
+    if complaint.agency_id and complaint.agency and (out["agency"] or {}).get("code") != complaint.agency.code:
+        a = complaint.agency
+        out["agency"] = {"code": a.code, "name_th": a.name_th, "name_en": a.name_en, "kind": a.kind}
+    if with_history:
+        out["history"] = [
+            {
+                "event": h.event,
+                "action": h.action or None,
+                "from": h.from_status or None,
+                "to": h.to_status or None,
+                "actor": h.actor or None,
+                "note": h.note or None,
+                "photo_url": h.photo_url or None,
+                "data": h.data,
+                "at": h.at.isoformat(),
+            }
+            for h in complaint.history.all()
+        ]
+    return out
+
+
+def _text(body, name, limit=5000):
+    value = body.get(name, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(400, "invalid", f"{name}: must be a string", {"field": name})
+    if len(value) > limit:
+        raise ApiError(400, "invalid", f"{name}: at most {limit} characters", {"field": name})
+    return value.strip()
+
+
+def _filing(body) -> intake.Filing:
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid", "body must be a JSON object")
+    try:
+        point = parse_point(body)
+    except PointError as exc:
+        raise ApiError(400, "invalid_point", str(exc), {"field": exc.field}) from None
+    reporter = body.get("reporter") or {}
+    if not isinstance(reporter, dict):
+        raise ApiError(400, "invalid", "reporter: must be an object with name and contact", {"field": "reporter"})
+    photo = _text(body, "photo_url", 500)
+    if photo and not photo.startswith(("http://", "https://")):
+        raise ApiError(400, "invalid", "photo_url: must be an http(s) URL", {"field": "photo_url"})
+    return intake.Filing(
+        lon=point.lon,
+        lat=point.lat,
+        categories=point.categories or ("other",),
+        description=_text(body, "description"),
+        photo_url=photo,
+        reporter_name=_text(reporter, "name", 200),
+        reporter_contact=_text(reporter, "contact", 200),
+        source=_text(body, "source", 60) or "api",
+        client_ticket_id=_text(body, "client_ticket_id", 100),
+    )
+
+
+def _domain_errors(fn):
+    try:
+        return fn()
+    except UnknownCategory as exc:
+        raise ApiError(
+            400, "unknown_category", f"{exc}; known: {', '.join(exc.known)}", {"field": "category"}
+        ) from None
+    except intake.ComplaintError as exc:
+        raise ApiError(400, "invalid", str(exc), {"field": exc.field}) from None
+    except intake.IdempotencyConflict as exc:
+        raise ApiError(409, "idempotency_conflict", str(exc)) from None
+    except lifecycle.IllegalTransition as exc:
+        raise ApiError(409, "illegal_transition", str(exc), {"status": exc.state, "allowed": exc.allowed}) from None
+    except lifecycle.UnknownAction as exc:
+        raise ApiError(400, "invalid", str(exc), {"field": "action"}) from None
+    except Complaint.DoesNotExist:
+        raise ApiError(404, "not_found", "no such complaint") from None
+
+
+class ComplaintList(APIView):
+    def post(self, request):
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_BODY:
+            raise ApiError(413, "body_too_large", f"a complaint body may be at most {MAX_COMPLAINT_BODY:,} bytes")
+        filing = _filing(request.data)
+        key = request.headers.get("Idempotency-Key") or None
+        if key is not None and not (0 < len(key) <= 200):
+            raise ApiError(400, "invalid", "Idempotency-Key: 1 to 200 characters")
+        complaint, created = _domain_errors(
+            lambda: intake.file(filing, matcher=snapshot.current(), directory=directory.current(), idempotency_key=key)
+        )
+        headers = {"Location": f"/api/v1/complaints/{complaint.id}"}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(public(complaint, with_history=True), status=201 if created else 200, headers=headers)
+
+    def get(self, request):
+        q = request.query_params
+        queryset = Complaint.objects.select_related("agency")
+        status = params.choice(q, "status", lifecycle.STATES)
+        if status:
+            queryset = queryset.filter(status=status)
+        if q.get("category"):
+            queryset = queryset.filter(categories__contains=[q["category"]])
+        if q.get("agency"):
+            queryset = queryset.filter(agency__code=q["agency"])
+        if q.get("jurisdiction"):
+            code = q["jurisdiction"]
+            queryset = queryset.filter(
+                Q(province_code=code) | Q(district_code=code) | Q(subdistrict_code=code) | Q(local_government_code=code)
+            )
+        box = params.bbox(q)
+        if box:
+            from django.contrib.gis.geos import Polygon
+
+            queryset = queryset.filter(location__intersects=Polygon.from_bbox(box))
+        for name, lookup in (("since", "created__gte"), ("until", "created__lt")):
+            if q.get(name):
+                moment = parse_datetime(q[name])
+                if moment is None:
+                    raise params.bad(name, "expected an ISO 8601 date-time, e.g. 2026-11-24T00:00:00+07:00")
+                queryset = queryset.filter(**{lookup: moment})
+        limit = params.integer(q, "limit", default=100, minimum=1, maximum=1000)
+        offset = params.integer(q, "offset", default=0, minimum=0)
+        as_geojson = params.choice(q, "format", ["json", "geojson"], default="json") == "geojson"
+        matched = queryset.count()
+        page = list(queryset[offset : offset + limit])
+        links = []
+        if offset + len(page) < matched:
+            query = {**q.dict(), "offset": offset + limit, "limit": limit}
+            links.append({"rel": "next", "href": request.build_absolute_uri(request.path) + "?" + urlencode(query)})
+        if as_geojson:
+            features = [
+                {
+                    "type": "Feature",
+                    "id": c.id,
+                    "geometry": {"type": "Point", "coordinates": [c.location.x, c.location.y]},
+                    "properties": {k: v for k, v in public(c).items() if k not in ("lon", "lat", "jurisdictions")},
+                }
+                for c in page
+            ]
+            doc = {
+                "type": "FeatureCollection",
+                "features": features,
+                "numberMatched": matched,
+                "numberReturned": len(page),
+                "links": links,
+            }
+            return HttpResponse(json.dumps(doc, ensure_ascii=False), content_type=GEOJSON)
+        return Response({"count": matched, "results": [public(c) for c in page], "links": links})
+
+
+class ComplaintDetail(APIView):
+    def get(self, request, complaint_id):
+        complaint = _domain_errors(lambda: Complaint.objects.select_related("agency").get(id=complaint_id))
+        return Response(public(complaint, with_history=True))
+
+    def patch(self, request, complaint_id):
+        """Correct the pin and/or the categories: the complaint is routed again."""
+        body = request.data if isinstance(request.data, dict) else {}
+        unknown = set(body) - {"lon", "lat", "category", "categories", "actor"}
+        if unknown or not body:
+            raise ApiError(400, "invalid", "a correction may change lon+lat and/or category/categories only")
+        lon = lat = None
+        if "lon" in body or "lat" in body:
+            try:
+                point = parse_point(body)
+            except PointError as exc:
+                raise ApiError(400, "invalid_point", str(exc), {"field": exc.field}) from None
+            lon, lat = point.lon, point.lat
+        try:
+            categories = parse_categories(body) or None
+        except PointError as exc:
+            raise ApiError(400, "invalid", str(exc), {"field": exc.field}) from None
+        complaint = _domain_errors(
+            lambda: intake.correct(
+                complaint_id,
+                matcher=snapshot.current(),
+                directory=directory.current(),
+                lon=lon,
+                lat=lat,
+                categories=categories,
+                actor=_text(body, "actor", 200),
+            )
+        )
+        return Response(public(complaint, with_history=True))
+
+
+class ComplaintTransition(APIView):
+    """POST {"action": start|forward|follow_up|finish|reject|reopen, "actor", "note", "photo_url", "agency"}."""
+
+    def post(self, request, complaint_id):
+        body = request.data if isinstance(request.data, dict) else {}
+        action = body.get("action")
+        if not isinstance(action, str):
+            raise ApiError(400, "invalid", f"action: one of {', '.join(lifecycle.ACTIONS)}", {"field": "action"})
+        complaint = _domain_errors(
+            lambda: intake.move(
+                complaint_id,
+                action,
+                actor=_text(body, "actor", 200),
+                note=_text(body, "note"),
+                photo_url=_text(body, "photo_url", 500),
+                forward_to=body.get("agency"),
+            )
+        )
+        return Response(public(complaint, with_history=True))

@@ -1,0 +1,198 @@
+"""Filing, moving and correcting complaints. Every accepted complaint is stored exactly once:
+a retry with the same Idempotency-Key, or the same intake system's ticket id, returns the first."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, transaction
+
+from routing.models import Agency
+from routing.responsibility import decide
+
+from . import lifecycle
+from .models import Complaint, HistoryEntry
+
+
+class IdempotencyConflict(Exception):
+    pass
+
+
+class ComplaintError(ValueError):
+    def __init__(self, field, message):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class Filing:
+    lon: float
+    lat: float
+    categories: tuple
+    description: str = ""
+    photo_url: str = ""
+    reporter_name: str = ""
+    reporter_contact: str = ""
+    source: str = "api"
+    client_ticket_id: str = ""
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True, default=list).encode()).hexdigest()
+
+
+def _route(matcher, directory, lon, lat, categories):
+    match = matcher.lookup(lon, lat)
+    decision = decide(directory, match, categories, (lon, lat))
+    record = decision.as_dict()
+    record["jurisdictions"] = {level: j.as_dict() for level, j in match.jurisdictions.items()}
+    if decision.local_government and decision.local_government.unit:
+        record["jurisdictions"]["local_government"] = decision.local_government.as_dict()
+    record["status"] = match.status
+    codes = {level: j.code for level, j in match.jurisdictions.items()}
+    agency = Agency.objects.filter(code=decision.agency.code).first() if decision.agency else None
+    return match, record, codes, agency
+
+
+def _existing(filing: Filing, key: str | None):
+    if key:
+        found = Complaint.objects.filter(idempotency_key=key).first()
+        if found:
+            if found.request_fingerprint != filing.fingerprint():
+                raise IdempotencyConflict(f"Idempotency-Key {key!r} was used for a different complaint")
+            return found
+    if filing.client_ticket_id:
+        return Complaint.objects.filter(source=filing.source, client_ticket_id=filing.client_ticket_id).first()
+    return None
+
+
+def file(filing: Filing, *, matcher, directory, idempotency_key: str | None = None) -> tuple[Complaint, bool]:
+    """(complaint, created). Routing happens before the write; the write is one transaction."""
+    found = _existing(filing, idempotency_key)
+    if found:
+        return found, False
+    directory.check_categories(filing.categories)
+    match, record, codes, agency = _route(matcher, directory, filing.lon, filing.lat, filing.categories)
+    if match.status == "unmatched" and "subdistrict" not in match.jurisdictions:
+        raise ComplaintError("location", f"({filing.lon}, {filing.lat}) is not inside Thailand: {match.reason}")
+    try:
+        with transaction.atomic():
+            complaint = Complaint.objects.create(
+                source=filing.source,
+                client_ticket_id=filing.client_ticket_id,
+                idempotency_key=idempotency_key,
+                request_fingerprint=filing.fingerprint(),
+                location=Point(filing.lon, filing.lat, srid=4326),
+                categories=list(filing.categories),
+                description=filing.description,
+                photo_url=filing.photo_url,
+                reporter_name=filing.reporter_name,
+                reporter_contact=filing.reporter_contact,
+                agency=agency,
+                decision=record,
+                province_code=codes.get("province", ""),
+                district_code=codes.get("district", ""),
+                subdistrict_code=codes.get("subdistrict", ""),
+                local_government_code=(record["jurisdictions"].get("local_government") or {}).get("code", ""),
+                generation=matcher.generation,
+            )
+            HistoryEntry.objects.create(
+                complaint=complaint,
+                event="created",
+                to_status=complaint.status,
+                actor=filing.source,
+                data={"agency": agency.code if agency else None, "reason": record["reason"]},
+            )
+    except IntegrityError:
+        # A concurrent retry won the race: answer with its complaint.
+        found = _existing(filing, idempotency_key)
+        if found is None:
+            raise
+        return found, False
+    return complaint, True
+
+
+def move(
+    complaint_id: int,
+    action: str,
+    *,
+    actor: str = "",
+    note: str = "",
+    photo_url: str = "",
+    forward_to: str | None = None,
+) -> Complaint:
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().get(id=complaint_id)
+        step = lifecycle.transition(complaint.status, action)
+        data = {}
+        if action == "forward":
+            if not forward_to:
+                raise ComplaintError("agency", "forward needs the code of the agency it goes to")
+            target = Agency.objects.filter(code=forward_to, active=True).first()
+            if target is None:
+                raise ComplaintError("agency", f"no active agency with code {forward_to!r}")
+            if not note:
+                raise ComplaintError("note", "forward needs a reason in note")
+            data = {"from_agency": complaint.agency.code if complaint.agency else None, "to_agency": target.code}
+            complaint.agency = target
+        complaint.status = step.target
+        if step.counts_reopen:
+            complaint.reopen_count += 1
+        complaint.save()
+        HistoryEntry.objects.create(
+            complaint=complaint,
+            event="transition",
+            action=action,
+            from_status=step.source,
+            to_status=step.target,
+            actor=actor,
+            note=note,
+            photo_url=photo_url,
+            data=data,
+        )
+    return complaint
+
+
+def correct(complaint_id: int, *, matcher, directory, lon=None, lat=None, categories=None, actor="") -> Complaint:
+    """A corrected pin or category routes the complaint again; the change goes into its history."""
+    with transaction.atomic():
+        complaint = Complaint.objects.select_for_update().get(id=complaint_id)
+        new_lon = complaint.location.x if lon is None else lon
+        new_lat = complaint.location.y if lat is None else lat
+        new_categories = tuple(complaint.categories) if categories is None else tuple(categories)
+        directory.check_categories(new_categories)
+        match, record, codes, agency = _route(matcher, directory, new_lon, new_lat, new_categories)
+        if "subdistrict" not in match.jurisdictions:
+            raise ComplaintError("location", f"({new_lon}, {new_lat}) is not inside Thailand: {match.reason}")
+        before = {
+            "lon": complaint.location.x,
+            "lat": complaint.location.y,
+            "categories": complaint.categories,
+            "agency": complaint.agency.code if complaint.agency else None,
+        }
+        complaint.location = Point(new_lon, new_lat, srid=4326)
+        complaint.categories = list(new_categories)
+        complaint.agency = agency
+        complaint.decision = record
+        complaint.province_code = codes.get("province", "")
+        complaint.district_code = codes.get("district", "")
+        complaint.subdistrict_code = codes.get("subdistrict", "")
+        complaint.local_government_code = (record["jurisdictions"].get("local_government") or {}).get("code", "")
+        complaint.generation = matcher.generation
+        complaint.save()
+        after = {
+            "lon": new_lon,
+            "lat": new_lat,
+            "categories": list(new_categories),
+            "agency": agency.code if agency else None,
+        }
+        HistoryEntry.objects.create(
+            complaint=complaint,
+            event="rerouted",
+            from_status=complaint.status,
+            to_status=complaint.status,
+            actor=actor,
+            data={"before": before, "after": after, "reason": record["reason"]},
+        )
+    return complaint

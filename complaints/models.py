@@ -1,0 +1,58 @@
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+from routing.models import Agency
+
+from .lifecycle import STATES, WAITING
+
+
+class Complaint(models.Model):
+    source = models.CharField(max_length=60, default="api", help_text="intake system")
+    client_ticket_id = models.CharField(max_length=100, blank=True)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    location = models.PointField(srid=4326)
+    categories = models.JSONField(default=list)
+    description = models.TextField(blank=True)
+    photo_url = models.URLField(max_length=500, blank=True)
+    # Personal data: stored for the agency, never in public output.
+    reporter_name = models.CharField(max_length=200, blank=True)
+    reporter_contact = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=[(s, s) for s in STATES], default=WAITING, db_index=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints")
+    decision = models.JSONField(default=dict, blank=True)
+    province_code = models.CharField(max_length=2, blank=True, db_index=True)
+    district_code = models.CharField(max_length=4, blank=True, db_index=True)
+    subdistrict_code = models.CharField(max_length=6, blank=True, db_index=True)
+    local_government_code = models.CharField(max_length=20, blank=True, db_index=True)
+    generation = models.IntegerField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "client_ticket_id"], condition=~Q(client_ticket_id=""), name="one_ticket_per_source"
+            )
+        ]
+
+    def __str__(self):
+        return f"complaint {self.id} ({self.status})"
+
+
+class HistoryEntry(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="history")
+    event = models.CharField(max_length=20)  # created | transition | rerouted
+    action = models.CharField(max_length=20, blank=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    photo_url = models.URLField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]

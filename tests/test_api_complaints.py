@@ -1,0 +1,195 @@
+"""Complaint intake and tracking over real HTTP: stored exactly once, routed, moved, corrected."""
+
+import json
+import threading
+import uuid
+
+import pytest
+
+from complaints.models import Complaint
+
+from .web import get, post, request
+
+UTTARADIT = {"lon": 100.0997, "lat": 17.6201}
+BANGKOK = {"lon": 100.5018, "lat": 13.7563}
+
+
+@pytest.fixture(scope="module")
+def api(live_api):
+    return live_api + "/api/v1"
+
+
+@pytest.fixture
+def stored(django_db_blocker):
+    def count(**filters):
+        with django_db_blocker.unblock():
+            return Complaint.objects.filter(**filters).count()
+
+    return count
+
+
+def complaint(**extra):
+    return {
+        **UTTARADIT,
+        "category": "street_light",
+        "description": "ไฟดับทั้งซอย",
+        "reporter": {"name": "สมชาย", "contact": "081-234-5678"},
+        **extra,
+    }
+
+
+def test_file_a_complaint_routed_with_a_reason(api, stored):
+    key = str(uuid.uuid4())
+    reply = post(f"{api}/complaints", complaint(), headers={"Idempotency-Key": key})
+    assert reply.status == 201
+    doc = reply.json()
+    assert doc["status"] == "waiting" and doc["agency"]["code"] == "5399"
+    assert "covered completely by Uttaradit Town Municipality" in doc["reason"]["en"]
+    assert doc["jurisdictions"]["subdistrict"]["code"] == "530101"
+    assert [h["event"] for h in doc["history"]] == ["created"]
+    assert reply.headers["location"] == f"/api/v1/complaints/{doc['id']}"
+    assert "สมชาย" not in reply.body.decode() and "081-234-5678" not in reply.body.decode()
+    assert stored(idempotency_key=key) == 1
+
+
+def test_retries_with_the_same_key_return_the_first_and_store_once(api, stored):
+    key = str(uuid.uuid4())
+    first = post(f"{api}/complaints", complaint(), headers={"Idempotency-Key": key})
+    again = post(f"{api}/complaints", complaint(), headers={"Idempotency-Key": key})
+    assert first.status == 201 and again.status == 200 and again.headers["idempotent-replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    clash = post(f"{api}/complaints", complaint(category="road"), headers={"Idempotency-Key": key})
+    assert clash.status == 409 and clash.json()["error"]["code"] == "idempotency_conflict"
+    assert stored(idempotency_key=key) == 1
+
+
+def test_concurrent_retries_store_exactly_one(api, stored):
+    key = str(uuid.uuid4())
+    ids, statuses = [], []
+
+    def send():
+        reply = post(f"{api}/complaints", complaint(), headers={"Idempotency-Key": key})
+        statuses.append(reply.status)
+        ids.append(reply.json()["id"])
+
+    threads = [threading.Thread(target=send) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 1 and sorted(statuses).count(201) == 1 and set(statuses) <= {200, 201}
+    assert stored(idempotency_key=key) == 1
+
+
+def test_the_intake_systems_own_ticket_id_also_deduplicates(api, stored):
+    ticket = f"LINE-{uuid.uuid4()}"
+    a = post(f"{api}/complaints", complaint(source="line-bot", client_ticket_id=ticket))
+    b = post(f"{api}/complaints", complaint(source="line-bot", client_ticket_id=ticket))
+    assert (a.status, b.status) == (201, 200) and a.json()["id"] == b.json()["id"]
+    assert stored(source="line-bot", client_ticket_id=ticket) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"lon": 17.62, "lat": 100.09, "category": "road"}, 400, "invalid_point"),
+        ({"lon": "NaN", "lat": 17.6, "category": "road"}, 400, "invalid_point"),
+        ({"lat": 17.6, "category": "road"}, 400, "invalid_point"),
+        ({**UTTARADIT, "category": "unicorns"}, 400, "unknown_category"),
+        ({"lon": 99.0, "lat": 7.0, "category": "road"}, 400, "invalid"),
+        ({**UTTARADIT, "photo_url": "javascript:alert(1)"}, 400, "invalid"),
+        ({**UTTARADIT, "description": 42}, 400, "invalid"),
+        ({**UTTARADIT, "description": "x" * (1024 * 1024)}, 413, "body_too_large"),
+    ],
+)
+def test_bad_complaints_are_refused_and_nothing_is_stored(api, stored, body, status, code):
+    marker = f"bad-{uuid.uuid4()}"
+    reply = post(f"{api}/complaints", {**body, "client_ticket_id": marker})
+    assert reply.status == status and reply.json()["error"]["code"] == code
+    assert stored(client_ticket_id=marker) == 0
+
+
+def test_malformed_json_is_400(api):
+    reply = request(f"{api}/complaints", "POST", '{"lon": 100,', headers={"Content-Type": "application/json"})
+    assert reply.status == 400 and reply.json()["error"]["code"] == "malformed_request"
+
+
+def move(api, complaint_id, action, **extra):
+    return post(f"{api}/complaints/{complaint_id}/transitions", {"action": action, "actor": "staff-1", **extra})
+
+
+def test_every_state_with_history_and_illegal_moves_are_409(api):
+    cid = post(f"{api}/complaints", complaint()).json()["id"]
+    assert move(api, cid, "finish").status == 409
+    for action, expected in [("start", "in_progress"), ("follow_up", "follow_up"), ("start", "in_progress")]:
+        assert move(api, cid, action).json()["status"] == expected
+    done = move(api, cid, "finish", note="เปลี่ยนหลอดแล้ว", photo_url="https://example.org/after.jpg").json()
+    assert done["status"] == "finished"
+    reopened = move(api, cid, "reopen", note="ดับอีกแล้ว").json()
+    assert reopened["status"] == "waiting" and reopened["reopen_count"] == 1
+    bad_forward = move(api, cid, "forward", agency="NOPE", note="x")
+    assert bad_forward.status == 400 and bad_forward.json()["error"]["details"]["field"] == "agency"
+    forwarded = move(api, cid, "forward", agency="PEA", note="สายไฟของการไฟฟ้า").json()
+    assert forwarded["status"] == "forwarded" and forwarded["agency"]["code"] == "PEA"
+    assert move(api, cid, "reject", note="ซ้ำ").json()["status"] == "irrelevant"
+    illegal = move(api, cid, "start")
+    assert illegal.status == 409 and illegal.json()["error"]["details"]["allowed"] == ["reopen"]
+    history = get(f"{api}/complaints/{cid}").json()["history"]
+    assert [h["action"] for h in history] == [
+        None,
+        "start",
+        "follow_up",
+        "start",
+        "finish",
+        "reopen",
+        "forward",
+        "reject",
+    ]
+    finish = history[4]
+    assert finish["actor"] == "staff-1" and finish["photo_url"] == "https://example.org/after.jpg"
+    assert history[6]["data"] == {"from_agency": "5399", "to_agency": "PEA"}
+
+
+def test_a_corrected_pin_routes_again_and_is_in_the_history(api):
+    cid = post(f"{api}/complaints", complaint()).json()["id"]
+    reply = request(
+        f"{api}/complaints/{cid}",
+        "PATCH",
+        json.dumps({**BANGKOK, "actor": "operator"}),
+        headers={"Content-Type": "application/json"},
+    )
+    doc = reply.json()
+    assert reply.status == 200 and doc["agency"]["code"] == "BKK-1001-PW"
+    rerouted = doc["history"][-1]
+    assert rerouted["event"] == "rerouted" and rerouted["data"]["before"]["agency"] == "5399"
+    assert rerouted["data"]["after"]["agency"] == "BKK-1001-PW"
+    category = request(
+        f"{api}/complaints/{cid}",
+        "PATCH",
+        json.dumps({"category": "water_supply"}),
+        headers={"Content-Type": "application/json"},
+    ).json()
+    assert category["agency"]["code"] == "MWA" and category["categories"] == ["water_supply"]
+
+
+def test_list_filters_and_geojson(api):
+    tag = str(uuid.uuid4())[:8]
+    bkk = post(f"{api}/complaints", {**BANGKOK, "category": "cleanliness", "description": tag}).json()
+    post(f"{api}/complaints", complaint(description=tag))
+    by_agency = get(f"{api}/complaints?agency=BKK-1001-CL&category=cleanliness").json()
+    assert bkk["id"] in [c["id"] for c in by_agency["results"]]
+    assert all(c["agency"]["code"] == "BKK-1001-CL" for c in by_agency["results"])
+    in_khet = get(f"{api}/complaints?jurisdiction=1001&status=waiting").json()
+    assert bkk["id"] in [c["id"] for c in in_khet["results"]]
+    boxed = get(f"{api}/complaints?bbox=100.49,13.75,100.51,13.76").json()
+    assert {c["id"] for c in boxed["results"]} >= {bkk["id"]}
+    assert all(13.75 <= c["lat"] <= 13.76 for c in boxed["results"])
+    reply = get(f"{api}/complaints?format=geojson&agency=BKK-1001-CL&limit=1")
+    doc = reply.json()
+    assert reply.headers["content-type"] == "application/geo+json" and doc["numberReturned"] == 1
+    assert doc["features"][0]["geometry"]["type"] == "Point"
+    assert "reporter" not in json.dumps(doc)
+    assert get(f"{api}/complaints?since=2000-01-01T00:00:00Z&until=2000-01-02T00:00:00Z").json()["count"] == 0
+    assert get(f"{api}/complaints?since=yesterday").status == 400
+    assert get(f"{api}/complaints?status=lost").status == 400
+    assert get(f"{api}/complaints/999999999").status == 404
