@@ -48,7 +48,10 @@ INSTALLED_APPS = [
     "boundaries",
     "routing",
     "complaints",
+    "access",
     "api",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -94,9 +97,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "api.parsers.GeoJSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "access.auth.IntakeKeyAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": [],
-    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["access.throttling.PerKeyThrottle", "access.throttling.PerIPThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "intake_key": os.environ.get("GEO_RATE_PER_KEY", "6000/min"),
+        "ip": os.environ.get("GEO_RATE_PER_IP", "3000/min"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # `format=geojson` is ours to read, not DRF's renderer switch.
     "URL_FORMAT_OVERRIDE": None,
 }
@@ -106,6 +118,18 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# Complaints' non-personal fields are readable by anyone unless this is off.
+GEO_PUBLIC_READ = env_bool("GEO_PUBLIC_READ", True)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Thailand complaint routing engine",
+    "DESCRIPTION": "Point -> jurisdictions -> responsible agency, with reasons; complaint intake and tracking.",
+    "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # GDAL 3.6 (Debian 12) cannot block file/network access from spatial reference strings; the

@@ -15,6 +15,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb):
+    """Always a separate test database, even when no selected test carries a django_db mark.
+
+    pytest-django creates one only for the aliases its marked tests name; a run of unmarked tests
+    (real-HTTP ones) would otherwise reach the development database.
+    """
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    keep = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, keepdb=keep, aliases={"default"})
+        assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict["NAME"]
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
 def thailand(django_db_setup, django_db_blocker):
     """All of Thailand loaded once into the test database (committed, active)."""
     from boundaries.models import Generation
@@ -83,3 +103,26 @@ def national_matcher(thailand, django_db_blocker):
 
     with django_db_blocker.unblock():
         return snapshot.build({"admin": thailand.id})
+
+
+@pytest.fixture(scope="session")
+def credentials(agencies, django_db_blocker):
+    """An intake key and staff accounts of a few agencies, committed for the live server."""
+    from django.contrib.auth.models import User
+
+    from access.models import IntakeKey, StaffProfile
+    from routing.models import Agency
+
+    with django_db_blocker.unblock():
+        _, key = IntakeKey.objects.issue("test-intake")
+        _, slow_key = IntakeKey.objects.issue("slow-intake", rate="3/min")
+        revoked, revoked_key = IntakeKey.objects.issue("revoked-intake")
+        revoked.revoke()
+        staff = {}
+        for code in ("5399", "PEA", "BKK-1001-PW", "BKK-1001-CL"):
+            user, _ = User.objects.get_or_create(username=f"staff-{code}")
+            user.set_password("pw-" + code)
+            user.save()
+            StaffProfile.objects.update_or_create(user=user, defaults={"agency": Agency.objects.get(code=code)})
+            staff[code] = (user.username, "pw-" + code)
+        return {"key": key, "slow_key": slow_key, "revoked_key": revoked_key, "staff": staff}

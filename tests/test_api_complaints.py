@@ -1,5 +1,6 @@
 """Complaint intake and tracking over real HTTP: stored exactly once, routed, moved, corrected."""
 
+import base64
 import json
 import threading
 import uuid
@@ -17,6 +18,28 @@ BANGKOK = {"lon": 100.5018, "lat": 13.7563}
 @pytest.fixture(scope="module")
 def api(live_api):
     return live_api + "/api/v1"
+
+
+@pytest.fixture(scope="module")
+def keys(credentials):
+    return credentials
+
+
+def bearer(key, **extra):
+    return {"Authorization": f"Bearer {key}", **extra}
+
+
+def basic(user_password):
+    user, password = user_password
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@pytest.fixture
+def file(api, keys):
+    def send(body, **headers):
+        return post(f"{api}/complaints", body, headers=bearer(keys["key"], **headers))
+
+    return send
 
 
 @pytest.fixture
@@ -38,9 +61,9 @@ def complaint(**extra):
     }
 
 
-def test_file_a_complaint_routed_with_a_reason(api, stored):
+def test_file_a_complaint_routed_with_a_reason(file, stored):
     key = str(uuid.uuid4())
-    reply = post(f"{api}/complaints", complaint(), headers={"Idempotency-Key": key})
+    reply = file(complaint(), **{"Idempotency-Key": key})
     assert reply.status == 201
     doc = reply.json()
     assert doc["status"] == "waiting" and doc["agency"]["code"] == "5399"
@@ -52,23 +75,23 @@ def test_file_a_complaint_routed_with_a_reason(api, stored):
     assert stored(idempotency_key=key) == 1
 
 
-def test_retries_with_the_same_key_return_the_first_and_store_once(api, stored):
+def test_retries_with_the_same_key_return_the_first_and_store_once(file, stored):
     key = str(uuid.uuid4())
-    first = post(f"{api}/complaints", complaint(), headers={"Idempotency-Key": key})
-    again = post(f"{api}/complaints", complaint(), headers={"Idempotency-Key": key})
+    first = file(complaint(), **{"Idempotency-Key": key})
+    again = file(complaint(), **{"Idempotency-Key": key})
     assert first.status == 201 and again.status == 200 and again.headers["idempotent-replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
-    clash = post(f"{api}/complaints", complaint(category="road"), headers={"Idempotency-Key": key})
+    clash = file(complaint(category="road"), **{"Idempotency-Key": key})
     assert clash.status == 409 and clash.json()["error"]["code"] == "idempotency_conflict"
     assert stored(idempotency_key=key) == 1
 
 
-def test_concurrent_retries_store_exactly_one(api, stored):
+def test_concurrent_retries_store_exactly_one(file, stored):
     key = str(uuid.uuid4())
     ids, statuses = [], []
 
     def send():
-        reply = post(f"{api}/complaints", complaint(), headers={"Idempotency-Key": key})
+        reply = file(complaint(), **{"Idempotency-Key": key})
         statuses.append(reply.status)
         ids.append(reply.json()["id"])
 
@@ -81,12 +104,13 @@ def test_concurrent_retries_store_exactly_one(api, stored):
     assert stored(idempotency_key=key) == 1
 
 
-def test_the_intake_systems_own_ticket_id_also_deduplicates(api, stored):
+def test_the_intake_systems_own_ticket_id_also_deduplicates(file, stored):
     ticket = f"LINE-{uuid.uuid4()}"
-    a = post(f"{api}/complaints", complaint(source="line-bot", client_ticket_id=ticket))
-    b = post(f"{api}/complaints", complaint(source="line-bot", client_ticket_id=ticket))
+    a = file(complaint(client_ticket_id=ticket))
+    b = file(complaint(client_ticket_id=ticket))
     assert (a.status, b.status) == (201, 200) and a.json()["id"] == b.json()["id"]
-    assert stored(source="line-bot", client_ticket_id=ticket) == 1
+    assert a.json()["source"] == "test-intake"  # the key names the intake system
+    assert stored(source="test-intake", client_ticket_id=ticket) == 1
 
 
 @pytest.mark.parametrize(
@@ -102,37 +126,41 @@ def test_the_intake_systems_own_ticket_id_also_deduplicates(api, stored):
         ({**UTTARADIT, "description": "x" * (1024 * 1024)}, 413, "body_too_large"),
     ],
 )
-def test_bad_complaints_are_refused_and_nothing_is_stored(api, stored, body, status, code):
+def test_bad_complaints_are_refused_and_nothing_is_stored(file, stored, body, status, code):
     marker = f"bad-{uuid.uuid4()}"
-    reply = post(f"{api}/complaints", {**body, "client_ticket_id": marker})
+    reply = file({**body, "client_ticket_id": marker})
     assert reply.status == status and reply.json()["error"]["code"] == code
     assert stored(client_ticket_id=marker) == 0
 
 
-def test_malformed_json_is_400(api):
-    reply = request(f"{api}/complaints", "POST", '{"lon": 100,', headers={"Content-Type": "application/json"})
+def test_malformed_json_is_400(api, keys):
+    headers = bearer(keys["key"], **{"Content-Type": "application/json"})
+    reply = request(f"{api}/complaints", "POST", '{"lon": 100,', headers=headers)
     assert reply.status == 400 and reply.json()["error"]["code"] == "malformed_request"
 
 
-def move(api, complaint_id, action, **extra):
-    return post(f"{api}/complaints/{complaint_id}/transitions", {"action": action, "actor": "staff-1", **extra})
+def move(api, complaint_id, action, who, **extra):
+    return post(f"{api}/complaints/{complaint_id}/transitions", {"action": action, **extra}, headers=basic(who))
 
 
-def test_every_state_with_history_and_illegal_moves_are_409(api):
-    cid = post(f"{api}/complaints", complaint()).json()["id"]
-    assert move(api, cid, "finish").status == 409
+def test_every_state_with_history_and_illegal_moves_are_409(api, file, keys):
+    town, pea = keys["staff"]["5399"], keys["staff"]["PEA"]
+    cid = file(complaint()).json()["id"]
+    assert move(api, cid, "finish", town).status == 409
     for action, expected in [("start", "in_progress"), ("follow_up", "follow_up"), ("start", "in_progress")]:
-        assert move(api, cid, action).json()["status"] == expected
-    done = move(api, cid, "finish", note="เปลี่ยนหลอดแล้ว", photo_url="https://example.org/after.jpg").json()
+        assert move(api, cid, action, town).json()["status"] == expected
+    done = move(api, cid, "finish", town, note="เปลี่ยนหลอดแล้ว", photo_url="https://example.org/after.jpg").json()
     assert done["status"] == "finished"
-    reopened = move(api, cid, "reopen", note="ดับอีกแล้ว").json()
+    reopened = move(api, cid, "reopen", town, note="ดับอีกแล้ว").json()
     assert reopened["status"] == "waiting" and reopened["reopen_count"] == 1
-    bad_forward = move(api, cid, "forward", agency="NOPE", note="x")
+    bad_forward = move(api, cid, "forward", town, agency="NOPE", note="x")
     assert bad_forward.status == 400 and bad_forward.json()["error"]["details"]["field"] == "agency"
-    forwarded = move(api, cid, "forward", agency="PEA", note="สายไฟของการไฟฟ้า").json()
+    assert move(api, cid, "start", pea).status == 403  # not PEA's complaint yet
+    forwarded = move(api, cid, "forward", town, agency="PEA", note="สายไฟของการไฟฟ้า").json()
     assert forwarded["status"] == "forwarded" and forwarded["agency"]["code"] == "PEA"
-    assert move(api, cid, "reject", note="ซ้ำ").json()["status"] == "irrelevant"
-    illegal = move(api, cid, "start")
+    assert move(api, cid, "start", town).status == 403  # no longer the town's
+    assert move(api, cid, "reject", pea, note="ซ้ำ").json()["status"] == "irrelevant"
+    illegal = move(api, cid, "start", pea)
     assert illegal.status == 409 and illegal.json()["error"]["details"]["allowed"] == ["reopen"]
     history = get(f"{api}/complaints/{cid}").json()["history"]
     assert [h["action"] for h in history] == [
@@ -146,36 +174,32 @@ def test_every_state_with_history_and_illegal_moves_are_409(api):
         "reject",
     ]
     finish = history[4]
-    assert finish["actor"] == "staff-1" and finish["photo_url"] == "https://example.org/after.jpg"
+    assert finish["actor"] == "staff-5399 (5399)" and finish["photo_url"] == "https://example.org/after.jpg"
     assert history[6]["data"] == {"from_agency": "5399", "to_agency": "PEA"}
 
 
-def test_a_corrected_pin_routes_again_and_is_in_the_history(api):
-    cid = post(f"{api}/complaints", complaint()).json()["id"]
-    reply = request(
-        f"{api}/complaints/{cid}",
-        "PATCH",
-        json.dumps({**BANGKOK, "actor": "operator"}),
-        headers={"Content-Type": "application/json"},
-    )
+def patch(api, cid, body, who):
+    headers = {**basic(who), "Content-Type": "application/json"}
+    return request(f"{api}/complaints/{cid}", "PATCH", json.dumps(body), headers=headers)
+
+
+def test_a_corrected_pin_routes_again_and_is_in_the_history(api, file, keys):
+    cid = file(complaint()).json()["id"]
+    reply = patch(api, cid, BANGKOK, keys["staff"]["5399"])
     doc = reply.json()
     assert reply.status == 200 and doc["agency"]["code"] == "BKK-1001-PW"
     rerouted = doc["history"][-1]
     assert rerouted["event"] == "rerouted" and rerouted["data"]["before"]["agency"] == "5399"
-    assert rerouted["data"]["after"]["agency"] == "BKK-1001-PW"
-    category = request(
-        f"{api}/complaints/{cid}",
-        "PATCH",
-        json.dumps({"category": "water_supply"}),
-        headers={"Content-Type": "application/json"},
-    ).json()
+    assert rerouted["data"]["after"]["agency"] == "BKK-1001-PW" and rerouted["actor"] == "staff-5399 (5399)"
+    assert patch(api, cid, {"category": "water_supply"}, keys["staff"]["5399"]).status == 403  # not theirs now
+    category = patch(api, cid, {"category": "water_supply"}, keys["staff"]["BKK-1001-PW"]).json()
     assert category["agency"]["code"] == "MWA" and category["categories"] == ["water_supply"]
 
 
-def test_list_filters_and_geojson(api):
+def test_list_filters_and_geojson(api, file):
     tag = str(uuid.uuid4())[:8]
-    bkk = post(f"{api}/complaints", {**BANGKOK, "category": "cleanliness", "description": tag}).json()
-    post(f"{api}/complaints", complaint(description=tag))
+    bkk = file({**BANGKOK, "category": "cleanliness", "description": tag}).json()
+    file(complaint(description=tag))
     by_agency = get(f"{api}/complaints?agency=BKK-1001-CL&category=cleanliness").json()
     assert bkk["id"] in [c["id"] for c in by_agency["results"]]
     assert all(c["agency"]["code"] == "BKK-1001-CL" for c in by_agency["results"])
@@ -193,3 +217,33 @@ def test_list_filters_and_geojson(api):
     assert get(f"{api}/complaints?since=yesterday").status == 400
     assert get(f"{api}/complaints?status=lost").status == 400
     assert get(f"{api}/complaints/999999999").status == 404
+
+
+def test_writes_need_credentials(api, keys, stored):
+    marker = f"anon-{uuid.uuid4()}"
+    anonymous = post(f"{api}/complaints", complaint(client_ticket_id=marker))
+    assert anonymous.status in (401, 403) and anonymous.json()["error"]["code"] in (
+        "not_authenticated",
+        "permission_denied",
+    )
+    revoked = post(f"{api}/complaints", complaint(client_ticket_id=marker), headers=bearer(keys["revoked_key"]))
+    assert revoked.status == 401 and revoked.json()["error"]["code"] == "authentication_failed"
+    wrong = post(f"{api}/complaints", complaint(client_ticket_id=marker), headers=basic(("staff-PEA", "nope")))
+    assert wrong.status == 401
+    assert stored(client_ticket_id=marker) == 0
+    cid = post(f"{api}/complaints", complaint(), headers=bearer(keys["key"])).json()["id"]
+    assert post(f"{api}/complaints/{cid}/transitions", {"action": "start"}).status in (401, 403)
+    # An intake key files complaints; it does not work them.
+    assert post(f"{api}/complaints/{cid}/transitions", {"action": "start"}, headers=bearer(keys["key"])).status == 403
+
+
+def test_a_key_over_its_rate_gets_429_with_retry_after(api, keys):
+    statuses = []
+    for _ in range(6):
+        reply = post(f"{api}/complaints", complaint(), headers=bearer(keys["slow_key"]))
+        statuses.append(reply.status)
+        if reply.status == 429:
+            assert int(reply.headers["retry-after"]) > 0
+            assert reply.json()["error"]["code"] == "throttled"
+    # Counts are per serving process (two workers here): the limit of 3/min bites by the 7th at most.
+    assert 429 in statuses

@@ -7,6 +7,7 @@ from django.utils.http import urlencode
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.auth import AgencyStaffPermission, FilingPermission, staff_agency
 from complaints import intake, lifecycle
 from complaints.models import Complaint
 from routing import directory, snapshot
@@ -95,7 +96,6 @@ def _filing(body) -> intake.Filing:
         photo_url=photo,
         reporter_name=_text(reporter, "name", 200),
         reporter_contact=_text(reporter, "contact", 200),
-        source=_text(body, "source", 60) or "api",
         client_ticket_id=_text(body, "client_ticket_id", 100),
     )
 
@@ -119,11 +119,21 @@ def _domain_errors(fn):
         raise ApiError(404, "not_found", "no such complaint") from None
 
 
+def actor_of(request) -> str:
+    agency = staff_agency(request)
+    name = getattr(request.user, "username", "") or str(request.user)
+    return f"{name} ({agency.code})" if agency else name
+
+
 class ComplaintList(APIView):
+    permission_classes = [FilingPermission]
+
     def post(self, request):
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_BODY:
+        # Read the body before refusing it: a client still sending would see a reset, not the 413.
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_BODY and len(request.body) > MAX_COMPLAINT_BODY:
             raise ApiError(413, "body_too_large", f"a complaint body may be at most {MAX_COMPLAINT_BODY:,} bytes")
         filing = _filing(request.data)
+        filing.source = request.user.name  # the intake system is who its key says it is
         key = request.headers.get("Idempotency-Key") or None
         if key is not None and not (0 < len(key) <= 200):
             raise ApiError(400, "invalid", "Idempotency-Key: 1 to 200 characters")
@@ -191,15 +201,24 @@ class ComplaintList(APIView):
         return Response({"count": matched, "results": [public(c) for c in page], "links": links})
 
 
+def _checked(view, request, complaint_id) -> Complaint:
+    complaint = _domain_errors(lambda: Complaint.objects.select_related("agency").get(id=complaint_id))
+    view.check_object_permissions(request, complaint)
+    return complaint
+
+
 class ComplaintDetail(APIView):
+    permission_classes = [AgencyStaffPermission]
+
     def get(self, request, complaint_id):
         complaint = _domain_errors(lambda: Complaint.objects.select_related("agency").get(id=complaint_id))
         return Response(public(complaint, with_history=True))
 
     def patch(self, request, complaint_id):
         """Correct the pin and/or the categories: the complaint is routed again."""
+        _checked(self, request, complaint_id)
         body = request.data if isinstance(request.data, dict) else {}
-        unknown = set(body) - {"lon", "lat", "category", "categories", "actor"}
+        unknown = set(body) - {"lon", "lat", "category", "categories"}
         if unknown or not body:
             raise ApiError(400, "invalid", "a correction may change lon+lat and/or category/categories only")
         lon = lat = None
@@ -221,16 +240,19 @@ class ComplaintDetail(APIView):
                 lon=lon,
                 lat=lat,
                 categories=categories,
-                actor=_text(body, "actor", 200),
+                actor=actor_of(request),
             )
         )
         return Response(public(complaint, with_history=True))
 
 
 class ComplaintTransition(APIView):
-    """POST {"action": start|forward|follow_up|finish|reject|reopen, "actor", "note", "photo_url", "agency"}."""
+    """POST {"action": start|forward|follow_up|finish|reject|reopen, "note", "photo_url", "agency"}."""
+
+    permission_classes = [AgencyStaffPermission]
 
     def post(self, request, complaint_id):
+        _checked(self, request, complaint_id)
         body = request.data if isinstance(request.data, dict) else {}
         action = body.get("action")
         if not isinstance(action, str):
@@ -239,7 +261,7 @@ class ComplaintTransition(APIView):
             lambda: intake.move(
                 complaint_id,
                 action,
-                actor=_text(body, "actor", 200),
+                actor=actor_of(request),
                 note=_text(body, "note"),
                 photo_url=_text(body, "photo_url", 500),
                 forward_to=body.get("agency"),

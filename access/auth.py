@@ -1,0 +1,87 @@
+"""DRF authentication and permissions: intake keys for filing, staff for their own agency's work."""
+
+from django.conf import settings
+from rest_framework import authentication, exceptions, permissions
+
+from .models import IntakeKey
+
+
+class IntakeSystem:
+    """The authenticated principal of a request made with an intake key."""
+
+    is_authenticated = True
+    is_staff = False
+
+    def __init__(self, key: IntakeKey):
+        self.key = key
+        self.name = key.name
+
+    def __str__(self):
+        return f"intake:{self.name}"
+
+
+def presented_key(request) -> str | None:
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.META.get("HTTP_X_API_KEY") or None
+
+
+class IntakeKeyAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        key = presented_key(request)
+        if not key:
+            return None
+        found = IntakeKey.objects.lookup(key)
+        if found is None:
+            raise exceptions.AuthenticationFailed("unknown or revoked API key")
+        return IntakeSystem(found), found
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
+def is_intake(request) -> bool:
+    return isinstance(getattr(request, "user", None), IntakeSystem)
+
+
+def staff_agency(request):
+    user = getattr(request, "user", None)
+    profile = getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
+    return profile.agency if profile else None
+
+
+class ReadPublicOrAuthenticated(permissions.BasePermission):
+    """Reads are public when GEO_PUBLIC_READ is on; writes need an intake key or a staff account."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS and settings.GEO_PUBLIC_READ:
+            return True
+        return bool(getattr(request.user, "is_authenticated", False))
+
+
+class FilingPermission(ReadPublicOrAuthenticated):
+    message = "filing a complaint needs an intake API key (Authorization: Bearer <key>)"
+
+    def has_permission(self, request, view):
+        if request.method == "POST":
+            return is_intake(request)
+        return super().has_permission(request, view)
+
+
+class AgencyStaffPermission(ReadPublicOrAuthenticated):
+    """Changes to a complaint: staff of the agency it is assigned to (or a superuser)."""
+
+    message = "only staff of the complaint's agency may change it"
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return super().has_permission(request, view)
+        user = request.user
+        return bool(getattr(user, "is_superuser", False) or staff_agency(request) is not None)
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in permissions.SAFE_METHODS or getattr(request.user, "is_superuser", False):
+            return True
+        agency = staff_agency(request)
+        return agency is not None and obj.agency_id == agency.id

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from access.models import IntakeKey
+
+
+class Command(BaseCommand):
+    help = "Issue an API key for an intake system; the key is printed once and stored only as a hash."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name")
+        parser.add_argument("--rate", default="", help="own request limit, e.g. 120/min")
+
+    def handle(self, *args, **opts):
+        record, key = IntakeKey.objects.issue(opts["name"], opts["rate"])
+        self.stdout.write(key)
+        self.stderr.write(f"issued key {record.prefix}… for {record.name}; revoke it in the admin")

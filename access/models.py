@@ -1,0 +1,52 @@
+"""Who may write: intake systems with API keys (stored hashed), agency staff tied to one agency."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from routing.models import Agency
+
+PREFIX_LENGTH = 8
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class IntakeKeyQuerySet(models.QuerySet):
+    def issue(self, name: str, rate: str = "") -> tuple["IntakeKey", str]:
+        """A new key; the clear text is returned once and never stored."""
+        key = "gk_" + secrets.token_urlsafe(32)
+        return self.create(name=name, prefix=key[:PREFIX_LENGTH], key_hash=digest(key), rate=rate), key
+
+    def lookup(self, key: str):
+        return self.filter(key_hash=digest(key), revoked_at__isnull=True).first()
+
+
+class IntakeKey(models.Model):
+    name = models.CharField(max_length=100, help_text="the intake system: LINE bot, mobile app, call centre ...")
+    prefix = models.CharField(max_length=PREFIX_LENGTH, help_text="first characters, to recognise a key in logs")
+    key_hash = models.CharField(max_length=64, unique=True)
+    rate = models.CharField(max_length=20, blank=True, help_text="own limit, e.g. 120/min; empty: the default")
+    created = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = IntakeKeyQuerySet.as_manager()
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+
+class StaffProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="staff")
+
+    def __str__(self):
+        return f"{self.user} @ {self.agency.code}"
