@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "routing",
     "complaints",
     "access",
+    "open311",
     "api",
     "drf_spectacular",
     "drf_spectacular_sidecar",

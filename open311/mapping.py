@@ -1,0 +1,56 @@
+"""Our complaints and categories as GeoReport v2 services and service requests."""
+
+import geothai
+from django.utils import timezone
+
+from complaints.lifecycle import FINISHED, IRRELEVANT
+
+CLOSED = (FINISHED, IRRELEVANT)
+
+
+def service(category) -> dict:
+    return {
+        "service_code": category.code,
+        "service_name": category.name_en,
+        "description": f"{category.name_th} / {category.name_en}",
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ", ".join([category.name_th, *[t for t in category.traffy_labels if t]]),
+        "group": "street"
+        if category.code in {"road", "sidewalk", "street_light", "bridge", "sign", "traffic"}
+        else "general",
+    }
+
+
+def _iso(moment):
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _zipcode(subdistrict_code: str):
+    unit = geothai.subdistrict(subdistrict_code) if subdistrict_code else None
+    return unit.postal_codes[0] if unit and unit.postal_codes else None
+
+
+def service_request(complaint, categories: dict) -> dict:
+    code = complaint.categories[0] if complaint.categories else "other"
+    last_note = next((h.note for h in reversed(list(complaint.history.all())) if h.note), None)
+    agency = complaint.agency
+    return {
+        "service_request_id": str(complaint.id),
+        "status": "closed" if complaint.status in CLOSED else "open",
+        "status_notes": last_note or complaint.status,
+        "service_name": categories.get(code, code),
+        "service_code": code,
+        "description": complaint.description or None,
+        "agency_responsible": f"{agency.name_th} ({agency.name_en})" if agency else None,
+        "service_notice": (complaint.decision.get("reason") or {}).get("en"),
+        "requested_datetime": _iso(complaint.created),
+        "updated_datetime": _iso(complaint.updated),
+        "expected_datetime": None,
+        "address": None,
+        "address_id": None,
+        "zipcode": _zipcode(complaint.subdistrict_code),
+        "lat": complaint.location.y,
+        "long": complaint.location.x,
+        "media_url": complaint.photo_url or None,
+    }

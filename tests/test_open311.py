@@ -1,0 +1,145 @@
+"""Open311 GeoReport v2 over real HTTP, validated against the spec's JSON Schemas and XML examples."""
+
+import json
+import urllib.parse
+import uuid
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
+from django.conf import settings
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+
+from .web import get, request
+
+SCHEMAS = settings.GEO_DATA_DIR / "open311" / "json-schema" / "georeport-v2"
+EXAMPLES = settings.GEO_DATA_DIR / "open311" / "xml-examples"
+
+
+@pytest.fixture(scope="module")
+def v2(live_api):
+    return live_api + "/open311/v2"
+
+
+@pytest.fixture(scope="module")
+def validate():
+    schemas = {p.name: json.loads(p.read_text()) for p in SCHEMAS.glob("*.json")}
+    registry = Registry().with_resources(
+        (name, Resource.from_contents(schema, default_specification=DRAFT7)) for name, schema in schemas.items()
+    )
+
+    def check(document, schema_name):
+        jsonschema.Draft7Validator(schemas[schema_name], registry=registry).validate(document)
+
+    return check
+
+
+def form_post(url, fields, headers=None):
+    body = urllib.parse.urlencode(fields)
+    return request(url, "POST", body, headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+
+
+def tags(element):
+    return {child.tag for child in element}
+
+
+def test_services_in_json_and_xml(v2, validate):
+    reply = get(f"{v2}/services.json")
+    assert reply.status == 200 and reply.headers["content-type"].startswith("application/json")
+    services = reply.json()
+    validate(services, "services.json")
+    assert {"road", "street_light", "water_supply", "flooding"} <= {s["service_code"] for s in services}
+    xml = get(f"{v2}/services.xml")
+    assert xml.headers["content-type"] == "text/xml; charset=utf-8"
+    assert xml.body.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    root = ET.fromstring(xml.body)
+    example = ET.parse(EXAMPLES / "services.xml").getroot()
+    assert root.tag == example.tag and root[0].tag == example[0].tag
+    assert tags(example[0]) <= tags(root[0])
+    definition = get(f"{v2}/services/road.json").json()
+    validate(definition, "service-definition.json")
+    assert get(f"{v2}/services/nothing.xml").status == 404
+
+
+def test_post_a_request_then_read_it_back(v2, validate, credentials):
+    token = str(uuid.uuid4())
+    fields = {
+        "api_key": credentials["key"],
+        "service_code": "street_light",
+        "lat": "17.6201",
+        "long": "100.0997",
+        "description": "ไฟถนนดับ",
+        "first_name": "สมหญิง",
+        "email": "somying@example.org",
+        "attribute[pole_number]": "UTT-0042",
+    }
+    reply = form_post(f"{v2}/requests.json", fields, headers={"Idempotency-Key": token})
+    assert reply.status == 200
+    created = reply.json()
+    assert len(created) == 1 and created[0]["service_request_id"].isdigit()
+    assert "Uttaradit Town Municipality" in created[0]["service_notice"]
+    rid = created[0]["service_request_id"]
+    again = form_post(f"{v2}/requests.json", fields, headers={"Idempotency-Key": token}).json()
+    assert again[0]["service_request_id"] == rid  # a retry is the same request
+
+    one = get(f"{v2}/requests/{rid}.json").json()
+    validate(one, "requests.json")
+    assert one[0]["status"] == "open" and one[0]["service_code"] == "street_light"
+    assert one[0]["zipcode"] == "53000" and one[0]["agency_responsible"].startswith("เทศบาลเมืองอุตรดิตถ์")
+    assert "UTT-0042" in one[0]["description"]
+    assert "somying" not in json.dumps(one) and "สมหญิง" not in json.dumps(one)
+    assert get(f"{v2}/tokens/{token}.json").json() == [{"service_request_id": rid, "token": token}]
+    assert get(f"{v2}/tokens/no-such-token.json").status == 404
+
+    xml = get(f"{v2}/requests/{rid}.xml")
+    root = ET.fromstring(xml.body)
+    assert root.tag == "service_requests" and root[0].tag == "request"
+    assert root[0].find("service_request_id").text == rid
+    posted_xml = ET.fromstring(form_post(f"{v2}/requests.xml", fields, headers={"Idempotency-Key": token}).body)
+    example = ET.parse(EXAMPLES / "requestpost.xml").getroot()
+    assert posted_xml.tag == example.tag and posted_xml[0].tag == example[0].tag
+
+
+def test_search_filters_window_and_cap(v2, validate, credentials):
+    fields = {"api_key": credentials["key"], "service_code": "road", "lat": "13.7563", "long": "100.5018"}
+    rid = form_post(f"{v2}/requests.json", fields).json()[0]["service_request_id"]
+    found = get(f"{v2}/requests.json?service_code=road&status=open").json()
+    validate(found, "requests.json")
+    assert rid in {r["service_request_id"] for r in found} and all(r["service_code"] == "road" for r in found)
+    assert rid not in {r["service_request_id"] for r in get(f"{v2}/requests.json?status=closed").json()}
+    assert get(f"{v2}/requests.json?service_request_id={rid}").json()[0]["service_request_id"] == rid
+    old = get(f"{v2}/requests.json?start_date=2001-01-01T00:00:00Z&end_date=2001-02-01T00:00:00Z").json()
+    assert old == []
+    wide = get(f"{v2}/requests.json?start_date=2001-01-01T00:00:00Z&end_date=2002-01-01T00:00:00Z")
+    assert wide.status == 400 and "90 days" in wide.json()[0]["description"]
+    assert get(f"{v2}/requests.json?start_date=yesterday").status == 400
+    assert get(f"{v2}/requests/999999999.json").status == 404
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "fragment"),
+    [
+        ({"service_code": "road", "lat": "17.6", "long": "100.1"}, 403, "api_key"),
+        ({"api_key": "wrong", "service_code": "road", "lat": "17.6", "long": "100.1"}, 403, "api_key"),
+        ({"service_code": "", "lat": "17.6", "long": "100.1"}, 400, "service_code"),
+        ({"service_code": "unicorns", "lat": "17.6", "long": "100.1"}, 404, "unicorns"),
+        ({"service_code": "road", "address_string": "Somewhere"}, 400, "lat and long"),
+        ({"service_code": "road", "lat": "100.1", "long": "17.6"}, 400, "swapped"),
+        ({"service_code": "road", "lat": "abc", "long": "100.1"}, 400, "lat"),
+        ({"service_code": "road", "lat": "nan", "long": "100.1"}, 400, "finite"),
+        ({"service_code": "road", "lat": "7.0", "long": "99.0"}, 400, "not inside Thailand"),
+    ],
+)
+def test_errors_follow_the_spec(v2, credentials, fields, status, fragment):
+    if "api_key" not in fields and status != 403:
+        fields = {**fields, "api_key": credentials["key"]}
+    for fmt in ("json", "xml"):
+        reply = form_post(f"{v2}/requests.{fmt}", fields)
+        assert reply.status == status
+        if fmt == "json":
+            error = reply.json()[0]
+            assert error["code"] == status and fragment in error["description"]
+        else:
+            root = ET.fromstring(reply.body)
+            assert root.tag == "errors" and root[0].find("code").text == str(status)
