@@ -210,3 +210,17 @@ def test_serving_processes_switch_generation_without_mixing(api, thailand, djang
         with django_db_blocker.unblock():
             activate(thailand.id)
             Generation.objects.filter(id=copy_id).delete()
+
+
+def test_openapi_schema_and_docs_are_served(live_api):
+    from .web import get
+
+    schema = get(f"{live_api}/api/schema/", headers={"Accept": "application/vnd.oai.openapi+json"})
+    assert schema.status == 200
+    doc = schema.json()
+    assert doc["openapi"].startswith("3.") and "/api/v1/route/batch" in doc["paths"]
+    assert "Idempotency-Key" in str(doc["paths"]["/api/v1/complaints"]["post"]["parameters"])
+    docs = get(f"{live_api}/api/docs/")
+    assert docs.status == 200 and b"swagger" in docs.body.lower()
+    asset = get(f"{live_api}/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    assert asset.status == 200  # served locally: the docs page needs no CDN

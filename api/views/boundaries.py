@@ -1,11 +1,12 @@
 from django.http import HttpResponse
 from django.utils.http import urlencode
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from boundaries import geojson
 from boundaries.models import Boundary, Generation, Level
 
-from .. import params
+from .. import params, schema
 from ..errors import ApiError
 
 GEOJSON = "application/geo+json"
@@ -34,6 +35,11 @@ def _shape(request):
 class BoundaryList(APIView):
     """GeoJSON FeatureCollection of boundaries; filters: level, parent, bbox, generation."""
 
+    @extend_schema(
+        operation_id="boundaries_list",
+        parameters=schema.BOUNDARY_PARAMETERS,
+        responses={200: schema.OBJECT, 400: schema.ERROR},
+    )
     def get(self, request):
         q = request.query_params
         queryset = _scope(request)
@@ -70,6 +76,10 @@ class BoundaryList(APIView):
 class BoundaryDetail(APIView):
     """One boundary as a GeoJSON Feature, by DOPA code (add level= where codes are ambiguous)."""
 
+    @extend_schema(
+        parameters=schema.BOUNDARY_PARAMETERS[:1] + schema.BOUNDARY_PARAMETERS[3:6],
+        responses={200: schema.OBJECT, 404: schema.ERROR},
+    )
     def get(self, request, code):
         queryset = _scope(request).filter(code=code)
         level = params.choice(request.query_params, "level", Level.values)

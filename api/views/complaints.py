@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +15,7 @@ from routing import directory, snapshot
 from routing.points import PointError, parse_categories, parse_point
 from routing.responsibility import UnknownCategory
 
-from .. import params
+from .. import params, schema
 from ..errors import ApiError
 
 MAX_COMPLAINT_BODY = 1024 * 1024
@@ -128,6 +129,11 @@ def actor_of(request) -> str:
 class ComplaintList(APIView):
     permission_classes = [FilingPermission]
 
+    @extend_schema(
+        request=schema.COMPLAINT_REQUEST,
+        parameters=[schema.IDEMPOTENCY_KEY],
+        responses={201: schema.OBJECT, 200: schema.OBJECT, 400: schema.ERROR, 409: schema.ERROR, 413: schema.ERROR},
+    )
     def post(self, request):
         # Read the body before refusing it: a client still sending would see a reset, not the 413.
         if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_BODY and len(request.body) > MAX_COMPLAINT_BODY:
@@ -145,6 +151,9 @@ class ComplaintList(APIView):
             headers["Idempotent-Replayed"] = "true"
         return Response(public(complaint, with_history=True), status=201 if created else 200, headers=headers)
 
+    @extend_schema(
+        operation_id="complaints_list", parameters=schema.COMPLAINT_PARAMETERS, responses={200: schema.OBJECT}
+    )
     def get(self, request):
         q = request.query_params
         queryset = Complaint.objects.select_related("agency")
@@ -210,10 +219,14 @@ def _checked(view, request, complaint_id) -> Complaint:
 class ComplaintDetail(APIView):
     permission_classes = [AgencyStaffPermission]
 
+    @extend_schema(responses={200: schema.OBJECT, 404: schema.ERROR})
     def get(self, request, complaint_id):
         complaint = _domain_errors(lambda: Complaint.objects.select_related("agency").get(id=complaint_id))
         return Response(public(complaint, with_history=True))
 
+    @extend_schema(
+        request=schema.CORRECTION_REQUEST, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR}
+    )
     def patch(self, request, complaint_id):
         """Correct the pin and/or the categories: the complaint is routed again."""
         _checked(self, request, complaint_id)
@@ -251,6 +264,9 @@ class ComplaintTransition(APIView):
 
     permission_classes = [AgencyStaffPermission]
 
+    @extend_schema(
+        request=schema.TRANSITION_REQUEST, responses={200: schema.OBJECT, 403: schema.ERROR, 409: schema.ERROR}
+    )
     def post(self, request, complaint_id):
         _checked(self, request, complaint_id)
         body = request.data if isinstance(request.data, dict) else {}

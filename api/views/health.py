@@ -1,5 +1,7 @@
 from django.db import connection
 from django.db.models import Count
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -9,6 +11,7 @@ from boundaries.models import Generation
 class Health(APIView):
     """Database reachable, PostGIS version, and the active generation of each layer."""
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT postgis_lib_version()")

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -7,6 +8,7 @@ from routing.matcher import DEFAULT_WITHIN_M
 from routing.points import BatchError, BatchTooLarge, PointError, parse_batch, parse_point
 from routing.responsibility import UnknownCategory, decide
 
+from .. import schema
 from ..errors import ApiError
 
 
@@ -59,6 +61,7 @@ def result(point, match, generation, directory_now) -> dict:
 class Route(APIView):
     """POST {"lon", "lat", "category"? | "categories"?, "within"?} -> jurisdictions, agency and reason."""
 
+    @extend_schema(request=schema.ROUTE_REQUEST, responses={200: schema.OBJECT, 400: schema.ERROR})
     def post(self, request):
         body = request.data
         try:
@@ -75,6 +78,9 @@ class Route(APIView):
 class RouteBatch(APIView):
     """POST {"points": [...]} or a GeoJSON FeatureCollection (up to 10,000 points), answers in order."""
 
+    @extend_schema(
+        request=schema.ROUTE_BATCH_REQUEST, responses={200: schema.OBJECT, 400: schema.ERROR, 413: schema.ERROR}
+    )
     def post(self, request):
         body = request.data
         try:
