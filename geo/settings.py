@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "complaints",
     "access",
     "open311",
+    "ogc",
     "api",
     "drf_spectacular",
     "drf_spectacular_sidecar",

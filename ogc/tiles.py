@@ -1,0 +1,92 @@
+"""Mapbox vector tiles straight from PostGIS (ST_AsMVT), boundaries simplified to the tile's pixel."""
+
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from . import features
+from .collections import COLLECTIONS
+
+MAX_ZOOM = 18
+EXTENT = 4096
+MVT = "application/vnd.mapbox-vector-tile"
+
+BOUNDARY_SQL = """
+WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile)
+SELECT ST_AsMVT(t, %(layer)s, 4096, 'geom') FROM (
+  SELECT b.code, b.name_th, b.name_en, b.parent_code, b.generation_id AS generation,
+         ST_AsMVTGeom(ST_Transform(ST_SimplifyPreserveTopology(b.geom, %(tolerance)s), 3857), bounds.tile,
+                      4096, 64, true) AS geom
+  FROM boundaries_boundary b
+  JOIN boundaries_generation g ON g.id = b.generation_id AND g.active
+  CROSS JOIN bounds
+  WHERE b.level = %(level)s AND b.geom && ST_Transform(bounds.tile, 4326)
+) t WHERE t.geom IS NOT NULL
+"""
+
+COMPLAINT_SQL = """
+WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile)
+SELECT ST_AsMVT(t, %(layer)s, 4096, 'geom') FROM (
+  SELECT c.id, c.status, c.categories->>0 AS category, a.code AS agency, c.subdistrict_code,
+         to_char(c.created, 'YYYY-MM-DD"T"HH24:MI:SSOF') AS created,
+         ST_AsMVTGeom(ST_Transform(c.location, 3857), bounds.tile, 4096, 64, true) AS geom
+  FROM complaints_complaint c
+  LEFT JOIN routing_agency a ON a.id = c.agency_id
+  CROSS JOIN bounds
+  WHERE c.location && ST_Transform(bounds.tile, 4326)
+) t WHERE t.geom IS NOT NULL
+"""
+
+
+def _tolerance(z: int) -> float:
+    """About one tile pixel in degrees at this zoom: finer detail would be invisible."""
+    return 360.0 / (2**z * EXTENT)
+
+
+@require_GET
+def tile(request, layer, z, x, y):
+    collection = COLLECTIONS.get(layer)
+    if collection is None:
+        return JsonResponse({"code": "NotFound", "description": f"no layer {layer!r}"}, status=404)
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+        return JsonResponse({"code": "NotFound", "description": f"no tile {z}/{x}/{y}"}, status=404)
+    args = {"z": z, "x": x, "y": y, "layer": layer}
+    if collection.kind == "boundary":
+        sql = BOUNDARY_SQL
+        args.update(level=collection.level, tolerance=_tolerance(z))
+    else:
+        sql = COMPLAINT_SQL
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        data = cursor.fetchone()[0]
+    data = bytes(data) if data else b""
+    if not data:
+        return HttpResponse(status=204)
+    response = HttpResponse(data, content_type=MVT)
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
+def tilejson(request, layer):
+    collection = COLLECTIONS.get(layer)
+    if collection is None:
+        return JsonResponse({"code": "NotFound", "description": f"no layer {layer!r}"}, status=404)
+    fields = (
+        {"code": "String", "name_th": "String", "name_en": "String", "parent_code": "String", "generation": "Number"}
+        if collection.kind == "boundary"
+        else {"id": "Number", "status": "String", "category": "String", "agency": "String", "created": "String"}
+    )
+    west, south, east, north = features.extent(collection)
+    return JsonResponse(
+        {
+            "tilejson": "3.0.0",
+            "name": collection.title,
+            "description": collection.description,
+            "tiles": [request.build_absolute_uri(f"/tiles/{layer}/") + "{z}/{x}/{y}.mvt"],
+            "minzoom": 0,
+            "maxzoom": MAX_ZOOM,
+            "bounds": [west, south, east, north],
+            "vector_layers": [{"id": layer, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM}],
+        }
+    )

@@ -1,0 +1,113 @@
+"""OGC API - Features and vector tiles over real HTTP, read by GDAL's own OAPIF, GeoJSON and MVT drivers."""
+
+import json
+import subprocess
+
+import pytest
+
+from .web import get
+
+OGC_CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
+
+
+@pytest.fixture(scope="module")
+def base(live_api):
+    return live_api
+
+
+def gdal(*args, timeout=300):
+    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_landing_conformance_and_collections(base):
+    landing = get(f"{base}/ogc").json()
+    rels = {link["rel"]: link for link in landing["links"]}
+    assert {"self", "service-desc", "conformance", "data"} <= set(rels)
+    assert OGC_CORE in get(f"{base}/ogc/conformance").json()["conformsTo"]
+    api = get(rels["service-desc"]["href"]).json()
+    limit = next(
+        p for p in api["paths"]["/collections/subdistricts/items"]["get"]["parameters"] if p["name"] == "limit"
+    )
+    assert limit["schema"]["default"] == 100 and limit["schema"]["maximum"] == 10_000
+    collections = get(f"{base}/ogc/collections").json()["collections"]
+    assert [c["id"] for c in collections] == ["provinces", "districts", "subdistricts", "complaints"]
+    for c in collections:
+        assert "." not in c["id"] and c["title"] and len(c["extent"]["spatial"]["bbox"][0]) == 4
+        items = next(link for link in c["links"] if link["rel"] == "items")
+        assert items["type"] == "application/geo+json"
+
+
+def test_items_page_through_to_the_end(base):
+    url = f"{base}/ogc/collections/districts/items?limit=400&precision=3"
+    seen, pages = [], 0
+    while url:
+        reply = get(url)
+        assert reply.headers["content-type"] == "application/geo+json"
+        doc = reply.json()
+        assert doc["numberMatched"] == 928 and doc["numberReturned"] == len(doc["features"]) > 0
+        seen += [f["id"] for f in doc["features"]]
+        url = next((link["href"] for link in doc["links"] if link["rel"] == "next"), None)
+        pages += 1
+    assert pages == 3 and len(seen) == len(set(seen)) == 928
+
+
+def test_filters_and_errors(base):
+    doc = get(f"{base}/ogc/collections/subdistricts/items?parent_code=5301&precision=3").json()
+    assert doc["numberMatched"] == 17 and all(f["properties"]["parent_code"] == "5301" for f in doc["features"])
+    boxed = get(f"{base}/ogc/collections/districts/items?bbox=100.09,17.61,100.11,17.63").json()
+    assert [f["id"] for f in boxed["features"]] == ["5301"]
+    one = get(f"{base}/ogc/collections/provinces/items/53").json()
+    assert one["id"] == "53" and one["properties"]["name_en"] == "Uttaradit"
+    assert get(f"{base}/ogc/collections/provinces/items/99").status == 404
+    assert get(f"{base}/ogc/collections/nothing/items").status == 404
+    for bad in (
+        "datetime=yesterday",
+        "limit=0",
+        "limit=20000",
+        "bbox=1,2,3",
+        "colour=red",
+        "datetime=2026-02-01T00:00:00Z/2026-01-01T00:00:00Z",
+    ):
+        reply = get(f"{base}/ogc/collections/complaints/items?{bad}")
+        assert reply.status == 400 and reply.json()["code"] == "InvalidParameterValue", bad
+    window = get(f"{base}/ogc/collections/complaints/items?datetime=2000-01-01T00:00:00Z/2000-12-31T00:00:00Z").json()
+    assert window["numberMatched"] == 0 and window["features"] == []
+    assert get(f"{base}/ogc/collections/complaints/items?datetime=2000-01-01T00:00:00Z/..").status == 200
+
+
+def test_gdal_oapif_driver_lists_and_reads_every_feature(base, tmp_path):
+    listing = gdal("ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc")
+    for name in ("provinces", "districts", "subdistricts", "complaints"):
+        assert f": {name} (" in listing
+    summary = gdal("ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc", "provinces")
+    assert "Feature Count: 77" in summary
+    out = tmp_path / "provinces.geojson"
+    gdal("ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{base}/ogc", "provinces", "-oo", "PAGE_SIZE=20")
+    doc = json.loads(out.read_text())
+    assert len(doc["features"]) == 77
+    assert {f["properties"]["code"] for f in doc["features"]} >= {"10", "53"}
+
+
+def test_gdal_geojson_driver_reads_the_boundaries_api(base):
+    summary = gdal("ogrinfo", "-ro", "-al", "-so", f"{base}/api/v1/boundaries?level=district&parent=53&simplify=0.001")
+    assert "Feature Count: 9" in summary
+
+
+def test_vector_tiles_read_by_gdal(base, tmp_path):
+    tilejson = get(f"{base}/tiles/provinces.json").json()
+    assert tilejson["tilejson"] == "3.0.0" and tilejson["vector_layers"][0]["id"] == "provinces"
+    assert tilejson["tiles"][0].endswith("/tiles/provinces/{z}/{x}/{y}.mvt")
+    reply = get(f"{base}/tiles/provinces/5/25/14.mvt")
+    assert reply.status == 200 and reply.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    path = tmp_path / "14.mvt"
+    path.write_bytes(reply.body)
+    info = gdal("ogrinfo", "-ro", "-al", "-so", "-oo", "X=25", "-oo", "Y=14", "-oo", "Z=5", str(path))
+    count = int(info.split("Feature Count: ")[1].split()[0])
+    assert count >= 5  # northern provinces around Uttaradit
+    assert get(f"{base}/tiles/provinces/5/0/0.mvt").status == 204  # empty ocean tile
+    assert get(f"{base}/tiles/provinces/5/40/14.mvt").status == 404  # x out of range
+    assert get(f"{base}/tiles/unknown/5/25/14.mvt").status == 404
+    bangkok = get(f"{base}/tiles/subdistricts/12/3195/1888.mvt")
+    assert bangkok.status == 200 and len(bangkok.body) > 1000
