@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test setup db migrate load serve stop lint bench clean
+.PHONY: run test setup db migrate load serve stop lint bench clean qgis-check
 
 setup:
 	@scripts/bootstrap.sh
@@ -39,3 +39,6 @@ stop:
 
 clean: stop
 	rm -rf var
+
+qgis-check: load
+	@scripts/qgis-check.sh

@@ -109,5 +109,5 @@ def test_vector_tiles_read_by_gdal(base, tmp_path):
     assert get(f"{base}/tiles/provinces/5/0/0.mvt").status == 204  # empty ocean tile
     assert get(f"{base}/tiles/provinces/5/40/14.mvt").status == 404  # x out of range
     assert get(f"{base}/tiles/unknown/5/25/14.mvt").status == 404
-    bangkok = get(f"{base}/tiles/subdistricts/12/3195/1888.mvt")
+    bangkok = get(f"{base}/tiles/subdistricts/12/3191/1890.mvt")
     assert bangkok.status == 200 and len(bangkok.body) > 1000
