@@ -44,6 +44,19 @@ COLLECTIONS = {
             BOUNDARY_PROPERTIES,
         ),
         Collection(
+            "local_government",
+            "Local government areas (เทศบาล / อบต.)",
+            "Municipalities and SAOs drawn as the union of the subdistricts they cover; where they cover one only"
+            " partly, the area says coverage=approximate",
+            "local_government",
+            properties={
+                "code": "code",
+                "kind": "kind",
+                "province_code": "province_code",
+                "district_code": "district_code",
+            },
+        ),
+        Collection(
             "complaints",
             "Complaints",
             "Citizen complaints with status, category and the agency responsible (no personal data)",

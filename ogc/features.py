@@ -11,6 +11,7 @@ from django.db.models import F
 from boundaries import geojson
 from boundaries.models import Boundary
 from complaints.models import Complaint
+from routing.models import LocalGovernment
 
 from .collections import Collection
 
@@ -29,14 +30,35 @@ COMPLAINT_PROPERTIES = (
 )
 
 
+LOCAL_AREA_SQL = """
+SELECT lg.code, lg.kind, lg.name_th, lg.name_en, lg.province_code, lg.district_code,
+       bool_or(c.coverage = 'partially') AS partial, count(*) AS subdistricts,
+       ST_AsGeoJSON(ST_ReducePrecision(ST_Union(b.geom), %s), %s)
+FROM routing_localgovernment lg
+JOIN routing_localcoverage c ON c.local_government_id = lg.id
+JOIN boundaries_boundary b ON b.code = c.subdistrict_code AND b.level = 'subdistrict'
+JOIN boundaries_generation g ON g.id = b.generation_id AND g.active
+WHERE lg.id = ANY(%s)
+GROUP BY lg.id ORDER BY lg.code
+"""
+
+
 def queryset(collection: Collection):
     if collection.kind == "boundary":
         return Boundary.objects.active().filter(level=collection.level).order_by("code")
+    if collection.kind == "local_government":
+        # Only units with a subdistrict in the active boundaries: a code the boundaries lack (530407,
+        # loaded as 530306) would otherwise be counted and never drawn.
+        drawn = Boundary.objects.active().filter(level="subdistrict").values("code")
+        return LocalGovernment.objects.filter(coverage__subdistrict_code__in=drawn).distinct().order_by("code")
     return Complaint.objects.order_by("id")
 
 
 def filtered(collection: Collection, qs, bbox=None, interval=None, properties=None):
-    if bbox:
+    if bbox and collection.kind == "local_government":
+        inside = Boundary.objects.active().filter(level="subdistrict", geom__intersects=Polygon.from_bbox(bbox))
+        qs = qs.filter(coverage__subdistrict_code__in=inside.values("code"))
+    elif bbox:
         field = "geom" if collection.kind == "boundary" else "location"
         qs = qs.filter(**{f"{field}__intersects": Polygon.from_bbox(bbox)})
     if interval:
@@ -50,7 +72,30 @@ def filtered(collection: Collection, qs, bbox=None, interval=None, properties=No
     return qs
 
 
+def _local_areas(ids, precision):
+    with connection.cursor() as cursor:
+        cursor.execute(LOCAL_AREA_SQL, [10.0**-precision, precision, list(ids)])
+        rows = cursor.fetchall()
+    out = []
+    for code, kind, name_th, name_en, province, district, partial, count, geometry in rows:
+        props = {
+            "code": code,
+            "kind": kind,
+            "name_th": name_th,
+            "name_en": name_en,
+            "province_code": province,
+            "district_code": district,
+            "subdistricts": count,
+            "coverage": "approximate" if partial else "exact",
+        }
+        head = json.dumps({"type": "Feature", "id": code, "properties": props}, ensure_ascii=False)
+        out.append(head[:-1] + ', "geometry": ' + geometry + "}")
+    return out
+
+
 def page_features(collection: Collection, qs, offset: int, limit: int, precision: int = 7) -> list[str]:
+    if collection.kind == "local_government":
+        return _local_areas(qs.values_list("id", flat=True)[offset : offset + limit], precision)
     if collection.kind == "boundary":
         ids = list(qs.values_list("id", flat=True)[offset : offset + limit])
         rows = Boundary.objects.filter(id__in=ids).order_by("code")
@@ -79,7 +124,7 @@ def page_features(collection: Collection, qs, offset: int, limit: int, precision
 
 def one_feature(collection: Collection, fid: str):
     qs = queryset(collection)
-    if collection.kind == "boundary":
+    if collection.kind in ("boundary", "local_government"):
         qs = qs.filter(code=fid)
     elif fid.isdigit():
         qs = qs.filter(id=int(fid))

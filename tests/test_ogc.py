@@ -32,7 +32,13 @@ def test_landing_conformance_and_collections(base):
     )
     assert limit["schema"]["default"] == 100 and limit["schema"]["maximum"] == 10_000
     collections = get(f"{base}/ogc/collections").json()["collections"]
-    assert [c["id"] for c in collections] == ["provinces", "districts", "subdistricts", "complaints"]
+    assert [c["id"] for c in collections] == [
+        "provinces",
+        "districts",
+        "subdistricts",
+        "local_government",
+        "complaints",
+    ]
     for c in collections:
         assert "." not in c["id"] and c["title"] and len(c["extent"]["spatial"]["bbox"][0]) == 4
         items = next(link for link in c["links"] if link["rel"] == "items")
@@ -77,9 +83,22 @@ def test_filters_and_errors(base):
     assert get(f"{base}/ogc/collections/complaints/items?datetime=2000-01-01T00:00:00Z/..").status == 200
 
 
+def test_local_government_areas(base):
+    doc = get(f"{base}/ogc/collections/local_government/items?province_code=53&limit=200&precision=4").json()
+    kinds = [f["properties"]["kind"] for f in doc["features"]]
+    # 76 units in the data; SAO-530407's tambon is 530306 in the 2022 boundaries, so it has no area to draw.
+    assert doc["numberMatched"] == doc["numberReturned"] == 75
+    assert kinds.count("sao") == 52 and kinds.count("town_municipality") == 1
+    town = get(f"{base}/ogc/collections/local_government/items/5399").json()
+    assert town["properties"]["coverage"] == "approximate" and town["properties"]["subdistricts"] == 2
+    assert town["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    boxed = get(f"{base}/ogc/collections/local_government/items?bbox=100.09,17.61,100.11,17.63").json()
+    assert "5399" in [f["id"] for f in boxed["features"]]
+
+
 def test_gdal_oapif_driver_lists_and_reads_every_feature(base, tmp_path):
     listing = gdal("ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc")
-    for name in ("provinces", "districts", "subdistricts", "complaints"):
+    for name in ("provinces", "districts", "subdistricts", "local_government", "complaints"):
         assert f": {name} (" in listing
     summary = gdal("ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc", "provinces")
     assert "Feature Count: 77" in summary
