@@ -18,6 +18,7 @@ migrate: db
 load: migrate
 	@$(PY) manage.py load_thailand --commit --activate --if-needed
 	@$(PY) manage.py load_agencies
+	@$(PY) manage.py load_traffy_demo
 
 serve:
 	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops; 'make stop' stops the database)"

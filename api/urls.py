@@ -4,6 +4,7 @@ from .views.boundaries import BoundaryDetail, BoundaryList
 from .views.complaints import ComplaintDetail, ComplaintList, ComplaintTransition
 from .views.health import Health
 from .views.route import Route, RouteBatch
+from .views.stats import Stats, StatsTop, StatsTrend
 
 urlpatterns = [
     path("health", Health.as_view(), name="health"),
@@ -11,6 +12,9 @@ urlpatterns = [
     path("boundaries/<str:code>", BoundaryDetail.as_view(), name="boundary-detail"),
     path("route", Route.as_view(), name="route"),
     path("route/batch", RouteBatch.as_view(), name="route-batch"),
+    path("stats", Stats.as_view(), name="stats"),
+    path("stats/trend", StatsTrend.as_view(), name="stats-trend"),
+    path("stats/top", StatsTop.as_view(), name="stats-top"),
     path("complaints", ComplaintList.as_view(), name="complaint-list"),
     path("complaints/<int:complaint_id>", ComplaintDetail.as_view(), name="complaint-detail"),
     path("complaints/<int:complaint_id>/transitions", ComplaintTransition.as_view(), name="complaint-transition"),

@@ -4,9 +4,11 @@ a retry with the same Idempotency-Key, or the same intake system's ticket id, re
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from routing.models import Agency
 from routing.responsibility import decide
@@ -37,9 +39,10 @@ class Filing:
     reporter_contact: str = ""
     source: str = "api"
     client_ticket_id: str = ""
+    created: datetime | None = None  # when the intake system received it (imports); default now
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True, default=list).encode()).hexdigest()
+        return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _route(matcher, directory, lon, lat, categories):
@@ -96,6 +99,7 @@ def file(filing: Filing, *, matcher, directory, idempotency_key: str | None = No
                 subdistrict_code=codes.get("subdistrict", ""),
                 local_government_code=(record["jurisdictions"].get("local_government") or {}).get("code", ""),
                 generation=matcher.generation,
+                created=filing.created or timezone.now(),
             )
             HistoryEntry.objects.create(
                 complaint=complaint,
@@ -139,6 +143,12 @@ def move(
         complaint.status = step.target
         if step.counts_reopen:
             complaint.reopen_count += 1
+            complaint.resolved_at = None
+        now = timezone.now()
+        if complaint.first_response_at is None:
+            complaint.first_response_at = now
+        if step.target == lifecycle.FINISHED:
+            complaint.resolved_at = now
         complaint.save()
         HistoryEntry.objects.create(
             complaint=complaint,

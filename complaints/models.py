@@ -1,5 +1,6 @@
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from routing.models import Agency
 
@@ -27,7 +28,10 @@ class Complaint(models.Model):
     subdistrict_code = models.CharField(max_length=6, blank=True, db_index=True)
     local_government_code = models.CharField(max_length=20, blank=True, db_index=True)
     generation = models.IntegerField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Denormalised from the history so statistics over millions of complaints need no join.
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:

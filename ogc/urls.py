@@ -1,14 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import tiles, views
 
+# Mounted at the root: QGIS and GDAL use the landing page URL without a trailing slash.
 urlpatterns = [
-    path("", views.landing, name="ogc-landing"),
-    path("/", views.landing),
-    path("/api", views.openapi, name="ogc-openapi"),
-    path("/conformance", views.conformance, name="ogc-conformance"),
-    path("/collections", views.collections, name="ogc-collections"),
-    path("/collections/<str:collection_id>", views.collection, name="ogc-collection"),
-    path("/collections/<str:collection_id>/items", views.items, name="ogc-items"),
-    path("/collections/<str:collection_id>/items/<str:feature_id>", views.item, name="ogc-item"),
+    path("ogc", views.landing, name="ogc-landing"),
+    path("ogc/", views.landing),
+    path("ogc/api", views.openapi, name="ogc-openapi"),
+    path("ogc/conformance", views.conformance, name="ogc-conformance"),
+    path("ogc/collections", views.collections, name="ogc-collections"),
+    path("ogc/collections/<str:collection_id>", views.collection, name="ogc-collection"),
+    path("ogc/collections/<str:collection_id>/items", views.items, name="ogc-items"),
+    path("ogc/collections/<str:collection_id>/items/<str:feature_id>", views.item, name="ogc-item"),
+    path("tiles/<str:layer>.json", tiles.tilejson, name="tilejson"),
+    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.mvt", tiles.tile, name="tile"),
 ]

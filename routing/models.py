@@ -68,6 +68,7 @@ class Category(models.Model):
     name_en = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     traffy_labels = models.JSONField(default=list, blank=True)
+    target_hours = models.PositiveIntegerField(default=72, help_text="open longer than this counts as backlog")
     active = models.BooleanField(default=True)
     updated = models.DateTimeField(auto_now=True)
 

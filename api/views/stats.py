@@ -1,0 +1,139 @@
+import csv
+import io
+
+from django.http import HttpResponse
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from boundaries import geojson
+from boundaries.models import Boundary
+from complaints import stats
+from routing.models import Agency, Category, LocalGovernment
+
+from .. import params, schema
+
+COMMON = [
+    schema.query("since", schema.OpenApiTypes.DATETIME),
+    schema.query("until", schema.OpenApiTypes.DATETIME),
+    schema.query("category"),
+    schema.query("area", description="province, district or subdistrict code (prefix) or local government code"),
+    schema.query("agency"),
+]
+
+
+def scope_of(q) -> stats.Scope:
+    moments = {}
+    for name in ("since", "until"):
+        if q.get(name):
+            moments[name] = parse_datetime(q[name])
+            if moments[name] is None:
+                raise params.bad(name, "expected an ISO 8601 date-time, e.g. 2026-11-01T00:00:00+07:00")
+    return stats.Scope(
+        moments.get("since"),
+        moments.get("until"),
+        q.get("category") or None,
+        q.get("area") or None,
+        q.get("agency") or None,
+    )
+
+
+def names_for(group: str, keys) -> dict:
+    keys = [k for k in keys if k]
+    if group in stats.ADMIN_GROUPS:
+        rows = Boundary.objects.active().filter(level=group, code__in=keys).values_list("code", "name_th", "name_en")
+    elif group == "local_government":
+        rows = LocalGovernment.objects.filter(code__in=keys).values_list("code", "name_th", "name_en")
+    elif group == "agency":
+        rows = Agency.objects.filter(code__in=keys).values_list("code", "name_th", "name_en")
+    elif group == "category":
+        rows = Category.objects.filter(code__in=keys).values_list("code", "name_th", "name_en")
+    else:
+        return {}
+    return {code: (th, en) for code, th, en in rows}
+
+
+class Stats(APIView):
+    """Figures by jurisdiction, agency, category or status, as JSON, CSV or choropleth GeoJSON."""
+
+    @extend_schema(
+        parameters=[
+            schema.query("group", enum=list(stats.GROUPS)),
+            *COMMON,
+            schema.query("format", enum=["json", "csv", "geojson"]),
+            schema.query("simplify", schema.OpenApiTypes.DOUBLE),
+        ],
+        responses={200: schema.OBJECT, 400: schema.ERROR},
+    )
+    def get(self, request):
+        q = request.query_params
+        group = params.choice(q, "group", list(stats.GROUPS), default="province")
+        fmt = params.choice(q, "format", ["json", "csv", "geojson"], default="json")
+        scope = scope_of(q)
+        rows = stats.summary(group, scope)
+        labels = names_for(group, [r["key"] for r in rows])
+        for row in rows:
+            row["name_th"], row["name_en"] = labels.get(row["key"], (None, None))
+        if fmt == "csv":
+            out = io.StringIO()
+            columns = (
+                ["key", "name_th", "name_en", *[c for c in rows[0] if c not in ("key", "name_th", "name_en")]]
+                if rows
+                else ["key"]
+            )
+            writer = csv.DictWriter(out, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+            response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="stats-{group}.csv"'
+            return response
+        if fmt == "geojson":
+            if group not in stats.ADMIN_GROUPS:
+                raise params.bad("format", f"geojson needs group={', '.join(stats.ADMIN_GROUPS)}")
+            return self._choropleth(request, group, scope, rows)
+        return Response({"group": group, "rows": rows})
+
+    def _choropleth(self, request, group, scope, rows):
+        simplify = params.number(request.query_params, "simplify", default=0.001, minimum=0, maximum=1)
+        by_key = {r["key"]: r for r in rows}
+        polygons = Boundary.objects.active().filter(level=group).order_by("code")
+        if scope.area:
+            polygons = polygons.filter(code__startswith=scope.area[: {"province": 2, "district": 4}.get(group, 6)])
+        figures = ("complaints", "open", "finished", "backlog", "reopen_rate", "resolution_h_median")
+        features = []
+        import json
+
+        for text in geojson.features(polygons, precision=5, simplify=simplify or None):
+            feature = json.loads(text)
+            row = by_key.get(feature["id"], {})
+            feature["properties"].update(
+                {f: row.get(f, 0 if f in ("complaints", "open", "finished", "backlog") else None) for f in figures}
+            )
+            features.append(json.dumps(feature, ensure_ascii=False))
+        return HttpResponse(geojson.feature_collection(features), content_type="application/geo+json")
+
+
+class StatsTrend(APIView):
+    @extend_schema(
+        parameters=[schema.query("interval", enum=list(stats.INTERVALS)), *COMMON], responses={200: schema.OBJECT}
+    )
+    def get(self, request):
+        interval = params.choice(request.query_params, "interval", list(stats.INTERVALS), default="day")
+        return Response({"interval": interval, "rows": stats.trend(interval, scope_of(request.query_params))})
+
+
+class StatsTop(APIView):
+    @extend_schema(
+        parameters=[
+            schema.query("group", enum=list(stats.GROUPS)),
+            schema.query("n", schema.OpenApiTypes.INT),
+            *COMMON,
+        ],
+        responses={200: schema.OBJECT},
+    )
+    def get(self, request):
+        q = request.query_params
+        group = params.choice(q, "group", list(stats.GROUPS), default="district")
+        n = params.integer(q, "n", default=3, minimum=1, maximum=20)
+        return Response({"group": group, "rows": stats.top_categories(group, n, scope_of(q))})

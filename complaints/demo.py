@@ -1,0 +1,129 @@
+"""The real Traffy Fondue Bangkok complaints, routed through the engine and stored as demo data.
+
+Idempotent: each ticket id is stored once (source "traffy"), so re-running adds nothing. The CSV
+gives each ticket's current state but not when it changed, so imported states carry an
+`imported` history entry and no response/resolution times (statistics leave them out).
+"""
+
+import csv
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from routing.models import Category
+from routing.points import PointError, check_range, coordinate
+
+from . import intake, lifecycle
+from .models import Complaint, HistoryEntry
+
+SOURCE = "traffy"
+STATES = {
+    "รอรับเรื่อง": lifecycle.WAITING,
+    "กำลังดำเนินการ": lifecycle.IN_PROGRESS,
+    "inprogress": lifecycle.IN_PROGRESS,
+    "เสร็จสิ้น": lifecycle.FINISHED,
+    "finish": lifecycle.FINISHED,
+    "ส่งต่อ(ใหม่)": lifecycle.FORWARDED,
+}
+
+
+@dataclass
+class ImportResult:
+    stored: int = 0
+    already: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    states: Counter = field(default_factory=Counter)
+
+
+def category_codes(labels: str, by_label: dict) -> tuple:
+    codes = [by_label[label.strip()] for label in (labels or "").split(",") if label.strip() in by_label]
+    return tuple(dict.fromkeys(codes)) or ("other",)
+
+
+def load(path, *, matcher, directory) -> ImportResult:
+    by_label = {label: c.code for c in Category.objects.all() for label in c.traffy_labels if label}
+    result = ImportResult()
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        ticket = ticket_id(row)
+        try:
+            lon, lat = coordinate(_float(row.get("lon")), "lon"), coordinate(_float(row.get("lat")), "lat")
+            check_range(lon, lat)
+        except PointError as exc:
+            result.rejected[f"bad coordinates ({exc.field})"] += 1
+            continue
+        created = _timestamp(row.get("timestamp"))
+        filing = intake.Filing(
+            lon=lon,
+            lat=lat,
+            categories=category_codes(row.get("type"), by_label),
+            source=SOURCE,
+            client_ticket_id=ticket,
+            created=created,
+        )
+        try:
+            complaint, fresh = intake.file(filing, matcher=matcher, directory=directory)
+        except intake.ComplaintError:
+            result.rejected["outside Thailand"] += 1
+            continue
+        if not fresh:
+            result.already += 1
+            continue
+        result.stored += 1
+        state = STATES.get((row.get("state") or "").strip(), lifecycle.WAITING)
+        result.states[state] += 1
+        if state != lifecycle.WAITING:
+            with transaction.atomic():
+                Complaint.objects.filter(id=complaint.id).update(status=state)
+                HistoryEntry.objects.create(
+                    complaint=complaint,
+                    event="imported",
+                    from_status=lifecycle.WAITING,
+                    to_status=state,
+                    actor=SOURCE,
+                    data={"imported": True, "state": row.get("state")},
+                )
+    return result
+
+
+def ticket_id(row) -> str:
+    """The platform's ticket id; rows without one get a stable id from their content, so re-runs match."""
+    ticket = (row.get("ticket_id") or "").strip()
+    if ticket:
+        return ticket
+    content = "|".join(row.get(k) or "" for k in ("timestamp", "lon", "lat", "type"))
+    return "noid-" + hashlib.sha1(content.encode()).hexdigest()[:12]
+
+
+def missing_tickets(path) -> int:
+    """How many tickets of the file are not stored yet (cheap: no routing)."""
+    with open(path, encoding="utf-8") as handle:
+        tickets = {ticket_id(row) for row in csv.DictReader(handle)}
+    stored = set(Complaint.objects.filter(source=SOURCE).values_list("client_ticket_id", flat=True))
+    return len(tickets - stored)
+
+
+def _float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _timestamp(text):
+    """The platform's timestamps; a bare date is taken as local (Bangkok) midnight."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.endswith("+00"):
+        text += ":00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else timezone.make_aware(moment)

@@ -1,0 +1,125 @@
+"""Executive statistics computed in PostgreSQL: counts, response and resolution times, backlog,
+reopen rate, trends and top categories, by any jurisdiction level, agency, category or status."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection
+
+from .lifecycle import OPEN_STATES
+
+GROUPS = {
+    "province": "c.province_code",
+    "district": "c.district_code",
+    "subdistrict": "c.subdistrict_code",
+    "local_government": "c.local_government_code",
+    "agency": "a.code",
+    "category": "c.categories->>0",
+    "status": "c.status",
+}
+ADMIN_GROUPS = ("province", "district", "subdistrict")
+INTERVALS = ("day", "week", "month")
+
+
+@dataclass
+class Scope:
+    since: datetime | None = None
+    until: datetime | None = None
+    category: str | None = None
+    area: str | None = None  # any jurisdiction code prefix (province, district or subdistrict)
+    agency: str | None = None
+
+    def where(self) -> tuple[str, list]:
+        clauses, args = ["TRUE"], []
+        if self.since:
+            clauses.append("c.created >= %s")
+            args.append(self.since)
+        if self.until:
+            clauses.append("c.created < %s")
+            args.append(self.until)
+        if self.category:
+            clauses.append("c.categories ? %s")
+            args.append(self.category)
+        if self.area:
+            clauses.append("(c.subdistrict_code LIKE %s OR c.local_government_code = %s)")
+            args += [self.area + "%", self.area]
+        if self.agency:
+            clauses.append("a.code = %s")
+            args.append(self.agency)
+        return " AND ".join(clauses), args
+
+
+def _hours(column):
+    return f"extract(epoch FROM ({column} - c.created)) / 3600.0"
+
+
+def summary(group: str, scope: Scope) -> list[dict]:
+    key = GROUPS[group]
+    where, args = scope.where()
+    open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
+    sql = f"""
+        SELECT {key} AS key, count(*) AS complaints,
+               count(*) FILTER (WHERE c.status IN ({open_states})) AS open,
+               count(*) FILTER (WHERE c.status = 'finished') AS finished,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {_hours("c.first_response_at")}) AS response_h_median,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY {_hours("c.first_response_at")}) AS response_h_p90,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {_hours("c.resolved_at")}) AS resolution_h_median,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY {_hours("c.resolved_at")}) AS resolution_h_p90,
+               count(*) FILTER (WHERE c.status IN ({open_states})
+                                AND now() - c.created > make_interval(hours => coalesce(k.target_hours, 72)))
+                 AS backlog,
+               avg((c.reopen_count > 0)::int) AS reopen_rate
+        FROM complaints_complaint c
+        LEFT JOIN routing_agency a ON a.id = c.agency_id
+        LEFT JOIN routing_category k ON k.code = c.categories->>0
+        WHERE {where}
+        GROUP BY 1 ORDER BY complaints DESC, key
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        names = [col[0] for col in cursor.description]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    for row in rows:
+        for name in ("response_h_median", "response_h_p90", "resolution_h_median", "resolution_h_p90"):
+            row[name] = None if row[name] is None else round(float(row[name]), 2)
+        row["reopen_rate"] = round(float(row["reopen_rate"] or 0), 4)
+    return rows
+
+
+def trend(interval: str, scope: Scope) -> list[dict]:
+    where, args = scope.where()
+    sql = f"""
+        WITH filed AS (
+            SELECT date_trunc(%s, c.created AT TIME ZONE %s) AS bucket, count(*) AS filed FROM complaints_complaint c
+            LEFT JOIN routing_agency a ON a.id = c.agency_id WHERE {where} GROUP BY 1),
+        resolved AS (
+            SELECT date_trunc(%s, c.resolved_at AT TIME ZONE %s) AS bucket, count(*) AS resolved
+            FROM complaints_complaint c
+            LEFT JOIN routing_agency a ON a.id = c.agency_id WHERE c.resolved_at IS NOT NULL AND {where} GROUP BY 1)
+        SELECT coalesce(f.bucket, r.bucket) AS bucket, coalesce(filed, 0) AS filed, coalesce(resolved, 0) AS resolved
+        FROM filed f FULL JOIN resolved r ON r.bucket = f.bucket ORDER BY 1
+    """
+    with connection.cursor() as cursor:
+        zone = settings.TIME_ZONE  # days and weeks as the province lives them
+        cursor.execute(sql, [interval, zone, *args, interval, zone, *args])
+        return [{"period": b.isoformat(), "filed": f, "resolved": r} for b, f, r in cursor.fetchall()]
+
+
+def top_categories(group: str, n: int, scope: Scope) -> list[dict]:
+    key = GROUPS[group]
+    where, args = scope.where()
+    sql = f"""
+        SELECT key, category, complaints FROM (
+            SELECT {key} AS key, c.categories->>0 AS category, count(*) AS complaints,
+                   row_number() OVER (PARTITION BY {key} ORDER BY count(*) DESC, c.categories->>0) AS rank
+            FROM complaints_complaint c LEFT JOIN routing_agency a ON a.id = c.agency_id
+            WHERE {where} GROUP BY 1, 2) ranked
+        WHERE rank <= %s ORDER BY key, complaints DESC, category
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*args, n])
+        out = {}
+        for key_value, category, count in cursor.fetchall():
+            out.setdefault(key_value, []).append({"category": category, "complaints": count})
+    return [{"key": k, "top": v} for k, v in out.items()]
