@@ -247,3 +247,22 @@ def test_a_key_over_its_rate_gets_429_with_retry_after(api, keys):
             assert reply.json()["error"]["code"] == "throttled"
     # Counts are per serving process (two workers here): the limit of 3/min bites by the 7th at most.
     assert 429 in statuses
+
+
+def test_stats_as_json_csv_and_choropleth(api, file):
+    file({**BANGKOK, "category": "road"})
+    rows = get(f"{api}/stats?group=district&area=10").json()["rows"]
+    phra_nakhon = next(r for r in rows if r["key"] == "1001")
+    assert phra_nakhon["complaints"] >= 1 and phra_nakhon["name_en"] == "Phra Nakhon"
+    csv_reply = get(f"{api}/stats?group=category&format=csv")
+    assert csv_reply.headers["content-type"].startswith("text/csv")
+    assert csv_reply.body.decode("utf-8-sig").splitlines()[0].startswith("key,name_th,name_en,complaints")
+    choropleth = get(f"{api}/stats?group=district&area=10&format=geojson&simplify=0.01").json()
+    assert len(choropleth["features"]) == 50
+    feature = next(f for f in choropleth["features"] if f["id"] == "1001")
+    assert feature["properties"]["complaints"] >= 1 and feature["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert get(f"{api}/stats/trend?interval=week").json()["rows"]
+    assert get(f"{api}/stats/top?group=district&n=2").json()["rows"]
+    assert get(f"{api}/stats?group=planet").status == 400
+    assert get(f"{api}/stats?group=agency&format=geojson").status == 400
+    assert get(f"{api}/stats?since=tomorrow").status == 400

@@ -1,0 +1,79 @@
+"""Statistics computed in the database, on complaints filed and worked through the real engine."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from complaints import demo, intake, stats
+from complaints.models import Complaint
+from routing import directory as directory_module
+
+pytestmark = pytest.mark.django_db
+
+# Districts no other test files complaints in (the live-server tests commit theirs): Laplae, Lat Krabang.
+LAPLAE = (100.05, 17.63)
+LAT_KRABANG = (100.75, 13.72)
+
+
+def file(matcher, d, where, category, hours_ago):
+    lon, lat = where
+    filing = intake.Filing(
+        lon=lon, lat=lat, categories=(category,), created=timezone.now() - timedelta(hours=hours_ago)
+    )
+    complaint, _ = intake.file(filing, matcher=matcher, directory=d)
+    return complaint
+
+
+def test_summary_times_backlog_and_reopen_rate(national_matcher, agencies):
+    d = directory_module.load()
+    file(national_matcher, d, LAPLAE, "street_light", 100)  # open 100 h > 72 h target: backlog
+    b = file(national_matcher, d, LAPLAE, "street_light", 10)
+    c = file(national_matcher, d, LAPLAE, "road", 50)
+    intake.move(b.id, "start")
+    intake.move(b.id, "finish")
+    intake.move(c.id, "start")
+    intake.move(c.id, "finish")
+    intake.move(c.id, "reopen")
+    rows = {r["key"]: r for r in stats.summary("district", stats.Scope(area="5308"))}
+    mueang = rows["5308"]
+    assert mueang["complaints"] == 3 and mueang["open"] == 2 and mueang["finished"] == 1
+    assert mueang["backlog"] == 1  # the 100 h one; c was reopened but is 50 h old
+    assert mueang["reopen_rate"] == pytest.approx(1 / 3, abs=1e-3)
+    assert mueang["response_h_median"] == pytest.approx(30, abs=0.1)  # b after 10 h, c after 50 h
+    assert mueang["resolution_h_median"] == pytest.approx(10, abs=0.1)  # only b stays resolved
+    by_category = {r["key"]: r["complaints"] for r in stats.summary("category", stats.Scope(area="5308"))}
+    assert by_category == {"street_light": 2, "road": 1}
+    agencies_found = [r["key"] for r in stats.summary("agency", stats.Scope(area="5308"))]
+    assert len(agencies_found) == 1 and agencies_found[0]  # the local government of Laplae
+    top = stats.top_categories("district", 1, stats.Scope(area="5308"))
+    assert top == [{"key": "5308", "top": [{"category": "street_light", "complaints": 2}]}]
+    days = stats.trend("day", stats.Scope(area="5308"))
+    assert sum(r["filed"] for r in days) == 3 and sum(r["resolved"] for r in days) == 1
+
+
+def test_scope_filters_period_category_and_agency(national_matcher, agencies):
+    d = directory_module.load()
+    file(national_matcher, d, LAT_KRABANG, "cleanliness", 200)
+    file(national_matcher, d, LAT_KRABANG, "road", 1)
+    recent = stats.Scope(since=timezone.now() - timedelta(hours=24), area="1011")
+    assert [(r["key"], r["complaints"]) for r in stats.summary("category", recent)] == [("road", 1)]
+    assert stats.summary("status", stats.Scope(agency="BKK-1011-CL"))[0]["complaints"] == 1
+    assert stats.summary("status", stats.Scope(category="cleanliness", area="1011"))[0]["complaints"] == 1
+
+
+def test_the_real_traffy_complaints_become_demo_data_once(national_matcher, agencies):
+    d = directory_module.load()
+    path = settings.GEO_DATA_DIR / "traffy" / "traffy_bangkok_dev.csv"
+    first = demo.load(path, matcher=national_matcher, directory=d)
+    assert first.stored > 1850 and not first.rejected  # every real ticket, those without ids included
+    assert first.states["finished"] > 250 and first.states["waiting"] > 400
+    assert demo.missing_tickets(path) == 0
+    again = demo.load(path, matcher=national_matcher, directory=d)
+    assert again.stored == 0 and again.already == first.stored
+    imported = Complaint.objects.filter(source="traffy")
+    assert imported.count() == first.stored and imported.filter(province_code="10").count() >= first.stored - 5
+    # Imported states have no timings: they must not pollute response-time figures.
+    assert not imported.filter(first_response_at__isnull=False).exists()
+    assert not imported.filter(resolved_at__isnull=False).exists()
