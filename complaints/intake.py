@@ -45,8 +45,12 @@ class Filing:
         return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _route(matcher, directory, lon, lat, categories):
+def _route(matcher, directory, lon, lat, categories) -> dict:
+    """The complaint fields that routing decides: agency, decision, jurisdiction codes, generation."""
+    directory.check_categories(categories)
     match = matcher.lookup(lon, lat)
+    if "subdistrict" not in match.jurisdictions:
+        raise ComplaintError("location", f"({lon}, {lat}) is not inside Thailand: {match.reason}")
     decision = decide(directory, match, categories, (lon, lat))
     record = decision.as_dict()
     record["jurisdictions"] = {level: j.as_dict() for level, j in match.jurisdictions.items()}
@@ -54,8 +58,17 @@ def _route(matcher, directory, lon, lat, categories):
         record["jurisdictions"]["local_government"] = decision.local_government.as_dict()
     record["status"] = match.status
     codes = {level: j.code for level, j in match.jurisdictions.items()}
-    agency = Agency.objects.filter(code=decision.agency.code).first() if decision.agency else None
-    return match, record, codes, agency
+    return {
+        "location": Point(lon, lat, srid=4326),
+        "categories": list(categories),
+        "agency": Agency.objects.filter(code=decision.agency.code).first() if decision.agency else None,
+        "decision": record,
+        "province_code": codes.get("province", ""),
+        "district_code": codes.get("district", ""),
+        "subdistrict_code": codes.get("subdistrict", ""),
+        "local_government_code": (record["jurisdictions"].get("local_government") or {}).get("code", ""),
+        "generation": matcher.generation,
+    }
 
 
 def _existing(filing: Filing, key: str | None):
@@ -75,10 +88,7 @@ def file(filing: Filing, *, matcher, directory, idempotency_key: str | None = No
     found = _existing(filing, idempotency_key)
     if found:
         return found, False
-    directory.check_categories(filing.categories)
-    match, record, codes, agency = _route(matcher, directory, filing.lon, filing.lat, filing.categories)
-    if match.status == "unmatched" and "subdistrict" not in match.jurisdictions:
-        raise ComplaintError("location", f"({filing.lon}, {filing.lat}) is not inside Thailand: {match.reason}")
+    routed = _route(matcher, directory, filing.lon, filing.lat, filing.categories)
     try:
         with transaction.atomic():
             complaint = Complaint.objects.create(
@@ -86,27 +96,22 @@ def file(filing: Filing, *, matcher, directory, idempotency_key: str | None = No
                 client_ticket_id=filing.client_ticket_id,
                 idempotency_key=idempotency_key,
                 request_fingerprint=filing.fingerprint(),
-                location=Point(filing.lon, filing.lat, srid=4326),
-                categories=list(filing.categories),
                 description=filing.description,
                 photo_url=filing.photo_url,
                 reporter_name=filing.reporter_name,
                 reporter_contact=filing.reporter_contact,
-                agency=agency,
-                decision=record,
-                province_code=codes.get("province", ""),
-                district_code=codes.get("district", ""),
-                subdistrict_code=codes.get("subdistrict", ""),
-                local_government_code=(record["jurisdictions"].get("local_government") or {}).get("code", ""),
-                generation=matcher.generation,
                 created=filing.created or timezone.now(),
+                **routed,
             )
             HistoryEntry.objects.create(
                 complaint=complaint,
                 event="created",
                 to_status=complaint.status,
                 actor=filing.source,
-                data={"agency": agency.code if agency else None, "reason": record["reason"]},
+                data={
+                    "agency": complaint.agency.code if complaint.agency else None,
+                    "reason": routed["decision"]["reason"],
+                },
             )
     except IntegrityError:
         # A concurrent retry won the race: answer with its complaint.
@@ -171,31 +176,21 @@ def correct(complaint_id: int, *, matcher, directory, lon=None, lat=None, catego
         new_lon = complaint.location.x if lon is None else lon
         new_lat = complaint.location.y if lat is None else lat
         new_categories = tuple(complaint.categories) if categories is None else tuple(categories)
-        directory.check_categories(new_categories)
-        match, record, codes, agency = _route(matcher, directory, new_lon, new_lat, new_categories)
-        if "subdistrict" not in match.jurisdictions:
-            raise ComplaintError("location", f"({new_lon}, {new_lat}) is not inside Thailand: {match.reason}")
         before = {
             "lon": complaint.location.x,
             "lat": complaint.location.y,
             "categories": complaint.categories,
             "agency": complaint.agency.code if complaint.agency else None,
         }
-        complaint.location = Point(new_lon, new_lat, srid=4326)
-        complaint.categories = list(new_categories)
-        complaint.agency = agency
-        complaint.decision = record
-        complaint.province_code = codes.get("province", "")
-        complaint.district_code = codes.get("district", "")
-        complaint.subdistrict_code = codes.get("subdistrict", "")
-        complaint.local_government_code = (record["jurisdictions"].get("local_government") or {}).get("code", "")
-        complaint.generation = matcher.generation
+        routed = _route(matcher, directory, new_lon, new_lat, new_categories)
+        for name, value in routed.items():
+            setattr(complaint, name, value)
         complaint.save()
         after = {
             "lon": new_lon,
             "lat": new_lat,
             "categories": list(new_categories),
-            "agency": agency.code if agency else None,
+            "agency": complaint.agency.code if complaint.agency else None,
         }
         HistoryEntry.objects.create(
             complaint=complaint,
@@ -203,6 +198,6 @@ def correct(complaint_id: int, *, matcher, directory, lon=None, lat=None, catego
             from_status=complaint.status,
             to_status=complaint.status,
             actor=actor,
-            data={"before": before, "after": after, "reason": record["reason"]},
+            data={"before": before, "after": after, "reason": routed["decision"]["reason"]},
         )
     return complaint
