@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "access",
     "open311",
     "ogc",
+    "web",
     "api",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -93,6 +94,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 # Static files (admin, API docs, map page) served by the app itself, straight from the packages.
 WHITENOISE_USE_FINDERS = True
+# Front-end libraries come from npm (web/package.json), installed by scripts/bootstrap.sh.
+STATICFILES_DIRS = [("vendor/maplibre-gl", BASE_DIR / "web" / "node_modules" / "maplibre-gl" / "dist")]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A batch of 10,000 points as GeoJSON is about 2 MB; larger bodies get a 413.

@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from web.views import map_page
+
 urlpatterns = [
+    path("", map_page, name="map"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("open311/v2/", include("open311.urls")),

@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal32 libgeos-c1v5 libproj25 binutils)
+DEB_PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal32 libgeos-c1v5 libproj25 binutils chromium chromium-driver fonts-thai-tlwg)
+command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
@@ -29,4 +30,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
   .venv/bin/python -c "import django, rest_framework_gis, shapely, geopandas, pyogrio, rtree, psycopg2" 
   echo "$want" > "$stamp"
+fi
+
+# The map page's libraries, from npm, at the versions package-lock.json pins.
+lock_stamp=web/node_modules/.lock.sha
+want_lock=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$want_lock" ]; then
+  echo "bootstrap: installing the map page's npm packages"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want_lock" > "$lock_stamp"
 fi
