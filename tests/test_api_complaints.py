@@ -239,14 +239,14 @@ def test_writes_need_credentials(api, keys, stored):
 
 def test_a_key_over_its_rate_gets_429_with_retry_after(api, keys):
     statuses = []
-    for _ in range(6):
+    for _ in range(8):  # two serving processes, 3/min each: at most 6 pass
         reply = post(f"{api}/complaints", complaint(), headers=bearer(keys["slow_key"]))
         statuses.append(reply.status)
         if reply.status == 429:
             assert int(reply.headers["retry-after"]) > 0
             assert reply.json()["error"]["code"] == "throttled"
     # Counts are per serving process (two workers here): the limit of 3/min bites by the 7th at most.
-    assert 429 in statuses
+    assert 429 in statuses and statuses.count(201) <= 6
 
 
 def test_stats_as_json_csv_and_choropleth(api, file):
