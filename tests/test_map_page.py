@@ -69,6 +69,12 @@ def test_map_shows_complaints_and_explains_a_click(live_api, credentials, browse
         browser, "return window.complaintMap.querySourceFeatures('provinces', {sourceLayer: 'provinces'}).length"
     )
     assert browser.find_element(By.ID, "chart-categories").text.strip()  # the charts filled in
+    assert browser.execute_script("return document.body.dataset.choropleth") == "complaints:77"
+    browser.execute_script(
+        "const level = document.getElementById('level'); level.value = 'district';"
+        "level.dispatchEvent(new Event('change'));"
+    )
+    wait_for(browser, "return document.body.dataset.choropleth === 'complaints:928'")
 
     # Click on Phra Nakhon: the panel shows who is responsible there, and why.
     x, y = browser.execute_script("const p = window.complaintMap.project([100.4990, 13.7540]); return [p.x, p.y];")

@@ -84,7 +84,7 @@
     listing.set("limit", "1000");
     const [complaints, choropleth, status, categories, trend, agencies] = await Promise.all([
       fetch(`/api/v1/complaints?${listing}`).then((r) => r.json()),
-      fetch(`/api/v1/stats?group=province&format=geojson&simplify=0.01&${params}`).then((r) => r.json()),
+      fetch(`/api/v1/stats?group=${$("level").value}&format=geojson&simplify=0.005&${params}`).then((r) => r.json()),
       getJSON(`/api/v1/stats?group=status&${params}`),
       getJSON(`/api/v1/stats?group=category&${params}`),
       getJSON(`/api/v1/stats/trend?interval=week&${params}`),
@@ -92,6 +92,7 @@
     ]);
     map.getSource("complaints").setData(complaints);
     map.getSource("choropleth").setData(choropleth);
+    paintChoropleth(choropleth);
     const name = (row) => (lang === "th" ? row.name_th : row.name_en) || row.key;
     bars($("chart-status"), status.rows, (r) => (STATUS_LABELS[r.key] || [r.key, r.key])[lang === "th" ? 0 : 1], (r) => r.complaints);
     bars($("chart-categories"), categories.rows.slice(0, 10), name, (r) => r.complaints);
@@ -101,6 +102,18 @@
     $("updated").textContent = (lang === "th" ? "ปรับปรุงล่าสุด " : "Updated ") + new Date().toLocaleTimeString();
     document.body.dataset.complaints = String(complaints.features.length);
     document.body.dataset.refreshes = String(Number(document.body.dataset.refreshes || 0) + 1);
+  }
+
+  function paintChoropleth(collection) {
+    // Any statistic of the API, coloured from zero to its largest value in view.
+    const metric = $("metric").value;
+    const values = collection.features.map((f) => Number(f.properties[metric]) || 0);
+    const top = Math.max(1e-9, ...values);
+    map.setPaintProperty("choropleth", "fill-color", [
+      "interpolate", ["linear"], ["to-number", ["coalesce", ["get", metric], 0]],
+      0, "#fbfaf6", top * 0.01, "#fee8c8", top * 0.3, "#fdbb84", top, "#e34a33",
+    ]);
+    document.body.dataset.choropleth = metric + ":" + collection.features.length;
   }
 
   async function decide(lngLat) {
@@ -141,7 +154,7 @@
 
   map.on("click", (event) => decide(event.lngLat));
   $("lang").addEventListener("click", () => setLanguage(lang === "th" ? "en" : "th"));
-  for (const id of ["since", "category", "area"]) $(id).addEventListener("change", refresh);
+  for (const id of ["since", "category", "area", "metric", "level"]) $(id).addEventListener("change", refresh);
   map.on("load", async () => {
     await loadCategories();
     await refresh();
