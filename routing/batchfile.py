@@ -1,0 +1,235 @@
+"""Route every point of a file (CSV, Parquet, GeoJSON, GeoPackage) in chunks of bounded size.
+
+Decisions are written beside the input columns; rows that cannot be routed (missing, non-numeric,
+out-of-range or swapped coordinates, unknown categories) go to a rejects file with the reason:
+nothing is dropped silently.
+"""
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pyogrio
+
+from .points import PointError, check_range
+from .responsibility import decide
+
+VECTOR = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
+TABULAR = {".csv", ".parquet"}
+
+
+class FileError(ValueError):
+    pass
+
+
+@dataclass
+class Summary:
+    rows: int = 0
+    routed: int = 0
+    rejected: int = 0
+    statuses: dict = field(default_factory=dict)
+
+
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in VECTOR:
+        return "vector"
+    if suffix in TABULAR:
+        return suffix[1:]
+    raise FileError(f"{path}: unsupported format {suffix!r} (csv, parquet, geojson, gpkg)")
+
+
+def read_chunks(path: Path, chunk: int, lon_column: str, lat_column: str):
+    kind = _kind(path)
+    if not path.exists():
+        raise FileError(f"{path}: no such file")
+    if kind == "csv":
+        yield from pd.read_csv(path, chunksize=chunk, dtype=str, keep_default_na=False)
+    elif kind == "parquet":
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk):
+            yield batch.to_pandas()
+    else:
+        total = pyogrio.read_info(path)["features"]
+        for start in range(0, total, chunk):
+            frame = pyogrio.read_dataframe(path, skip_features=start, max_features=chunk)
+            points = frame.geometry
+            table = pd.DataFrame(frame.drop(columns="geometry"))
+            table[lon_column] = [g.x if g is not None and g.geom_type == "Point" else None for g in points]
+            table[lat_column] = [g.y if g is not None and g.geom_type == "Point" else None for g in points]
+            yield table
+
+
+def _coordinates(frame, lon_column, lat_column):
+    for name in (lon_column, lat_column):
+        if name not in frame.columns:
+            raise FileError(f"no column {name!r} (columns: {', '.join(map(str, frame.columns))})")
+    lons = pd.to_numeric(frame[lon_column], errors="coerce").to_numpy(dtype=float)
+    lats = pd.to_numeric(frame[lat_column], errors="coerce").to_numpy(dtype=float)
+    reasons = np.full(len(frame), None, dtype=object)
+    for k, (lon, lat) in enumerate(zip(lons, lats)):
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            reasons[k] = "lon/lat missing or not a number"
+            continue
+        try:
+            check_range(lon, lat)
+        except PointError as exc:
+            reasons[k] = str(exc)
+    return lons, lats, reasons
+
+
+def category_names() -> dict:
+    """Every way a file may name a category (code, Thai or English name, Traffy label) -> its code."""
+    from .models import Category
+
+    names = {}
+    for c in Category.objects.filter(active=True):
+        for name in (c.code, c.name_th, c.name_en, *c.traffy_labels):
+            if name:
+                names.setdefault(name.strip(), c.code)
+    return names
+
+
+def route_chunk(frame, *, matcher, directory, lon_column, lat_column, category_column=None, within_m=50.0, names=None):
+    lons, lats, reasons = _coordinates(frame, lon_column, lat_column)
+    categories = [()] * len(frame)
+    if category_column:
+        if category_column not in frame.columns:
+            raise FileError(f"no column {category_column!r}")
+        names = names if names is not None else category_names()
+        labels = [[c.strip() for c in str(v).split(",") if c.strip()] if v else [] for v in frame[category_column]]
+        for k, given in enumerate(labels):
+            unknown = [c for c in given if c not in names]
+            if reasons[k] is None and unknown:
+                reasons[k] = f"unknown category: {', '.join(unknown)}"
+        categories = [tuple(dict.fromkeys(names[c] for c in given if c in names)) for given in labels]
+    good = np.array([r is None for r in reasons], dtype=bool)
+    out = frame.loc[good].copy()
+    answers = matcher.lookup_many(lons[good], lats[good], within_m)
+    columns = {
+        name: []
+        for name in (
+            "status",
+            "province_code",
+            "district_code",
+            "subdistrict_code",
+            "subdistrict_name_th",
+            "on_boundary",
+            "snapped_m",
+            "agency_code",
+            "agency_name_th",
+            "reason_en",
+            "generation",
+        )
+    }
+    good_rows = np.flatnonzero(good)
+    for k in range(answers.n):
+        match = answers.match(k)
+        j = match.jurisdictions
+        decision = decide(directory, match, categories[good_rows[k]], (lons[good_rows[k]], lats[good_rows[k]]))
+        columns["status"].append(match.status)
+        columns["province_code"].append(j["province"].code if "province" in j else None)
+        columns["district_code"].append(j["district"].code if "district" in j else None)
+        columns["subdistrict_code"].append(j["subdistrict"].code if "subdistrict" in j else None)
+        columns["subdistrict_name_th"].append(j["subdistrict"].name_th if "subdistrict" in j else None)
+        columns["on_boundary"].append(match.on_boundary)
+        columns["snapped_m"].append(match.snapped_m)
+        columns["agency_code"].append(decision.agency.code if decision.agency else None)
+        columns["agency_name_th"].append(decision.agency.name_th if decision.agency else None)
+        columns["reason_en"].append(decision.reason_en)
+        columns["generation"].append(matcher.generation)
+    for name, values in columns.items():
+        out[name] = values
+    rejects = frame.loc[~good].copy()
+    rejects["reject_reason"] = reasons[~good]
+    return out, rejects
+
+
+class Writer:
+    """Appends chunks to CSV, Parquet, GeoJSON or GeoPackage."""
+
+    def __init__(self, path: Path, lon_column: str, lat_column: str):
+        self.path = Path(path)
+        self.kind = _kind(self.path)
+        self.lon, self.lat = lon_column, lat_column
+        self.parquet = None
+        self.written = 0
+        if self.path.exists():
+            self.path.unlink()
+
+    def write(self, frame: pd.DataFrame):
+        if frame.empty and self.written:
+            return
+        if self.kind == "csv":
+            frame.to_csv(self.path, mode="a", header=self.written == 0, index=False)
+        elif self.kind == "parquet":
+            table = pa.Table.from_pandas(
+                frame.astype({c: "string" for c in frame.columns if frame[c].dtype == object}), preserve_index=False
+            )
+            if self.parquet is None:
+                self.parquet = pq.ParquetWriter(self.path, table.schema)
+            self.parquet.write_table(table.cast(self.parquet.schema))
+        else:
+            lons = pd.to_numeric(frame[self.lon], errors="coerce")
+            lats = pd.to_numeric(frame[self.lat], errors="coerce")
+            geo = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lons, lats), crs="EPSG:4326")
+            pyogrio.write_dataframe(geo, self.path, driver=VECTOR[self.path.suffix.lower()], append=self.written > 0)
+        self.written += len(frame)
+
+    def close(self):
+        if self.parquet is not None:
+            self.parquet.close()
+
+
+def rejects_path(out: Path) -> Path:
+    return out.with_name(out.stem + ".rejects.csv")
+
+
+def route_file(
+    src,
+    dst,
+    *,
+    matcher,
+    directory,
+    lon_column="lon",
+    lat_column="lat",
+    category_column=None,
+    chunk=50_000,
+    within_m=50.0,
+    progress=None,
+) -> Summary:
+    src, dst = Path(src), Path(dst)
+    writer = Writer(dst, lon_column, lat_column)
+    rejects = Writer(rejects_path(dst), lon_column, lat_column)
+    summary = Summary()
+    names = category_names() if category_column else None
+    try:
+        for frame in read_chunks(src, chunk, lon_column, lat_column):
+            routed, bad = route_chunk(
+                frame,
+                matcher=matcher,
+                directory=directory,
+                lon_column=lon_column,
+                lat_column=lat_column,
+                category_column=category_column,
+                within_m=within_m,
+                names=names,
+            )
+            writer.write(routed)
+            if len(bad):
+                rejects.write(bad)
+            summary.rows += len(frame)
+            summary.routed += len(routed)
+            summary.rejected += len(bad)
+            for status in routed["status"]:
+                summary.statuses[status] = summary.statuses.get(status, 0) + 1
+            if progress:
+                progress(len(frame))
+    finally:
+        writer.close()
+        rejects.close()
+    return summary
