@@ -8,7 +8,6 @@ through OGC API - Features from a live gunicorn server.
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
 
 import django  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 django.setup()
 
@@ -38,15 +38,6 @@ class NaiveBoundarySerializer(GeoFeatureModelSerializer):
         model = Boundary
         geo_field = "geom"
         fields = ("code", "pcode", "level", "name_th", "name_en", "parent_code", "generation")
-
-
-def median_seconds(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def ours(qs):

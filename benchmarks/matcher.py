@@ -12,7 +12,6 @@ import argparse
 import io
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
 
 import django  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 django.setup()
 
@@ -42,16 +42,6 @@ def rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def best_of(fn, repeat=5):
-    """Median seconds of `repeat` runs (the machine is shared: medians, not minima or means)."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def single_latency(lookup, lons, lats, n=20_000):
@@ -76,7 +66,7 @@ def postgis_per_point(generation, lons, lats, n=2_000):
                 cursor.execute(sql, [generation, x, y])
                 cursor.fetchall()
 
-        return n / best_of(run, repeat=3)
+        return n / median_seconds(run, repeat=3)
 
 
 def postgis_set_join(generation, lons, lats):
@@ -96,7 +86,7 @@ def postgis_set_join(generation, lons, lats):
             )
             cursor.fetchall()
 
-        return len(lons) / best_of(run, repeat=3)
+        return len(lons) / median_seconds(run, repeat=3)
 
 
 def rtree_prepared(geoms, lons, lats, n=20_000):
@@ -110,7 +100,7 @@ def rtree_prepared(geoms, lons, lats, n=20_000):
                 if geoms[i].covers(point):
                     break
 
-    return n / best_of(run, repeat=3)
+    return n / median_seconds(run, repeat=3)
 
 
 def main():
@@ -159,10 +149,16 @@ def main():
         pts = shapely.points(lons, lats)
         frame = gpd.GeoDataFrame(geometry=pts, crs="EPSG:4326")
         row = {"points": len(lons)}
-        row["engine_3_levels_pts_s"] = len(lons) / best_of(lambda lo=lons, la=lats: engine.lookup_many(lo, la))
-        row["engine_subdistrict_pts_s"] = len(lons) / best_of(lambda lo=lons, la=lats: sub_only.lookup_many(lo, la))
-        row["strtree_vectorised_pts_s"] = len(lons) / best_of(lambda p=pts: tree.query(p, predicate="covered_by"))
-        row["geopandas_sjoin_pts_s"] = len(lons) / best_of(
+        row["engine_3_levels_pts_s"] = len(lons) / median_seconds(
+            lambda lo=lons, la=lats: engine.lookup_many(lo, la), repeat=5
+        )
+        row["engine_subdistrict_pts_s"] = len(lons) / median_seconds(
+            lambda lo=lons, la=lats: sub_only.lookup_many(lo, la), repeat=5
+        )
+        row["strtree_vectorised_pts_s"] = len(lons) / median_seconds(
+            lambda p=pts: tree.query(p, predicate="covered_by"), repeat=5
+        )
+        row["geopandas_sjoin_pts_s"] = len(lons) / median_seconds(
             lambda f=frame: gpd.sjoin(f, polys, predicate="covered_by", how="inner"), repeat=3
         )
         row["rtree_prepared_loop_pts_s"] = rtree_prepared(geoms, lons, lats)

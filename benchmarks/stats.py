@@ -7,7 +7,6 @@ like the real Traffy ones (`manage.py generate_complaints`), removed afterwards 
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -18,6 +17,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
 
 import django  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 django.setup()
 
@@ -25,15 +25,6 @@ from django.utils import timezone  # noqa: E402
 
 from complaints import stats, synthetic  # noqa: E402
 from complaints.models import Complaint  # noqa: E402
-
-
-def median_seconds(fn, repeat=3):
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main():

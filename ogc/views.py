@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from api import params
 from api.errors import ApiError
-from boundaries.geojson import MAX_PRECISION
+from boundaries.geojson import MAX_PRECISION, feature_collection
 
 from . import features
 from .collections import COLLECTIONS
@@ -178,8 +178,6 @@ def items(request, collection_id):
         "timeStamp": timezone.now().isoformat(timespec="seconds"),
         "links": links,
     }
-    from boundaries.geojson import feature_collection
-
     return HttpResponse(feature_collection(page, **members), content_type=GEOJSON)
 
 

@@ -1,5 +1,6 @@
 import csv
 import io
+import json
 
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
@@ -102,8 +103,6 @@ class Stats(APIView):
             polygons = polygons.filter(code__startswith=scope.area[: {"province": 2, "district": 4}.get(group, 6)])
         figures = ("complaints", "open", "finished", "backlog", "reopen_rate", "resolution_h_median")
         features = []
-        import json
-
         for text in geojson.features(polygons, precision=5, simplify=simplify or None):
             feature = json.loads(text)
             row = by_key.get(feature["id"], {})
