@@ -34,6 +34,8 @@ _socket = quote(str(BASE_DIR / "var" / "pg" / "run"), safe="")
 _default_db = f"postgis://geo@{_socket}:{os.environ.get('GEO_PGPORT', '54329')}/geo"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# Separate names let several test runs share one cluster (e.g. parallel work on one machine).
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GEO_TEST_DB", "test_geo")}
 
 INSTALLED_APPS = [
     "django.contrib.admin",

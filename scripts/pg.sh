@@ -5,19 +5,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-PGDATA="$ROOT/var/pg/data"
-PGSOCK="$ROOT/var/pg/run"
+# GEO_PGDIR: another cluster beside the main one (the fault tests stop and start their own).
+PGDIR=${GEO_PGDIR:-$ROOT/var/pg}
+PGDATA="$PGDIR/data"
+PGSOCK="$PGDIR/run"
 PGPORT=${GEO_PGPORT:-54329}
-LOG="$ROOT/var/pg/postgres.log"
+LOG="$PGDIR/postgres.log"
 
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
 prepare_dirs() {
-  mkdir -p "$PGSOCK" "$(dirname "$PGDATA")"
+  mkdir -p "$PGSOCK" "$PGDIR"
   if [ "$(id -u)" -eq 0 ]; then
-    chown -R postgres:postgres "$ROOT/var/pg"
+    chown -R postgres:postgres "$PGDIR"
     # The postgres user must be able to reach var/pg through every parent directory.
     d="$ROOT"
     while [ "$d" != "/" ]; do
@@ -33,7 +35,7 @@ running() { as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 start() {
   prepare_dirs
   if [ ! -f "$PGDATA/PG_VERSION" ]; then
-    echo "pg: initdb in var/pg/data"
+    echo "pg: initdb in $PGDATA"
     as_owner "$PGBIN/initdb" -D "$PGDATA" -U geo --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
     cat >> "$PGDATA/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'

@@ -73,7 +73,7 @@ def live_api(thailand, agencies, django_db_blocker):
     env = dict(os.environ)
     host = quote(settings_dict["HOST"], safe="")
     env["DATABASE_URL"] = f"postgis://{settings_dict['USER']}@{host}:{settings_dict['PORT']}/{settings_dict['NAME']}"
-    log = open(ROOT / "var" / "test-server.log", "w")  # noqa: SIM115 - lives as long as the server
+    log = open(ROOT / "var" / f"test-server-{settings_dict['NAME']}.log", "w")  # noqa: SIM115 - lives as long as the server
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "geo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         cwd=ROOT,
