@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test setup db migrate load serve stop lint bench clean qgis-check
+.PHONY: run test setup db migrate load serve stop lint bench bench-load clean qgis-check
 
 setup:
 	@scripts/bootstrap.sh
@@ -22,7 +22,7 @@ load: migrate
 
 serve:
 	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops; 'make stop' stops the database)"
-	@GEO_PRELOAD_MATCHER=1 .venv/bin/gunicorn geo.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --preload --timeout 120 --access-logfile -
+	@GEO_PRELOAD_MATCHER=1 GEO_BIND=$(HOST):$(PORT) GEO_WORKERS=$(WORKERS) .venv/bin/gunicorn -c geo/gunicorn.conf.py geo.wsgi
 
 run: load serve
 
@@ -34,6 +34,9 @@ lint: setup
 
 bench: load
 	@$(PY) benchmarks/matcher.py
+
+bench-load: load
+	@$(PY) benchmarks/load.py
 
 stop:
 	@scripts/pg.sh stop

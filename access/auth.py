@@ -1,9 +1,52 @@
 """DRF authentication and permissions: intake keys for filing, staff for their own agency's work."""
 
+import threading
+import time
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from rest_framework import authentication, exceptions, permissions
 
-from .models import IntakeKey
+from .models import IntakeKey, digest
+
+# A revoked key stops working within this many seconds on every process.
+KEY_CACHE_SECONDS = 10.0
+
+
+class KeyCache:
+    """Valid keys remembered briefly, so routing with a key needs no query per request and keeps
+    answering while the database is away (a key valid moments ago stays valid until it is back)."""
+
+    def __init__(self, seconds: float = KEY_CACHE_SECONDS):
+        self.seconds = seconds
+        self._seen: dict[str, tuple[float, IntakeKey]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, key: str) -> IntakeKey | None:
+        hashed = digest(key)
+        now = time.monotonic()
+        seen = self._seen.get(hashed)
+        if seen and now - seen[0] < self.seconds:
+            return seen[1]
+        try:
+            found = IntakeKey.objects.filter(key_hash=hashed, revoked_at__isnull=True).first()
+        except (OperationalError, InterfaceError):
+            if seen:
+                return seen[1]
+            raise
+        with self._lock:
+            if found is None:
+                self._seen.pop(hashed, None)
+            else:
+                self._seen[hashed] = (now, found)
+        return found
+
+    def clear(self):
+        with self._lock:
+            self._seen.clear()
+
+
+keys = KeyCache()
 
 
 class IntakeSystem:
@@ -32,7 +75,7 @@ class IntakeKeyAuthentication(authentication.BaseAuthentication):
         key = presented_key(request)
         if not key:
             return None
-        found = IntakeKey.objects.lookup(key)
+        found = keys.lookup(key)
         if found is None:
             raise exceptions.AuthenticationFailed("unknown or revoked API key")
         return IntakeSystem(found), found

@@ -32,7 +32,12 @@ GEO_DATA_DIR = Path(os.environ.get("GEO_DATA_DIR", BASE_DIR.parent / "shared" / 
 # The project-local cluster listens on a Unix socket in var/pg/run (a URL-encoded path as the host).
 _socket = quote(str(BASE_DIR / "var" / "pg" / "run"), safe="")
 _default_db = f"postgis://geo@{_socket}:{os.environ.get('GEO_PGPORT', '54329')}/geo"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db), conn_max_age=60)}
+# Health checks: after a database restart a worker drops its dead connection instead of failing once.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", _default_db), conn_max_age=60, conn_health_checks=True
+    )
+}
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 # Separate names let several test runs share one cluster (e.g. parallel work on one machine).
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GEO_TEST_DB", "test_geo")}

@@ -16,7 +16,7 @@ class Reply:
         return json.loads(self.body)
 
 
-def request(url: str, method: str = "GET", data=None, headers=None) -> Reply:
+def request(url: str, method: str = "GET", data=None, headers=None, timeout: float = 60) -> Reply:
     payload = None
     headers = dict(headers or {})
     if data is not None:
@@ -27,7 +27,7 @@ def request(url: str, method: str = "GET", data=None, headers=None) -> Reply:
             headers.setdefault("Content-Type", "application/json")
     req = urllib.request.Request(url, data=payload, method=method, headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return Reply(resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read())
     except urllib.error.HTTPError as err:
         return Reply(err.code, {k.lower(): v for k, v in err.headers.items()}, err.read())

@@ -1,5 +1,6 @@
 from django.db import connection
 from django.db.models import Count
+from django.http import JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -28,3 +29,8 @@ class Health(APIView):
                 }
             )
         return Response({"status": "ok", "database": {"reachable": True, "postgis": postgis}, "generations": active})
+
+
+def live(request):
+    """Liveness for a load balancer: the process answers; touches neither DRF nor the database."""
+    return JsonResponse({"status": "alive"})
