@@ -104,9 +104,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="geo-load-"))
     bodies = work / "bodies.jsonl"
     points = inland_points()
-    bodies.write_text(
-        "".join(f'{{"lon": {lon:.6f}, "lat": {lat:.6f}, "category": "road"}}\n' for lon, lat in points)
-    )
+    bodies.write_text("".join(f'{{"lon": {lon:.6f}, "lat": {lat:.6f}, "category": "road"}}\n' for lon, lat in points))
     scripts = {}
     for name, method, idempotent in (("get", "GET", "false"), ("route", "POST", "false"), ("file", "POST", "true")):
         scripts[name] = work / f"{name}.lua"
