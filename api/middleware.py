@@ -38,3 +38,29 @@ class BodySizeLimit:
                 response["Connection"] = "close"
             return response
         return self.get_response(request)
+
+
+# How a NUL is written in each text body we accept.
+NUL_MARKS = {
+    "application/json": (b"\\u0000", b"\x00"),
+    "application/geo+json": (b"\\u0000", b"\x00"),
+    "application/x-www-form-urlencoded": (b"%00", b"\x00"),
+}
+
+
+class RejectNul:
+    """400 for a NUL character in the URL or body: PostgreSQL cannot store one in text, and a
+    parameter or field carrying it would otherwise fail deep in a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = None
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            where = "URL"
+        elif any(mark in request.body.lower() for mark in NUL_MARKS.get(request.content_type, ())):
+            where = "request body"
+        if where:
+            return JsonResponse(body("invalid", f"the {where} contains a NUL character (U+0000)"), status=400)
+        return self.get_response(request)

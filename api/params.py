@@ -1,8 +1,15 @@
 """Query-parameter parsing with errors that name the parameter and say what is expected."""
 
 import math
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from .errors import ApiError
+
+# Real UTC offsets run from -12:00 to +14:00; PostgreSQL refuses anything past ±15:59.
+MAX_UTC_OFFSET = timedelta(hours=14)
 
 
 def bad(name: str, message: str) -> ApiError:
@@ -70,3 +77,34 @@ def bbox(params, name: str = "bbox"):
     if minlon > maxlon or minlat > maxlat:
         raise bad(name, "min must not exceed max (order: minlon,minlat,maxlon,maxlat)")
     return values
+
+
+def parse_moment(text: str, *, require_zone: bool = False) -> datetime | None:
+    """An ISO 8601 date-time the database can store, or None. Without a zone: Asia/Bangkok."""
+    try:
+        moment = parse_datetime(text)
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        return None
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        if require_zone:
+            return None
+        try:
+            moment = timezone.make_aware(moment)
+        except (ValueError, OverflowError):
+            return None
+    offset = moment.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        return None
+    return moment
+
+
+def moment(params, name: str):
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    value = parse_moment(raw)
+    if value is None:
+        raise bad(name, "expected an ISO 8601 date-time with a real UTC offset, e.g. 2026-11-24T00:00:00+07:00")
+    return value

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from access.models import IntakeKey
+from access.auth import keys
+from api.params import parse_moment
 from complaints import intake
 from complaints.lifecycle import OPEN_STATES
 from complaints.models import Complaint
@@ -55,7 +55,7 @@ def requests(request, fmt):
 
 def _create(request, fmt):
     form = request.POST
-    key = IntakeKey.objects.lookup(form.get("api_key", "")) if form.get("api_key") else None
+    key = keys.lookup(form["api_key"]) if form.get("api_key") else None
     if key is None:
         return render.error(fmt, 403, "api_key is missing or not valid")
     code = form.get("service_code", "").strip()
@@ -129,8 +129,8 @@ def _search(request, fmt):
         moments = {}
         for name in ("start_date", "end_date"):
             if q.get(name):
-                moments[name] = parse_datetime(q[name])
-                if moments[name] is None or moments[name].tzinfo is None:
+                moments[name] = parse_moment(q[name], require_zone=True)
+                if moments[name] is None:
                     return render.error(fmt, 400, f"{name} must be a w3 date-time with a time zone")
         end = moments.get("end_date") or timezone.now()
         start = moments.get("start_date") or end - WINDOW

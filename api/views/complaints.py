@@ -2,7 +2,6 @@ import json
 
 from django.db.models import Q
 from django.http import HttpResponse
-from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -175,10 +174,8 @@ class ComplaintList(APIView):
 
             queryset = queryset.filter(location__intersects=Polygon.from_bbox(box))
         for name, lookup in (("since", "created__gte"), ("until", "created__lt")):
-            if q.get(name):
-                moment = parse_datetime(q[name])
-                if moment is None:
-                    raise params.bad(name, "expected an ISO 8601 date-time, e.g. 2026-11-24T00:00:00+07:00")
+            moment = params.moment(q, name)
+            if moment is not None:
                 queryset = queryset.filter(**{lookup: moment})
         limit = params.integer(q, "limit", default=100, minimum=1, maximum=1000)
         offset = params.integer(q, "offset", default=0, minimum=0)

@@ -3,7 +3,6 @@ import io
 import json
 
 from django.http import HttpResponse
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,15 +24,9 @@ COMMON = [
 
 
 def scope_of(q) -> stats.Scope:
-    moments = {}
-    for name in ("since", "until"):
-        if q.get(name):
-            moments[name] = parse_datetime(q[name])
-            if moments[name] is None:
-                raise params.bad(name, "expected an ISO 8601 date-time, e.g. 2026-11-01T00:00:00+07:00")
     return stats.Scope(
-        moments.get("since"),
-        moments.get("until"),
+        params.moment(q, "since"),
+        params.moment(q, "until"),
         q.get("category") or None,
         q.get("area") or None,
         q.get("agency") or None,
