@@ -1,6 +1,7 @@
 """Settings come from the environment; the defaults suit the project-local cluster under var/."""
 
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,12 +19,28 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
+
+
+def local_secret_key(path: Path) -> str:
+    """A random key made once per checkout and kept in var/ (never committed)."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(key)
+            return key
+        except FileExistsError:  # another process made it first
+            return path.read_text().strip()
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("GEO_REQUIRE_SECRET_KEY"):
+    if os.environ.get("GEO_REQUIRE_SECRET_KEY"):
         raise ImproperlyConfigured("SECRET_KEY must be set in the environment")
-    # A per-checkout development key: never used where GEO_REQUIRE_SECRET_KEY is set.
-    SECRET_KEY = "dev-only-" + str(BASE_DIR)
+    SECRET_KEY = local_secret_key(BASE_DIR / "var" / "secret_key")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 
 # Real data is read in place from here, never copied into the repository.
@@ -151,3 +168,18 @@ SPECTACULAR_SETTINGS = {
 # GDAL 3.6 (Debian 12) cannot block file/network access from spatial reference strings; the
 # API never passes user-supplied SRS text to GDAL (only EPSG codes chosen by operators on import).
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Behind a TLS-terminating load balancer (GEO_HTTPS=1): secure cookies, HSTS, redirect to https,
+# except the probes the balancer sends to each node over plain HTTP.
+GEO_HTTPS = env_bool("GEO_HTTPS", False)
+if GEO_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^livez$", r"^api/v1/health$"]
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("GEO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GEO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("GEO_HSTS_PRELOAD", True)
+else:
+    # Plain HTTP on loopback (make run, the tests): the checks that presume TLS do not apply.
+    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W012", "security.W016"]

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,24 @@ def test_openapi_schema_validates_without_warnings():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def deploy_check(**env):
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DEBUG": "0", **env},
+    )
+
+
+def test_deploy_check_is_clean_for_the_loopback_run_and_behind_tls():
+    for env in ({}, {"GEO_HTTPS": "1"}):
+        result = deploy_check(**env)
+        assert result.returncode == 0 and "no issues" in result.stdout, (env, result.stdout + result.stderr)
+
+
+def test_deploy_check_catches_debug_on():
+    result = deploy_check(DEBUG="1")
+    assert result.returncode != 0 and "security.W018" in result.stderr
