@@ -3,6 +3,9 @@
 Decisions are written beside the input columns; rows that cannot be routed (missing, non-numeric,
 out-of-range or swapped coordinates, unknown categories) go to a rejects file with the reason:
 nothing is dropped silently.
+
+One function, `route_chunk`, turns a chunk into (decisions, rejects) and one `Sink` writes them,
+here in one process and in `routing.cluster` on a Dask cluster, so both give the same files.
 """
 
 import math
@@ -23,6 +26,23 @@ VECTOR = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
 TABULAR = {".csv", ".parquet"}
 
 
+# The decision columns and their types, fixed so that every chunk (and every way of cutting the
+# file into chunks) writes the same schema, even a chunk where a column happens to be all empty.
+DECISION_COLUMNS = {
+    "status": "str",
+    "province_code": "str",
+    "district_code": "str",
+    "subdistrict_code": "str",
+    "subdistrict_name_th": "str",
+    "on_boundary": "bool",
+    "snapped_m": "float64",
+    "agency_code": "str",
+    "agency_name_th": "str",
+    "reason_en": "str",
+    "generation": "Int64",
+}
+
+
 class FileError(ValueError):
     pass
 
@@ -33,6 +53,7 @@ class Summary:
     routed: int = 0
     rejected: int = 0
     statuses: dict = field(default_factory=dict)
+    details: dict = field(default_factory=dict)  # how the work was done (the Dask path: workers, timings)
 
 
 def _kind(path: Path) -> str:
@@ -44,10 +65,26 @@ def _kind(path: Path) -> str:
     raise FileError(f"{path}: unsupported format {suffix!r} (csv, parquet, geojson, gpkg)")
 
 
-def read_chunks(path: Path, chunk: int, lon_column: str, lat_column: str):
+def kind_of(path) -> str:
+    """csv, parquet or vector (GeoJSON, GeoPackage); FileError for anything else or a missing file."""
+    path = Path(path)
     kind = _kind(path)
     if not path.exists():
         raise FileError(f"{path}: no such file")
+    return kind
+
+
+def vector_table(frame, lon_column: str, lat_column: str) -> pd.DataFrame:
+    """A chunk of a vector file as a plain table: its attributes plus the point's lon and lat."""
+    points = frame.geometry
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    table[lon_column] = [g.x if g is not None and g.geom_type == "Point" else None for g in points]
+    table[lat_column] = [g.y if g is not None and g.geom_type == "Point" else None for g in points]
+    return table
+
+
+def read_chunks(path: Path, chunk: int, lon_column: str, lat_column: str):
+    kind = kind_of(path)
     if kind == "csv":
         yield from pd.read_csv(path, chunksize=chunk, dtype=str, keep_default_na=False)
     elif kind == "parquet":
@@ -57,17 +94,18 @@ def read_chunks(path: Path, chunk: int, lon_column: str, lat_column: str):
         total = pyogrio.read_info(path)["features"]
         for start in range(0, total, chunk):
             frame = pyogrio.read_dataframe(path, skip_features=start, max_features=chunk)
-            points = frame.geometry
-            table = pd.DataFrame(frame.drop(columns="geometry"))
-            table[lon_column] = [g.x if g is not None and g.geom_type == "Point" else None for g in points]
-            table[lat_column] = [g.y if g is not None and g.geom_type == "Point" else None for g in points]
-            yield table
+            yield vector_table(frame, lon_column, lat_column)
+
+
+def require_columns(columns, *names):
+    columns = list(columns)
+    for name in names:
+        if name and name not in columns:
+            raise FileError(f"no column {name!r} (columns: {', '.join(map(str, columns))})")
 
 
 def _coordinates(frame, lon_column, lat_column):
-    for name in (lon_column, lat_column):
-        if name not in frame.columns:
-            raise FileError(f"no column {name!r} (columns: {', '.join(map(str, frame.columns))})")
+    require_columns(frame.columns, lon_column, lat_column)
     lons = pd.to_numeric(frame[lon_column], errors="coerce").to_numpy(dtype=float)
     lats = pd.to_numeric(frame[lat_column], errors="coerce").to_numpy(dtype=float)
     reasons = np.full(len(frame), None, dtype=object)
@@ -95,6 +133,7 @@ def category_names() -> dict:
 
 
 def route_chunk(frame, *, matcher, directory, lon_column, lat_column, category_column=None, within_m=50.0, names=None):
+    """One chunk -> (its routable rows with the decision columns, its other rows with reject_reason)."""
     lons, lats, reasons = _coordinates(frame, lon_column, lat_column)
     categories = [()] * len(frame)
     if category_column:
@@ -110,22 +149,7 @@ def route_chunk(frame, *, matcher, directory, lon_column, lat_column, category_c
     good = np.array([r is None for r in reasons], dtype=bool)
     out = frame.loc[good].copy()
     answers = matcher.lookup_many(lons[good], lats[good], within_m)
-    columns = {
-        name: []
-        for name in (
-            "status",
-            "province_code",
-            "district_code",
-            "subdistrict_code",
-            "subdistrict_name_th",
-            "on_boundary",
-            "snapped_m",
-            "agency_code",
-            "agency_name_th",
-            "reason_en",
-            "generation",
-        )
-    }
+    columns = {name: [] for name in DECISION_COLUMNS}
     good_rows = np.flatnonzero(good)
     for k in range(answers.n):
         match = answers.match(k)
@@ -143,7 +167,7 @@ def route_chunk(frame, *, matcher, directory, lon_column, lat_column, category_c
         columns["reason_en"].append(decision.reason_en)
         columns["generation"].append(matcher.generation)
     for name, values in columns.items():
-        out[name] = values
+        out[name] = pd.Series(values, index=out.index, dtype=DECISION_COLUMNS[name])
     rejects = frame.loc[~good].copy()
     rejects["reject_reason"] = reasons[~good]
     return out, rejects
@@ -189,6 +213,34 @@ def rejects_path(out: Path) -> Path:
     return out.with_name(out.stem + ".rejects.csv")
 
 
+class Sink:
+    """Writes routed chunks and their rejects in the order given, and counts them."""
+
+    def __init__(self, dst, lon_column: str, lat_column: str, progress=None):
+        dst = Path(dst)
+        self.writer = Writer(dst, lon_column, lat_column)
+        self.rejects = Writer(rejects_path(dst), lon_column, lat_column)
+        self.summary = Summary()
+        self.progress = progress
+
+    def add(self, routed: pd.DataFrame, bad: pd.DataFrame):
+        self.writer.write(routed)
+        if len(bad):
+            self.rejects.write(bad)
+        summary = self.summary
+        summary.rows += len(routed) + len(bad)
+        summary.routed += len(routed)
+        summary.rejected += len(bad)
+        for status, count in routed["status"].value_counts(sort=False).items():
+            summary.statuses[status] = summary.statuses.get(status, 0) + int(count)
+        if self.progress:
+            self.progress(len(routed) + len(bad))
+
+    def close(self):
+        self.writer.close()
+        self.rejects.close()
+
+
 def route_file(
     src,
     dst,
@@ -202,34 +254,24 @@ def route_file(
     within_m=50.0,
     progress=None,
 ) -> Summary:
-    src, dst = Path(src), Path(dst)
-    writer = Writer(dst, lon_column, lat_column)
-    rejects = Writer(rejects_path(dst), lon_column, lat_column)
-    summary = Summary()
+    src = Path(src)
+    kind_of(src)
+    sink = Sink(dst, lon_column, lat_column, progress)
     names = category_names() if category_column else None
     try:
         for frame in read_chunks(src, chunk, lon_column, lat_column):
-            routed, bad = route_chunk(
-                frame,
-                matcher=matcher,
-                directory=directory,
-                lon_column=lon_column,
-                lat_column=lat_column,
-                category_column=category_column,
-                within_m=within_m,
-                names=names,
+            sink.add(
+                *route_chunk(
+                    frame,
+                    matcher=matcher,
+                    directory=directory,
+                    lon_column=lon_column,
+                    lat_column=lat_column,
+                    category_column=category_column,
+                    within_m=within_m,
+                    names=names,
+                )
             )
-            writer.write(routed)
-            if len(bad):
-                rejects.write(bad)
-            summary.rows += len(frame)
-            summary.routed += len(routed)
-            summary.rejected += len(bad)
-            for status in routed["status"]:
-                summary.statuses[status] = summary.statuses.get(status, 0) + 1
-            if progress:
-                progress(len(frame))
     finally:
-        writer.close()
-        rejects.close()
-    return summary
+        sink.close()
+    return sink.summary

@@ -1,3 +1,6 @@
+import logging
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -14,31 +17,51 @@ class Command(BaseCommand):
         parser.add_argument("--lon-column", default="lon")
         parser.add_argument("--lat-column", default="lat")
         parser.add_argument("--category-column")
-        parser.add_argument("--chunk", type=int, default=50_000, help="rows held in memory at once")
+        parser.add_argument("--chunk", type=int, default=50_000, help="rows held in memory at once (per partition)")
         parser.add_argument("--within", type=float, default=50.0, help="snapping distance in metres")
+        parser.add_argument(
+            "--dask",
+            metavar="SCHEDULER",
+            help="route on a Dask cluster: a scheduler address (tcp://host:8786), or local[:N] for a"
+            " LocalCluster of N worker processes on this machine (default: one per core)",
+        )
 
     def handle(self, *args, **opts):
         bar = tqdm(unit=" rows", disable=opts["verbosity"] == 0, file=self.stderr)
+        common = {
+            "matcher": snapshot.current(),
+            "directory": directory.current(),
+            "lon_column": opts["lon_column"],
+            "lat_column": opts["lat_column"],
+            "category_column": opts["category_column"],
+            "chunk": opts["chunk"],
+            "within_m": opts["within"],
+            "progress": bar.update,
+        }
         try:
-            summary = route_file(
-                opts["input"],
-                opts["output"],
-                matcher=snapshot.current(),
-                directory=directory.current(),
-                lon_column=opts["lon_column"],
-                lat_column=opts["lat_column"],
-                category_column=opts["category_column"],
-                chunk=opts["chunk"],
-                within_m=opts["within"],
-                progress=bar.update,
-            )
+            if opts["dask"]:
+                from routing.cluster import route_file_dask  # dask is imported only when asked for
+
+                if opts["verbosity"] < 2:  # the scheduler's and workers' INFO lines would bury the bar
+                    logging.getLogger("distributed").setLevel(logging.WARNING)
+                summary = route_file_dask(opts["input"], opts["output"], scheduler=opts["dask"], **common)
+            else:
+                summary = route_file(opts["input"], opts["output"], **common)
         except FileError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:
+            if not opts["dask"]:
+                raise
+            raise CommandError(f"--dask {opts['dask']}: {exc}") from exc  # e.g. no scheduler there
         finally:
             bar.close()
         statuses = ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items()))
         self.stdout.write(f"{summary.rows} rows: {summary.routed} routed ({statuses}), {summary.rejected} rejected")
-        if summary.rejected:
+        if summary.details:
+            d = summary.details
             self.stdout.write(
-                f"rejected rows and their reasons: {rejects_path(__import__('pathlib').Path(opts['output']))}"
+                f"dask: {d['partitions']} partitions on {d['workers']} workers; matcher shipped and installed"
+                f" in {d['install_s']:.1f} s, routed in {d['route_s']:.1f} s"
             )
+        if summary.rejected:
+            self.stdout.write(f"rejected rows and their reasons: {rejects_path(Path(opts['output']))}")

@@ -1,0 +1,310 @@
+"""Route a file on a Dask cluster: the same chunks, the same function, the same output files.
+
+    manage.py route_file IN OUT --dask tcp://10.0.0.5:8786   # an existing cluster
+    manage.py route_file IN OUT --dask local:4               # a LocalCluster of 4 worker processes
+
+How the work is shared out:
+- The matcher and the routing directory are pickled once into one bytes object (about 300 MB
+  for all of Thailand, the grid run-length encoded), scattered to every worker once
+  (`client.scatter(..., broadcast=True)`) and unpacked by each worker once; tasks refer to it
+  by its key, so nothing big travels with a partition. A worker that joins later fetches it from
+  a peer the first time one of its tasks needs it.
+- The workers read the input as partitions (dask.dataframe read_csv / read_parquet,
+  dask_geopandas.read_file for GeoJSON and GeoPackage), and each partition goes through
+  `batchfile.route_chunk`, the function of the single-process path.
+- The client writes the results in partition order with `batchfile.Sink`, as the single-process
+  path does: the same columns and types, rows in the same order, the same rejects file. At most
+  `window` partitions are in flight, so neither the workers nor the client hold the whole file.
+
+Workers read IN by its path, so it must be reachable from them (a local cluster or shared
+storage), and they import this package: start them from the checkout, e.g.
+`cd /work/main && .venv/bin/dask worker tcp://10.0.0.5:8786 --nthreads 1 --nworkers 4`.
+One thread per worker: GEOS prepared geometries are not safe to use from several threads at
+once (libgeos/geos#825), so a worker with more threads routes one partition at a time.
+"""
+
+import dataclasses
+import math
+import os
+import pickle
+import threading
+import time
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+import dask
+import dask.dataframe as dd
+import dask_geopandas
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import shapely
+from distributed import Client, LocalCluster, as_completed
+
+from .batchfile import Sink, Summary, category_names, kind_of, require_columns, route_chunk, vector_table
+from .grid import Grid
+from .matcher import LevelIndex, Matcher
+
+# Per worker process: what is installed, and how many times each token was installed (tests
+# assert once per worker).
+_INSTALLED: dict = {}
+_INSTALL_LOCK = threading.Lock()
+INSTALLS: Counter = Counter()
+
+
+# -- shipping the matcher --
+
+
+def _runs(values: np.ndarray):
+    """Run-length encoding: grid labels are long runs of one label (171 MB -> 15 MB nationally)."""
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(values)) + 1])
+    return values[starts], np.diff(np.append(starts, len(values))), values.dtype
+
+
+def _unruns(runs) -> np.ndarray:
+    values, lengths, dtype = runs
+    return np.repeat(values, lengths).astype(dtype, copy=False)
+
+
+def pack_matcher(matcher: Matcher) -> dict:
+    """The matcher as picklable state. Memoryviews and STRtrees are rebuilt on arrival (the tree
+    in milliseconds); the grid, the costly part to build, travels run-length encoded."""
+    levels = []
+    for index in matcher.levels:
+        state = {k: v for k, v in vars(index).items() if not isinstance(v, (memoryview, shapely.STRtree))}
+        grid = {f.name: getattr(index.grid, f.name) for f in dataclasses.fields(index.grid)}
+        grid["labels"] = _runs(grid["labels"])
+        state["grid"] = grid
+        levels.append(state)
+    return {"levels": levels, "generations": dict(matcher.generations)}
+
+
+def unpack_matcher(packed: dict) -> Matcher:
+    levels = []
+    for state in packed["levels"]:
+        state["grid"]["labels"] = _unruns(state["grid"]["labels"])
+        state["grid"] = Grid(**state["grid"])
+        index = LevelIndex.__new__(LevelIndex)
+        index.__dict__.update(state)
+        shapely.prepare(index.geoms)  # preparation does not survive pickling
+        index.tree = shapely.STRtree(index.geoms)
+        index.labels = memoryview(index.grid.labels)
+        levels.append(index)
+    return Matcher(levels, packed["generations"])
+
+
+class Routing:
+    """What a worker routes with: one matcher, one directory, the category names, one lock."""
+
+    def __init__(self, matcher, directory, names):
+        self.matcher = matcher
+        self.directory = directory
+        self.names = names
+        self.lock = threading.Lock()
+
+
+def pack(matcher, directory, names) -> bytes:
+    """What a worker needs, as one bytes object: pickled once here, copied by no one on the way."""
+    return pickle.dumps((pack_matcher(matcher), directory, names), protocol=5)
+
+
+def install(token: str, payload: bytes) -> Routing:
+    """The worker's Routing for `token`, unpacked from `payload` the first time only."""
+    with _INSTALL_LOCK:
+        routing = _INSTALLED.get(token)
+        if routing is None:
+            matcher, directory, names = pickle.loads(payload)
+            routing = _INSTALLED[token] = Routing(unpack_matcher(matcher), directory, names)
+            INSTALLS[token] += 1
+        return routing
+
+
+def uninstall(token: str):
+    _INSTALLED.pop(token, None)
+
+
+def installs() -> dict:
+    return dict(INSTALLS)
+
+
+# -- partitions --
+
+
+def _csv_blocksize(path: Path, chunk: int) -> int:
+    """Bytes per partition for about `chunk` rows, from the first MB of the file."""
+    with open(path, "rb") as handle:
+        sample = handle.read(1 << 20)
+    per_row = len(sample) / max(sample.count(b"\n"), 1)
+    return max(int(per_row * chunk), 1 << 16)
+
+
+def partitions(src: Path, kind: str, chunk: int):
+    """The input as a dask (geo)dataframe of partitions of about `chunk` rows."""
+    # Strings as the single-process readers give them (pandas' default str), not pyarrow strings.
+    with dask.config.set({"dataframe.convert-string": False}):
+        if kind == "csv":
+            return dd.read_csv(str(src), dtype=str, keep_default_na=False, blocksize=_csv_blocksize(src, chunk))
+        if kind == "parquet":
+            frame = dd.read_parquet(str(src), split_row_groups=True)
+            wanted = max(1, math.ceil(pq.ParquetFile(src).metadata.num_rows / chunk))
+            # Row groups are the unit the reader splits at; files written with huge or tiny ones
+            # are cut or merged to about `chunk` rows.
+            if frame.npartitions > 2 * wanted or frame.npartitions * 2 < wanted:
+                frame = frame.repartition(npartitions=wanted)
+            return frame
+        return dask_geopandas.read_file(str(src), chunksize=chunk)
+
+
+def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """pyarrow-backed strings with NA (dask's default) -> pandas' default str, as read_csv gives."""
+    convert = {
+        c: "str" for c, dtype in frame.dtypes.items() if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA
+    }
+    return frame.astype(convert) if convert else frame
+
+
+def route_partition(frame, token: str, payload: bytes, options: dict):
+    """One partition on a worker -> (decisions, rejects), by batchfile.route_chunk.
+
+    `payload` is the scattered matcher: the worker holds it once and passes the same bytes object
+    to every task; only the first task on a worker unpacks it."""
+    routing = install(token, payload)
+    options = dict(options)
+    if options.pop("vector"):
+        frame = vector_table(frame, options["lon_column"], options["lat_column"])
+    frame = _plain_strings(frame)
+    with routing.lock:
+        return route_chunk(frame, matcher=routing.matcher, directory=routing.directory, names=routing.names, **options)
+
+
+# -- the client --
+
+
+def local_workers(scheduler: str) -> int | None:
+    """ "local" -> one worker per core, "local:N" -> N; None for a scheduler address."""
+    if scheduler != "local" and not scheduler.startswith("local:"):
+        return None
+    return int(scheduler.partition(":")[2] or os.cpu_count() or 1)
+
+
+@contextmanager
+def connect(scheduler):
+    """A Client for `scheduler`: an address, "local" or "local:N" (a LocalCluster), or a Client."""
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    n = local_workers(scheduler)
+    if n is not None:
+        # Loopback only; one thread per worker process (see the module docstring).
+        with (
+            LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+        return
+    with Client(scheduler) as client:
+        yield client
+
+
+def route_file_dask(
+    src,
+    dst,
+    *,
+    scheduler,
+    matcher,
+    directory,
+    lon_column="lon",
+    lat_column="lat",
+    category_column=None,
+    chunk=50_000,
+    within_m=50.0,
+    progress=None,
+    window=None,
+) -> Summary:
+    """batchfile.route_file on a Dask cluster; `scheduler` as for `connect`."""
+    src = Path(src).resolve()  # workers may not share the client's working directory
+    kind = kind_of(src)
+    sink = Sink(dst, lon_column, lat_column, progress)
+    try:
+        frame = partitions(src, kind, chunk)
+        columns = [c for c in frame.columns if c != "geometry"] + ([lon_column, lat_column] if kind == "vector" else [])
+        require_columns(columns, lon_column, lat_column, category_column)
+        names = category_names() if category_column else None
+        options = {
+            "lon_column": lon_column,
+            "lat_column": lat_column,
+            "category_column": category_column,
+            "within_m": within_m,
+            "vector": kind == "vector",
+        }
+        with connect(scheduler) as client:
+            started = time.perf_counter()
+            token = f"routing-{uuid.uuid4().hex}"
+            payload = pack(matcher, directory, names)
+            packed = time.perf_counter()
+            # Every worker gets the bytes once (client -> one worker -> the others); a worker that
+            # joins later fetches them from a peer the first time one of its tasks needs them.
+            shipped = client.scatter(payload, broadcast=True, hash=False)
+            del payload
+            scattered = time.perf_counter()
+            workers = list(client.scheduler_info(n_workers=-1)["workers"])
+            client.gather([client.submit(install_once, token, shipped, workers=[w], pure=False) for w in workers])
+            details = sink.summary.details
+            details.update(
+                pack_s=packed - started,
+                scatter_s=scattered - packed,
+                install_s=time.perf_counter() - started,
+                workers=len(workers),
+            )
+            try:
+                tasks = [
+                    dask.delayed(route_partition, pure=False)(part, token, shipped, options)
+                    for part in frame.to_delayed()
+                ]
+                details["partitions"] = len(tasks)
+                routing_started = time.perf_counter()
+                _run_in_order(client, tasks, sink, window or 2 * max(sum(client.nthreads().values()), 1))
+                details["route_s"] = time.perf_counter() - routing_started
+            finally:
+                client.run(uninstall, token)
+                shipped.release()
+    finally:
+        sink.close()
+    return sink.summary
+
+
+def install_once(token: str, payload: bytes):
+    install(token, payload)
+
+
+def _run_in_order(client, tasks, sink, window):
+    """Keep `window` partitions in flight; hand the results to the sink in partition order."""
+    index, done = {}, {}
+    pending = as_completed()
+    submitted = written = 0
+
+    def submit():
+        nonlocal submitted
+        future = client.compute(tasks[submitted])
+        index[future] = submitted
+        pending.add(future)
+        submitted += 1
+
+    while submitted < min(window, len(tasks)):
+        submit()
+    try:
+        for future in pending:
+            done[index.pop(future)] = future.result()  # a worker's exception is raised here
+            future.release()
+            if submitted < len(tasks):
+                submit()
+            while written in done:
+                sink.add(*done.pop(written))
+                written += 1
+    finally:
+        for future in index:
+            future.cancel()
