@@ -92,6 +92,11 @@ def memory(pid: int) -> dict:
     }
 
 
+def process_memory(server) -> dict:
+    pids = {"master": server.process.pid, **{f"worker {n}": p for n, p in enumerate(sorted(server.worker_pids()))}}
+    return {name: memory(pid) for name, pid in pids.items()}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=15)
@@ -123,8 +128,12 @@ def main():
                 for label, path, script in cases:
                     run = wrk(server.base + path, scripts[script], args.seconds, args.connections)
                     results.setdefault(label, []).append(run)
-            processes = {"master": server.process.pid, **{f"worker {n}": p for n, p in enumerate(server.worker_pids())}}
-            mem = {name: memory(pid) for name, pid in processes.items()}
+            mem = process_memory(server)
+        # The same server without gc.freeze(), after the same routing load: what freezing saves.
+        unfrozen_env = {**env, "GEO_GC_FREEZE": "0"}
+        with Gunicorn(os.environ.get("DATABASE_URL"), workers=args.workers, extra_env=unfrozen_env) as server:
+            wrk(server.base + "/api/v1/route", scripts["route"], args.seconds, args.connections)
+            unfrozen = process_memory(server)
     finally:
         filed = Complaint.objects.filter(source="load-benchmark")
         print(f"(removing {filed.count():,} complaints filed by the benchmark)")
@@ -143,11 +152,14 @@ def main():
         p99 = statistics.median(r["p99"] for r in runs)
         non2xx = sum(r["non2xx"] for r in runs)
         print(f"{label:<46} {rate:>8,.0f} {p50:>8.1f} {p99:>8.1f} {non2xx:>8} {rate / bare:>8.2f}")
-    print(f"\n{'process memory, MiB':<20} {'RSS':>8} {'PSS':>8} {'private':>8}")
-    for name, m in mem.items():
-        print(f"{name:<20} {m['rss']:>8,.0f} {m['pss']:>8,.0f} {m['private']:>8,.0f}")
-    total_pss = sum(m["pss"] for m in mem.values())
-    print(f"{'all processes (PSS)':<20} {'':>8} {total_pss:>8,.0f}")
+    for title, table in (("with gc.freeze()", mem), ("without gc.freeze()", unfrozen)):
+        print(f"\n{'memory, MiB, ' + title:<34} {'RSS':>8} {'PSS':>8} {'private':>8}")
+        for name, m in table.items():
+            print(f"{name:<34} {m['rss']:>8,.0f} {m['pss']:>8,.0f} {m['private']:>8,.0f}")
+        print(
+            f"{'all processes':<34} {sum(m['rss'] for m in table.values()):>8,.0f}"
+            f" {sum(m['pss'] for m in table.values()):>8,.0f} {sum(m['private'] for m in table.values()):>8,.0f}"
+        )
 
 
 if __name__ == "__main__":

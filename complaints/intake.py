@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from routing.models import Agency
-from routing.responsibility import decide
+from routing.responsibility import UnknownCategory, decide
 
 from . import lifecycle
 from .models import Complaint, HistoryEntry
@@ -61,7 +61,7 @@ def _route(matcher, directory, lon, lat, categories) -> dict:
     return {
         "location": Point(lon, lat, srid=4326),
         "categories": list(categories),
-        "agency": Agency.objects.filter(code=decision.agency.code).first() if decision.agency else None,
+        "agency": _agency(directory, decision.agency.code) if decision.agency else None,
         "decision": record,
         "province_code": codes.get("province", ""),
         "district_code": codes.get("district", ""),
@@ -69,6 +69,19 @@ def _route(matcher, directory, lon, lat, categories) -> dict:
         "local_government_code": (record["jurisdictions"].get("local_government") or {}).get("code", ""),
         "generation": matcher.generation,
     }
+
+
+_agency_rows = {"version": None, "by_code": {}}
+
+
+def _agency(directory, code: str) -> Agency | None:
+    """The Agency row for a decision, read once per directory version rather than once per complaint."""
+    if _agency_rows["version"] != directory.version:
+        _agency_rows.update(version=directory.version, by_code={})
+    by_code = _agency_rows["by_code"]
+    if code not in by_code:
+        by_code[code] = Agency.objects.filter(code=code).first()
+    return by_code[code]
 
 
 def _existing(filing: Filing, key: str | None):
@@ -84,11 +97,19 @@ def _existing(filing: Filing, key: str | None):
 
 
 def file(filing: Filing, *, matcher, directory, idempotency_key: str | None = None) -> tuple[Complaint, bool]:
-    """(complaint, created). Routing happens before the write; the write is one transaction."""
-    found = _existing(filing, idempotency_key)
-    if found:
-        return found, False
-    routed = _route(matcher, directory, filing.lon, filing.lat, filing.categories)
+    """(complaint, created). Routing happens before the write; the write is one transaction.
+
+    New complaints are the common case, so the insert goes first and the unique constraints on the
+    Idempotency-Key and on (source, ticket id) catch a retry: one query fewer than asking first.
+    """
+    try:
+        routed = _route(matcher, directory, filing.lon, filing.lat, filing.categories)
+    except (ComplaintError, UnknownCategory):
+        # Accepted once, refused now (the boundaries or categories changed since): still the same one.
+        found = _existing(filing, idempotency_key)
+        if found:
+            return found, False
+        raise
     try:
         with transaction.atomic():
             complaint = Complaint.objects.create(

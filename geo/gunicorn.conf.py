@@ -26,5 +26,6 @@ errorlog = "-"
 
 
 def when_ready(server):
-    gc.freeze()
-    server.log.info("objects frozen before fork: %d", gc.get_freeze_count())
+    if os.environ.get("GEO_GC_FREEZE", "1") != "0":  # 0: only to measure what freezing saves
+        gc.freeze()
+        server.log.info("objects frozen before fork: %d", gc.get_freeze_count())
