@@ -6,9 +6,11 @@
 How the work is shared out:
 - The matcher and the routing directory are pickled once into one bytes object (about 300 MB
   for all of Thailand, the grid run-length encoded), scattered to every worker once
-  (`client.scatter(..., broadcast=True)`) and unpacked by each worker once; tasks refer to it
-  by its key, so nothing big travels with a partition. A worker that joins later fetches it from
-  a peer the first time one of its tasks needs it.
+  (`client.scatter(..., broadcast=True)`) and unpacked there once, by one task per worker;
+  routing tasks name it by a token, so nothing big travels with a partition, and they do not
+  depend on it (a 300 MB dependency would pull every task to the worker holding it once the
+  Active Memory Manager drops the other replicas). A worker that joins later fetches it from a
+  peer the first time it is asked to route.
 - The workers read the input as partitions (dask.dataframe read_csv / read_parquet,
   dask_geopandas.read_file for GeoJSON and GeoPackage), and each partition goes through
   `batchfile.route_chunk`, the function of the single-process path.
@@ -41,7 +43,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import shapely
-from distributed import Client, LocalCluster, as_completed
+from distributed import Client, Future, LocalCluster, as_completed
 
 from .batchfile import Sink, Summary, category_names, kind_of, require_columns, route_chunk, vector_table
 from .grid import Grid
@@ -51,6 +53,7 @@ from .matcher import LevelIndex, Matcher
 # assert once per worker).
 _INSTALLED: dict = {}
 _INSTALL_LOCK = threading.Lock()
+_FETCH_LOCK = threading.Lock()
 INSTALLS: Counter = Counter()
 
 
@@ -121,8 +124,62 @@ def install(token: str, payload: bytes) -> Routing:
         return routing
 
 
+def installed(token: str) -> Routing:
+    """On a worker: the Routing for `token`; a worker that joined after the shipping (or was
+    restarted) fetches the payload, published under the token, from a peer, once."""
+    routing = _INSTALLED.get(token)
+    if routing is not None:
+        return routing
+    from distributed import get_client
+
+    with _FETCH_LOCK:  # one fetch per worker, even with several threads
+        if token not in _INSTALLED:
+            install(token, get_client().get_dataset(token).result())
+    return _INSTALLED[token]
+
+
+def _install_here(token: str, payload: bytes) -> None:
+    install(token, payload)  # the Routing stays on the worker; nothing comes back
+
+
 def uninstall(token: str):
     _INSTALLED.pop(token, None)
+
+
+def unship(client, shipment: "Shipment"):
+    client.run(uninstall, shipment.token)
+    client.unpublish_dataset(shipment.token)
+    shipment.future.release()
+
+
+@dataclasses.dataclass
+class Shipment:
+    token: str
+    future: Future  # the scattered payload; releasing it frees the workers' copies
+    timings: dict
+
+
+def ship(client, matcher, directory, names, *, install_now=True) -> Shipment:
+    """Send what routing needs to every worker once, and (by default) unpack it there now.
+
+    The install tasks depend on the payload; the routing tasks do not (they name the token), so
+    the scheduler places them by their partitions alone, and the Active Memory Manager may drop
+    the replicas of the payload once it is unpacked. Undo with `unship`."""
+    started = time.perf_counter()
+    token = f"routing-{uuid.uuid4().hex}"
+    payload = pack(matcher, directory, names)
+    packed = time.perf_counter()
+    # Client -> one worker -> the others (a replication, not one send per worker from here).
+    future = client.scatter(payload, broadcast=True, hash=False)
+    del payload
+    client.publish_dataset(future, name=token)  # for workers that join later
+    scattered = time.perf_counter()
+    timings = {"pack_s": packed - started, "scatter_s": scattered - packed}
+    if install_now:
+        workers = list(client.scheduler_info(n_workers=-1)["workers"])
+        client.gather([client.submit(_install_here, token, future, workers=[w], pure=False) for w in workers])
+        timings["unpack_s"] = time.perf_counter() - scattered
+    return Shipment(token, future, timings)
 
 
 def installs() -> dict:
@@ -165,12 +222,10 @@ def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(convert) if convert else frame
 
 
-def route_partition(frame, token: str, payload: bytes, options: dict):
-    """One partition on a worker -> (decisions, rejects), by batchfile.route_chunk.
-
-    `payload` is the scattered matcher: the worker holds it once and passes the same bytes object
-    to every task; only the first task on a worker unpacks it."""
-    routing = install(token, payload)
+def route_partition(frame, token: str, options: dict):
+    """One partition on a worker -> (decisions, rejects), by batchfile.route_chunk, with the
+    Routing installed on this worker (see `installed`)."""
+    routing = installed(token)
     options = dict(options)
     if options.pop("vector"):
         frame = vector_table(frame, options["lon_column"], options["lat_column"])
@@ -243,26 +298,12 @@ def route_file_dask(
         }
         with connect(scheduler) as client:
             started = time.perf_counter()
-            token = f"routing-{uuid.uuid4().hex}"
-            payload = pack(matcher, directory, names)
-            packed = time.perf_counter()
-            # Every worker gets the bytes once (client -> one worker -> the others); a worker that
-            # joins later fetches them from a peer the first time one of its tasks needs them.
-            shipped = client.scatter(payload, broadcast=True, hash=False)
-            del payload
-            scattered = time.perf_counter()
-            workers = list(client.scheduler_info(n_workers=-1)["workers"])
-            client.gather([client.submit(install_once, token, shipped, workers=[w], pure=False) for w in workers])
+            shipment = ship(client, matcher, directory, names)
             details = sink.summary.details
-            details.update(
-                pack_s=packed - started,
-                scatter_s=scattered - packed,
-                install_s=time.perf_counter() - started,
-                workers=len(workers),
-            )
+            details.update(shipment.timings, install_s=time.perf_counter() - started, workers=len(client.nthreads()))
             try:
                 tasks = [
-                    dask.delayed(route_partition, pure=False)(part, token, shipped, options)
+                    dask.delayed(route_partition, pure=False)(part, shipment.token, options)
                     for part in frame.to_delayed()
                 ]
                 details["partitions"] = len(tasks)
@@ -270,15 +311,10 @@ def route_file_dask(
                 _run_in_order(client, tasks, sink, window or 2 * max(sum(client.nthreads().values()), 1))
                 details["route_s"] = time.perf_counter() - routing_started
             finally:
-                client.run(uninstall, token)
-                shipped.release()
+                unship(client, shipment)
     finally:
         sink.close()
     return sink.summary
-
-
-def install_once(token: str, payload: bytes):
-    install(token, payload)
 
 
 def _run_in_order(client, tasks, sink, window):

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from routing import cluster, snapshot
 from routing import directory as directory_module
-from routing.batchfile import FileError, Sink, category_names, rejects_path, route_file
+from routing.batchfile import FileError, Sink, category_names, rejects_path, route_chunk, route_file
 
 from .test_route_file import ROWS
 
@@ -104,6 +104,46 @@ def test_command_on_a_scheduler_address_gives_the_same_csv(national_matcher, age
         snapshot.holder.reset()
 
 
+def test_a_worker_that_missed_the_install_fetches_the_payload_once(agencies, client):
+    """A worker that joins after the shipping (simulated: the payload scattered, nothing
+    unpacked) installs on its first partition, from the scattered bytes, once."""
+    import pandas as pd
+    from shapely.geometry import box
+
+    from routing.matcher import LevelIndex, Matcher
+
+    phra_nakhon = box(100.48, 13.74, 100.52, 13.77)
+    levels = [
+        LevelIndex(level, 99, [code], ["พระนคร"], ["Phra Nakhon"], [parent], [phra_nakhon])
+        for level, code, parent in (
+            ("subdistrict", "100101", "1001"),
+            ("district", "1001", "10"),
+            ("province", "10", ""),
+        )
+    ]
+    tiny, directory, names = Matcher(levels, {"admin": 99}), directory_module.load(), category_names()
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "lon": ["100.5", "100.6", "x"], "lat": ["13.75", "13.75", "1"]})
+    frame["type"] = ["road", "", ""]
+    columns = {"lon_column": "lon", "lat_column": "lat", "category_column": "type", "within_m": 50.0}
+    options = dict(columns, vector=False)
+    shipment = cluster.ship(client, tiny, directory, names, install_now=False)
+    try:
+        late = sorted(client.nthreads())[0]
+        for _ in range(2):
+            routed, bad = client.submit(
+                cluster.route_partition, frame, shipment.token, options, workers=[late], pure=False
+            ).result(timeout=120)  # a hang would fail here, not stall the suite
+        expected = route_chunk(frame, matcher=tiny, directory=directory, names=names, **columns)
+        pd.testing.assert_frame_equal(routed, expected[0])
+        pd.testing.assert_frame_equal(bad, expected[1])
+        assert routed["agency_code"].iloc[0] == "BKK-1001-PW" and bad["id"].tolist() == ["c"]
+        counts = client.run(cluster.installs)
+        assert counts[late][shipment.token] == 1
+        assert all(shipment.token not in c for w, c in counts.items() if w != late)
+    finally:
+        cluster.unship(client, shipment)
+
+
 def test_vector_partitions_and_errors_without_a_cluster(national_matcher, agencies, tmp_path):
     """GeoPackage partitions (dask_geopandas.read_file) routed by route_partition, here in this
     process, give the single path's file; bad input fails before any scheduler is contacted."""
@@ -126,7 +166,7 @@ def test_vector_partitions_and_errors_without_a_cluster(national_matcher, agenci
     sink = Sink(tmp_path / "many.gpkg", "lon", "lat")
     try:
         for part in frame.to_delayed():
-            sink.add(*cluster.route_partition(part.compute(scheduler="sync"), token, b"", options))
+            sink.add(*cluster.route_partition(part.compute(scheduler="sync"), token, options))
     finally:
         sink.close()
         cluster.uninstall(token)
