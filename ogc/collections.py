@@ -8,10 +8,28 @@ class Collection:
     id: str
     title: str
     description: str
-    kind: str  # boundary | complaint
+    kind: str  # boundary | local_government | service_area | complaint
     level: str = ""
     properties: dict = field(default_factory=dict)  # filterable property -> column
     temporal: bool = False
+
+    @property
+    def polygons(self) -> bool:
+        """Served lighter by default, full resolution with resolution=full."""
+        return self.kind != "complaint"
+
+
+# The lighter default rendition of polygon layers (ogc/light.py): Douglas-Peucker distance on the
+# shared borders, in degrees (1e-4° is 11 m north-south, 10.5 m east-west at 15°N), and decimals kept.
+LIGHT_TOLERANCE = 1e-4
+LIGHT_TOLERANCE_M = 11
+LIGHT_PRECISION = 6
+
+LIGHTER = (
+    f" Geometry: lighter by default (borders simplified within {LIGHT_TOLERANCE_M} m without opening gaps"
+    f" between neighbours, coordinates to {LIGHT_PRECISION} decimals, about a sixth of the vertices,"
+    " precomputed per boundary generation); resolution=full for the boundaries at full resolution."
+)
 
 
 BOUNDARY_PROPERTIES = {"code": "code", "parent_code": "parent_code", "name_th": "name_th", "name_en": "name_en"}
@@ -22,7 +40,7 @@ COLLECTIONS = {
         Collection(
             "provinces",
             "Provinces (จังหวัด)",
-            "77 provinces, active generation",
+            "77 provinces, active generation." + LIGHTER,
             "boundary",
             "province",
             BOUNDARY_PROPERTIES,
@@ -30,7 +48,7 @@ COLLECTIONS = {
         Collection(
             "districts",
             "Districts (อำเภอ / เขต)",
-            "928 districts, active generation",
+            "928 districts, active generation." + LIGHTER,
             "boundary",
             "district",
             BOUNDARY_PROPERTIES,
@@ -38,7 +56,7 @@ COLLECTIONS = {
         Collection(
             "subdistricts",
             "Subdistricts (ตำบล / แขวง)",
-            "7,436 subdistricts, active generation",
+            "7,436 subdistricts, active generation." + LIGHTER,
             "boundary",
             "subdistrict",
             BOUNDARY_PROPERTIES,
@@ -47,13 +65,33 @@ COLLECTIONS = {
             "local_government",
             "Local government areas (เทศบาล / อบต.)",
             "Municipalities and SAOs drawn as the union of the subdistricts they cover; where they cover one only"
-            " partly, the area says coverage=approximate",
+            " partly, the area says coverage=approximate." + LIGHTER,
             "local_government",
             properties={
                 "code": "code",
                 "kind": "kind",
                 "province_code": "province_code",
                 "district_code": "district_code",
+            },
+        ),
+        Collection(
+            "service_areas",
+            "Agencies' service areas",
+            "One feature per active agency: its explicit service area if it has one (area_source=explicit);"
+            " otherwise, from the active boundaries, the union of the provinces a utility serves"
+            " (area_source=provinces), a local government's area (area_source=local_government: the union of"
+            " the subdistricts it covers, coverage=approximate where it covers one only partly; a PAO its"
+            " province), or the province, district or subdistrict of its jurisdiction code"
+            " (area_source=boundary). Agencies with nothing to draw are left out: a national agency without a"
+            " service area (the Royal Thai Police) and local governments whose subdistricts the boundaries"
+            " lack. Areas overlap: a province hall, its district offices, its local governments and the utilities"
+            " all cover the same ground." + LIGHTER,
+            "service_area",
+            properties={
+                "code": "agency__code",
+                "kind": "agency__kind",
+                "jurisdiction_code": "agency__jurisdiction_code",
+                "area_source": "area_source",
             },
         ),
         Collection(

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from . import features
 from .collections import COLLECTIONS
 
+TILED = ("boundary", "complaint")  # collection kinds with vector tiles
 MAX_ZOOM = 18
 EXTENT = 4096
 MVT = "application/vnd.mapbox-vector-tile"
@@ -51,7 +52,7 @@ def _tolerance(z: int) -> float:
 @require_GET
 def tile(request, layer, z, x, y):
     collection = COLLECTIONS.get(layer)
-    if collection is None:
+    if collection is None or collection.kind not in TILED:
         return JsonResponse({"code": "NotFound", "description": f"no layer {layer!r}"}, status=404)
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         return JsonResponse({"code": "NotFound", "description": f"no tile {z}/{x}/{y}"}, status=404)
@@ -75,7 +76,7 @@ def tile(request, layer, z, x, y):
 @require_GET
 def tilejson(request, layer):
     collection = COLLECTIONS.get(layer)
-    if collection is None:
+    if collection is None or collection.kind not in TILED:
         return JsonResponse({"code": "NotFound", "description": f"no layer {layer!r}"}, status=404)
     fields = (
         {"code": "String", "name_th": "String", "name_en": "String", "parent_code": "String", "generation": "Number"}

@@ -12,8 +12,8 @@ from api import params
 from api.errors import ApiError
 from boundaries.geojson import MAX_PRECISION, feature_collection
 
-from . import features
-from .collections import COLLECTIONS
+from . import features, light, tiles
+from .collections import COLLECTIONS, LIGHT_TOLERANCE_M
 
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 100
@@ -51,13 +51,16 @@ def _collection_doc(request, collection):
                 "title": collection.title,
                 "href": f"{base}/collections/{collection.id}/items",
             },
+        ],
+    }
+    if collection.kind in tiles.TILED:
+        doc["links"].append(
             {
                 "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
                 "type": "application/json",
                 "href": request.build_absolute_uri(f"/tiles/{collection.id}.json"),
-            },
-        ],
-    }
+            }
+        )
     if collection.temporal:
         doc["extent"]["temporal"] = {"interval": [[None, None]]}
     return doc
@@ -69,7 +72,8 @@ def landing(request):
     return JsonResponse(
         {
             "title": "Thailand complaint routing engine: boundaries and complaints",
-            "description": "OGC API - Features for provinces, districts, subdistricts and complaints",
+            "description": "OGC API - Features for provinces, districts, subdistricts, local government areas,"
+            " agencies' service areas and complaints",
             "links": [
                 {"rel": "self", "type": "application/json", "href": f"{base}/"},
                 {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "href": f"{base}/api"},
@@ -127,6 +131,13 @@ def _interval(text):
     return moments[0], moments[1]
 
 
+def _shape(q):
+    """precision (None: the resolution's own) and resolution (lighter unless resolution=full)."""
+    precision = params.integer(q, "precision", default=None, minimum=0, maximum=MAX_PRECISION)
+    resolution = params.choice(q, "resolution", features.RESOLUTIONS, default=features.LIGHT)
+    return precision, resolution
+
+
 @require_GET
 def items(request, collection_id):
     found = COLLECTIONS.get(collection_id)
@@ -134,13 +145,15 @@ def items(request, collection_id):
         return _error(404, "NotFound", f"no collection {collection_id!r}")
     q = request.GET
     known = {"limit", "offset", "bbox", "bbox-crs", "datetime", "f", "precision", *found.properties}
+    if found.polygons:
+        known.add("resolution")
     unknown = sorted(set(q) - known)
     if unknown:
         return _error(400, "InvalidParameterValue", f"unknown parameter(s): {', '.join(unknown)}")
     try:
         limit = params.integer(q, "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
         offset = params.integer(q, "offset", default=0, minimum=0)
-        precision = params.integer(q, "precision", default=7, minimum=0, maximum=MAX_PRECISION)
+        precision, resolution = _shape(q)
         box = params.bbox(q)
     except ApiError as exc:
         return _error(400, "InvalidParameterValue", exc.message)
@@ -155,9 +168,9 @@ def items(request, collection_id):
     if interval and not found.temporal:
         interval = None  # boundaries have no time: every feature matches (OGC API - Features 7.15.4)
     props = {name: q[name] for name in found.properties if q.get(name)}
-    qs = features.filtered(found, features.queryset(found), box, interval, props)
-    matched = qs.count()
-    page = features.page_features(found, qs, offset, limit, precision)
+    selection = features.select(found, box, interval, props)
+    matched = selection.count()
+    page = selection.page(offset, limit, precision, resolution)
     base = f"{_base(request)}/collections/{found.id}/items"
     keep = {k: v for k, v in q.items() if k not in ("offset", "limit")}
 
@@ -178,6 +191,8 @@ def items(request, collection_id):
         "timeStamp": timezone.now().isoformat(timespec="seconds"),
         "links": links,
     }
+    if found.polygons:
+        members["resolution"] = page.resolution
     return HttpResponse(feature_collection(page, **members), content_type=GEOJSON)
 
 
@@ -186,7 +201,15 @@ def item(request, collection_id, feature_id):
     found = COLLECTIONS.get(collection_id)
     if found is None:
         return _error(404, "NotFound", f"no collection {collection_id!r}")
-    feature = features.one_feature(found, feature_id)
+    q = request.GET
+    unknown = sorted(set(q) - {"f", "precision", *(["resolution"] if found.polygons else [])})
+    if unknown:
+        return _error(400, "InvalidParameterValue", f"unknown parameter(s): {', '.join(unknown)}")
+    try:
+        precision, resolution = _shape(q)
+    except ApiError as exc:
+        return _error(400, "InvalidParameterValue", exc.message)
+    feature = features.one_feature(found, feature_id, resolution, precision)
     if feature is None:
         return _error(404, "NotFound", f"no feature {feature_id!r} in {collection_id}")
     doc = json.loads(feature)
@@ -219,6 +242,25 @@ def openapi(request):
         "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
     }
     datetime = {"name": "datetime", "in": "query", "required": False, "schema": {"type": "string"}}
+    resolution = {
+        "name": "resolution",
+        "in": "query",
+        "required": False,
+        "description": (
+            f"light (default): borders simplified within {LIGHT_TOLERANCE_M} m without opening gaps between"
+            f" neighbours ({light.TOLERANCE}° Douglas-Peucker on the shared borders), coordinates to"
+            f" {light.PRECISION} decimals, precomputed per boundary generation, about a sixth of the vertices;"
+            " full: the boundaries at full resolution (7 decimals unless precision says otherwise)"
+        ),
+        "schema": {"type": "string", "enum": list(features.RESOLUTIONS), "default": features.LIGHT},
+    }
+    precision = {
+        "name": "precision",
+        "in": "query",
+        "required": False,
+        "description": f"decimals of the coordinates (default {light.PRECISION} light, 7 full)",
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_PRECISION},
+    }
     fc = {"description": "features", "content": {GEOJSON: {"schema": {"type": "object"}}}}
     paths = {
         "/": {"get": {"operationId": "landing", "responses": {"200": {"description": "landing page"}}}},
@@ -227,18 +269,21 @@ def openapi(request):
     }
     for c in COLLECTIONS.values():
         props = [{"name": p, "in": "query", "required": False, "schema": {"type": "string"}} for p in c.properties]
+        shape = [resolution, precision] if c.polygons else [precision]
         paths[f"/collections/{c.id}/items"] = {
             "get": {
                 "operationId": f"get_{c.id}_items",
                 "summary": c.title,
-                "parameters": [limit, offset, bbox, datetime, *props],
+                "description": c.description,
+                "parameters": [limit, offset, bbox, datetime, *shape, *props],
                 "responses": {"200": fc, "400": {"description": "bad parameter"}},
             }
         }
+        feature_id = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}
         paths[f"/collections/{c.id}/items/{{featureId}}"] = {
             "get": {
                 "operationId": f"get_{c.id}_item",
-                "parameters": [{"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [feature_id, *shape],
                 "responses": {"200": fc, "404": {"description": "not found"}},
             }
         }

@@ -2,16 +2,21 @@
 
 import json
 import subprocess
+import time
 
 import pytest
+import shapely
+from django.db import connection
+from shapely.geometry import shape
 
+from .layers import prepared_layers  # noqa: F401 - a fixture
 from .web import get
 
 OGC_CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 
 
 @pytest.fixture(scope="module")
-def base(live_api):
+def base(live_api, prepared_layers):  # noqa: F811 - the imported fixture
     return live_api
 
 
@@ -31,14 +36,23 @@ def test_landing_conformance_and_collections(base):
         p for p in api["paths"]["/collections/subdistricts/items"]["get"]["parameters"] if p["name"] == "limit"
     )
     assert limit["schema"]["default"] == 100 and limit["schema"]["maximum"] == 10_000
+    resolution = next(
+        p for p in api["paths"]["/collections/subdistricts/items"]["get"]["parameters"] if p["name"] == "resolution"
+    )
+    assert resolution["schema"]["enum"] == ["light", "full"] and resolution["schema"]["default"] == "light"
+    complaint_params = api["paths"]["/collections/complaints/items"]["get"]["parameters"]
+    assert "resolution" not in {p["name"] for p in complaint_params}
     collections = get(f"{base}/ogc/collections").json()["collections"]
     assert [c["id"] for c in collections] == [
         "provinces",
         "districts",
         "subdistricts",
         "local_government",
+        "service_areas",
         "complaints",
     ]
+    subdistricts = next(c for c in collections if c["id"] == "subdistricts")
+    assert "resolution=full" in subdistricts["description"]
     for c in collections:
         assert "." not in c["id"] and c["title"] and len(c["extent"]["spatial"]["bbox"][0]) == 4
         items = next(link for link in c["links"] if link["rel"] == "items")
@@ -98,7 +112,7 @@ def test_local_government_areas(base):
 
 def test_gdal_oapif_driver_lists_and_reads_every_feature(base, tmp_path):
     listing = gdal("ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc")
-    for name in ("provinces", "districts", "subdistricts", "local_government", "complaints"):
+    for name in ("provinces", "districts", "subdistricts", "local_government", "service_areas", "complaints"):
         assert f": {name} (" in listing
     summary = gdal("ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc", "provinces")
     assert "Feature Count: 77" in summary
@@ -128,5 +142,60 @@ def test_vector_tiles_read_by_gdal(base, tmp_path):
     assert get(f"{base}/tiles/provinces/5/0/0.mvt").status == 204  # empty ocean tile
     assert get(f"{base}/tiles/provinces/5/40/14.mvt").status == 404  # x out of range
     assert get(f"{base}/tiles/unknown/5/25/14.mvt").status == 404
+    assert get(f"{base}/tiles/local_government/12/3191/1890.mvt").status == 404  # no tiles for that layer
     bangkok = get(f"{base}/tiles/subdistricts/12/3191/1890.mvt")
     assert bangkok.status == 200 and len(bangkok.body) > 1000
+
+
+def _vertices(geometry) -> int:
+    return int(shapely.get_num_coordinates(shape(geometry)))
+
+
+@pytest.mark.django_db
+def test_lighter_by_default_full_resolution_on_request(base):
+    url = f"{base}/ogc/collections/subdistricts/items?parent_code=5301"
+    lighter, full = get(url).json(), get(url + "&resolution=full").json()
+    assert lighter["resolution"] == "light" and full["resolution"] == "full"
+    assert lighter["numberMatched"] == full["numberMatched"] == 17
+    assert [f["id"] for f in lighter["features"]] == [f["id"] for f in full["features"]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sum(ST_NPoints(b.geom)) FROM boundaries_boundary b JOIN boundaries_generation g"
+            " ON g.id = b.generation_id AND g.active WHERE b.level = 'subdistrict' AND b.parent_code = '5301'"
+        )
+        in_database = cursor.fetchone()[0]
+    full_vertices = sum(_vertices(f["geometry"]) for f in full["features"])
+    light_vertices = sum(_vertices(f["geometry"]) for f in lighter["features"])
+    assert abs(full_vertices - in_database) <= in_database * 0.001  # full resolution is the data
+    assert light_vertices < full_vertices * 0.3
+    pieces = []
+    for a, b in zip(lighter["features"], full["features"]):
+        simple, exact = shape(a["geometry"]), shape(b["geometry"])
+        assert simple.is_valid and a["geometry"]["type"] == "MultiPolygon"
+        assert simple.hausdorff_distance(exact) <= 1.2e-4  # within 11 m of the full-resolution border
+        assert abs(simple.area - exact.area) <= exact.area * 0.01
+        coords = shapely.get_coordinates(simple)
+        assert (abs(coords * 1e6 - (coords * 1e6).round()) < 1e-3).all()  # six decimals
+        pieces.append(simple)
+    # Neighbours still share one border (no overlaps) and the district is their union, exactly.
+    union = shapely.union_all(pieces)
+    assert abs(sum(p.area for p in pieces) - union.area) < union.area * 1e-9
+    district = shape(get(f"{base}/ogc/collections/districts/items/5301").json()["geometry"])
+    assert union.symmetric_difference(district).area < district.area * 1e-9
+    coarse = get(url + "&precision=3").json()
+    assert coarse["resolution"] == "light" and len(json.dumps(coarse)) < len(json.dumps(lighter))
+    assert get(url + "&resolution=coarse").status == 400
+    assert get(f"{base}/ogc/collections/complaints/items?resolution=full").status == 400
+    one = get(f"{base}/ogc/collections/subdistricts/items/530101?resolution=full").json()
+    assert _vertices(one["geometry"]) == _vertices(full["features"][0]["geometry"])
+
+
+def test_whole_subdistrict_layer_through_gdal(base, tmp_path):
+    """What a GIS user does first: the national layer into a GeoPackage (lighter by default)."""
+    out = tmp_path / "subdistricts.gpkg"
+    started = time.perf_counter()
+    gdal("ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{base}/ogc", "subdistricts", "-oo", "PAGE_SIZE=1000")
+    seconds = time.perf_counter() - started
+    summary = gdal("ogrinfo", "-ro", "-so", str(out), "subdistricts")
+    assert "Feature Count: 7436" in summary and "Multi Polygon" in summary
+    print(f"ogr2ogr read 7,436 subdistricts in {seconds:.1f} s")

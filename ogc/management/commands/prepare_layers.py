@@ -1,0 +1,29 @@
+"""Prepare the lighter default rendition of the active boundaries for the OGC API and tiles.
+
+manage.py prepare_layers                 every active generation, unless already prepared
+manage.py prepare_layers --generation 3  one generation (active or not); --force redoes it
+"""
+
+from django.core.management.base import BaseCommand
+
+from boundaries.models import Generation
+from ogc import light
+
+
+class Command(BaseCommand):
+    help = "Precompute the lighter (topology-preserving simplified) boundaries served by default"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--generation", type=int, action="append", help="generation id (repeatable)")
+        parser.add_argument("--force", action="store_true", help="recompute even if already prepared")
+
+    def handle(self, *args, **opts):
+        ids = opts["generation"] or list(Generation.objects.active().values_list("id", flat=True))
+        if not ids:
+            self.stdout.write("no active generation: nothing to prepare")
+        for generation_id in ids:
+            if light.is_prepared(generation_id, warn=False) and not opts["force"]:
+                self.stdout.write(f"generation {generation_id}: lighter rendition already prepared")
+                continue
+            self.stdout.write(f"generation {generation_id}: preparing the lighter rendition")
+            light.prepare(generation_id, force=opts["force"], stdout=self.stdout)

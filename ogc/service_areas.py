@@ -1,0 +1,164 @@
+"""Where each active agency serves, derived in the database from the active admin boundaries.
+
+Precedence: an explicit `service_area`; else a utility's `service_provinces` (union of those
+provinces); else a local government's area (union of the subdistricts it covers, as the
+local_government collection draws it; a PAO or the BMA: its whole province); else the province,
+district or subdistrict its `jurisdiction_code` names. Agencies with nothing to draw get no row.
+
+The derivation (which boundaries make up each area) is one set-based statement, rerun when the
+active generation or the routing directory's version changes; a row is rewritten only when what
+it read changed (`inputs`), and a union of several boundaries is computed the first time a page
+needs it and kept (lighter and full resolution separately: the full-resolution union of 74
+provinces takes PostGIS about 15 s, the lighter one a few).
+"""
+
+import threading
+
+from django.db import connection, transaction
+
+from boundaries.generations import active_generation
+from routing import directory
+
+from .collections import LIGHT_PRECISION
+
+_lock = threading.Lock()
+_fresh: tuple | None = None  # (generation id, directory version) last derived by this process
+
+DERIVE_SQL = """
+CREATE TEMP TABLE ogc_derived ON COMMIT DROP AS
+WITH agency AS (
+  SELECT a.*, jsonb_typeof(a.service_provinces) = 'array' AND jsonb_array_length(a.service_provinces) > 0
+         AS utility
+  FROM routing_agency a WHERE a.active
+),
+b AS (SELECT id, level, code FROM boundaries_boundary WHERE generation_id = %(generation)s),
+explicit AS (
+  SELECT a.id AS agency_id, 'explicit' AS source, 'exact' AS coverage, ARRAY[]::bigint[] AS parts,
+         md5(ST_AsEWKB(a.service_area)) AS detail
+  FROM agency a WHERE a.service_area IS NOT NULL
+),
+provinces AS (
+  SELECT a.id, 'provinces', 'exact', array_agg(DISTINCT b.id ORDER BY b.id), ''
+  FROM agency a
+  CROSS JOIN LATERAL jsonb_array_elements_text(a.service_provinces) AS p(code)
+  JOIN b ON b.level = 'province' AND b.code = p.code
+  WHERE a.service_area IS NULL AND a.utility
+  GROUP BY a.id
+),
+local AS (
+  -- the local_government collection's area: the subdistricts the unit covers
+  SELECT a.id, 'local_government',
+         CASE WHEN bool_or(c.coverage = 'partially') THEN 'approximate' ELSE 'exact' END,
+         array_agg(DISTINCT b.id ORDER BY b.id), ''
+  FROM agency a
+  JOIN routing_localgovernment lg ON lg.code = a.jurisdiction_code
+  JOIN routing_localcoverage c ON c.local_government_id = lg.id
+  JOIN b ON b.level = 'subdistrict' AND b.code = c.subdistrict_code
+  WHERE a.service_area IS NULL AND NOT a.utility
+  GROUP BY a.id
+),
+provincial_local AS (
+  -- a PAO (or the BMA) governs its whole province and has no subdistrict coverage of its own
+  SELECT a.id, 'local_government', 'exact', ARRAY[b.id], ''
+  FROM agency a
+  JOIN routing_localgovernment lg ON lg.code = a.jurisdiction_code AND lg.kind IN ('pao', 'bma')
+  JOIN b ON b.level = 'province' AND b.code = lg.province_code
+  WHERE a.service_area IS NULL AND NOT a.utility
+    AND NOT EXISTS (SELECT 1 FROM routing_localcoverage c WHERE c.local_government_id = lg.id)
+),
+admin AS (
+  SELECT a.id, 'boundary', 'exact', ARRAY[b.id], ''
+  FROM agency a
+  JOIN b ON b.code = a.jurisdiction_code
+        AND b.level = CASE length(a.jurisdiction_code) WHEN 2 THEN 'province' WHEN 4 THEN 'district'
+                                                       WHEN 6 THEN 'subdistrict' END
+  WHERE a.service_area IS NULL AND NOT a.utility
+    AND NOT EXISTS (SELECT 1 FROM routing_localgovernment lg WHERE lg.code = a.jurisdiction_code)
+),
+derived AS (
+  SELECT * FROM explicit UNION ALL SELECT * FROM provinces UNION ALL SELECT * FROM local
+  UNION ALL SELECT * FROM provincial_local UNION ALL SELECT * FROM admin
+)
+SELECT agency_id, source, coverage, parts,
+       md5(concat_ws('|', %(generation)s, source, coverage, parts::text, detail)) AS inputs
+FROM derived
+"""
+
+STORE_SQL = [
+    "DELETE FROM ogc_servicearea s WHERE NOT EXISTS (SELECT 1 FROM ogc_derived d WHERE d.agency_id = s.agency_id)",
+    """
+    INSERT INTO ogc_servicearea (agency_id, generation_id, inputs, area_source, coverage, parts, geom, light)
+    SELECT agency_id, %(generation)s, inputs, source, coverage, parts, NULL, NULL FROM ogc_derived
+    ON CONFLICT (agency_id) DO UPDATE
+      SET generation_id = EXCLUDED.generation_id, inputs = EXCLUDED.inputs, area_source = EXCLUDED.area_source,
+          coverage = EXCLUDED.coverage, parts = EXCLUDED.parts, geom = NULL, light = NULL
+      WHERE ogc_servicearea.inputs <> EXCLUDED.inputs
+    """,
+]
+
+# Unions of several boundaries for the rows of a page that lack them; identical sets (PEA and PWA
+# serve the same 74 provinces) are computed once.
+UNION_SQL = """
+WITH need AS (
+  SELECT agency_id, parts FROM ogc_servicearea
+  WHERE agency_id = ANY(%(ids)s) AND cardinality(parts) > 1 AND {column} IS NULL
+),
+sets AS (SELECT DISTINCT parts FROM need),
+unions AS MATERIALIZED (
+  SELECT sets.parts,
+         COALESCE(
+           (SELECT done.{column} FROM ogc_servicearea done
+            WHERE done.parts = sets.parts AND done.{column} IS NOT NULL LIMIT 1),
+           (SELECT ST_Multi({snap}) FROM unnest(sets.parts) AS p(id) JOIN {table} g ON g.{key} = p.id)
+         ) AS geom
+  FROM sets
+)
+UPDATE ogc_servicearea s SET {column} = unions.geom
+FROM need JOIN unions ON unions.parts = need.parts
+WHERE s.agency_id = need.agency_id
+"""
+
+
+def refresh() -> int | None:
+    """Brings the derived rows up to date with the active admin generation and the directory;
+    returns the generation id (None: no active admin generation, nothing to draw)."""
+    global _fresh
+    generation = active_generation()
+    if generation is None:
+        return None
+    key = (generation.id, directory.version())
+    if key == _fresh:
+        return generation.id
+    with _lock, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ogc.service_areas'))")
+        cursor.execute(DERIVE_SQL, {"generation": generation.id})
+        for sql in STORE_SQL:
+            cursor.execute(sql, {"generation": generation.id})
+    _fresh = key
+    return generation.id
+
+
+def ensure_unions(agency_ids: list[int], light: bool) -> None:
+    """Computes the missing unions of the given rows (lighter or full resolution) and keeps them."""
+    if light:  # where borders meet off the grid, the union gains vertices: snap it back (stays valid)
+        column, table, key = "light", "ogc_lightboundary", "boundary_id"
+        snap = f"ST_ReducePrecision(ST_Union(g.geom), {10.0**-LIGHT_PRECISION!r})"
+    else:
+        column, table, key, snap = "geom", "boundaries_boundary", "id", "ST_Union(g.geom)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM ogc_servicearea WHERE agency_id = ANY(%s) AND cardinality(parts) > 1"
+            f" AND {column} IS NULL)",
+            [agency_ids],
+        )
+        if not cursor.fetchone()[0]:
+            return
+        with transaction.atomic():
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ogc.service_area_unions'))")
+            cursor.execute(UNION_SQL.format(column=column, table=table, key=key, snap=snap), {"ids": agency_ids})
+
+
+def forget() -> None:
+    """Next request derives again (tests that edit agencies in the same process)."""
+    global _fresh
+    _fresh = None
