@@ -1,13 +1,17 @@
 """GIS layer speed: our PostGIS-built GeoJSON and tiles against djangorestframework-gis' stock
 serializer on the same rows, in one run; and GDAL reading the whole national subdistrict layer
-through OGC API - Features from a live gunicorn server.
+through OGC API - Features from a live gunicorn server, lighter (the default) and at full
+resolution, with the server's share of the time measured apart from the client's.
 
     .venv/bin/python benchmarks/layers.py        (needs `make load`; Debian's gdal-bin for ogr2ogr)
+    .venv/bin/python benchmarks/layers.py --runs 5 --skip-full
 """
 
+import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +33,9 @@ from rest_framework.renderers import JSONRenderer  # noqa: E402
 from rest_framework_gis.serializers import GeoFeatureModelSerializer  # noqa: E402
 
 from boundaries import geojson  # noqa: E402
+from boundaries.generations import active_generation  # noqa: E402
 from boundaries.models import Boundary  # noqa: E402
+from ogc import light  # noqa: E402
 from ogc.tiles import BOUNDARY_SQL, _tolerance  # noqa: E402
 
 
@@ -71,72 +77,177 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def gdal_full_read():
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "geo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(200):
+class Server:
+    """gunicorn on loopback, two workers, as `make serve` runs it (without preloading the matcher)."""
+
+    def __enter__(self):
+        self.port = free_port()
+        env = dict(os.environ, GEO_PRELOAD_MATCHER="0")
+        command = [sys.executable, "-m", "gunicorn", "geo.wsgi", "--bind", f"127.0.0.1:{self.port}"]
+        self.process = subprocess.Popen(
+            [*command, "--workers", "2", "--timeout", "120"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.base = f"http://127.0.0.1:{self.port}/ogc"
+        for _ in range(300):
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/ogc", timeout=2).read()
+                urllib.request.urlopen(self.base, timeout=2).read()
                 break
             except OSError:
                 time.sleep(0.1)
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "subdistricts.gpkg"
-            started = time.perf_counter()
-            subprocess.run(
-                [
-                    "ogr2ogr",
-                    "-f",
-                    "GPKG",
-                    str(out),
-                    f"OAPIF:http://127.0.0.1:{port}/ogc",
-                    "subdistricts",
-                    "-oo",
-                    "PAGE_SIZE=1000",
-                ],
-                check=True,
-                capture_output=True,
-            )
-            seconds = time.perf_counter() - started
-            info = subprocess.run(["ogrinfo", "-ro", "-so", str(out), "subdistricts"], capture_output=True, text=True)
-            count = int(info.stdout.split("Feature Count: ")[1].split()[0])
-        return seconds, count
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def ogr2ogr(source: str, *options) -> tuple[float, float, int]:
+    """Wall and client CPU seconds of `ogr2ogr -f GPKG` of the subdistricts, and the features written."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "subdistricts.gpkg"
+        before = os.times()
+        started = time.perf_counter()
+        subprocess.run(
+            ["ogr2ogr", "-f", "GPKG", str(out), source, "subdistricts", *options], check=True, capture_output=True
+        )
+        seconds = time.perf_counter() - started
+        after = os.times()
+        cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+        info = subprocess.run(["ogrinfo", "-ro", "-so", str(out), "subdistricts"], capture_output=True, text=True)
+        count = int(info.stdout.split("Feature Count: ")[1].split()[0])
+    return seconds, cpu, count
+
+
+def server_share(base: str, query: str = "") -> tuple[float, int]:
+    """Seconds the server takes to answer the 1,000-feature pages ogr2ogr asks for, and their bytes."""
+    url = f"{base}/collections/subdistricts/items?limit=1000{query}"
+    seconds, size = 0.0, 0
+    while url:
+        started = time.perf_counter()
+        body = urllib.request.urlopen(url, timeout=300).read()
+        seconds += time.perf_counter() - started
+        size += len(body)
+        doc = json.loads(body)
+        url = next((link["href"] for link in doc["links"] if link["rel"] == "next"), None)
+    return seconds, size
+
+
+def vertices(table_sql: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(table_sql)
+        return int(cursor.fetchone()[0] or 0)
+
+
+def gdal_reads(runs: int, skip_full: bool) -> dict:
+    generation = active_generation()
+    started = time.perf_counter()
+    layer = light.prepare(generation.id)
+    prepared = {"seconds_now": round(time.perf_counter() - started, 1), "seconds_when_prepared": layer.seconds}
+    counts = {
+        "database": Boundary.objects.active().filter(level="subdistrict", generation__layer="admin").count(),
+        "vertices_full": vertices(
+            "SELECT sum(ST_NPoints(geom)) FROM boundaries_boundary b JOIN boundaries_generation g"
+            " ON g.id = b.generation_id AND g.active AND g.layer = 'admin' WHERE b.level = 'subdistrict'"
+        ),
+        "vertices_light": vertices(
+            "SELECT sum(l.vertices) FROM ogc_lightboundary l JOIN boundaries_boundary b ON b.id = l.boundary_id"
+            " JOIN boundaries_generation g ON g.id = b.generation_id AND g.active AND g.layer = 'admin'"
+            " WHERE b.level = 'subdistrict'"
+        ),
+    }
+    out = {"prepare": prepared, "counts": counts}
+    with Server() as server:
+        server_share(server.base)  # warm the workers and the page cache once
+        light_server, light_bytes = server_share(server.base)
+        walls, cpus = [], []
+        for _ in range(runs):
+            wall, cpu, count = ogr2ogr(f"OAPIF:{server.base}", "-oo", "PAGE_SIZE=1000")
+            assert count == counts["database"], (count, counts)
+            walls.append(wall)
+            cpus.append(cpu)
+        out["light"] = {
+            "runs": [round(w, 2) for w in walls],
+            "median_s": round(statistics.median(walls), 2),
+            "client_cpu_median_s": round(statistics.median(cpus), 2),
+            "server_s": round(light_server, 2),
+            "bytes": light_bytes,
+            "features": count,
+        }
+        wall, cpu, count = ogr2ogr(f"OAPIF:{server.base}")  # GDAL 3.6's default: pages of ten
+        out["light_gdal_default_pages"] = {"seconds": round(wall, 1), "client_cpu_s": round(cpu, 1), "features": count}
+        if not skip_full:
+            full_server, full_bytes = server_share(server.base, "&resolution=full")
+            wall, cpu, count = ogr2ogr(f"OAPIF:{server.base}?resolution=full", "-oo", "PAGE_SIZE=1000")
+            out["full"] = {
+                "seconds": round(wall, 1),
+                "client_cpu_s": round(cpu, 1),
+                "server_s": round(full_server, 1),
+                "bytes": full_bytes,
+                "features": count,
+            }
+    return out
+
+
+def load_average() -> str:
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
 def main():
-    active = Boundary.objects.active()
-    page = active.filter(level="subdistrict").order_by("code")[:1000]
-    provinces = active.filter(level="province").order_by("code")
-    z, x, y = 12, 3191, 1890  # central Bangkok (Phra Nakhon, Pathum Wan)
-    in_tile = active.filter(level="subdistrict", geom__intersects=tile_bbox(z, x, y)).order_by("code")
-    results = {}
-    print(f"{'request':<46}{'ours s':>9}{'drf-gis s':>11}{'ratio':>8}{'bytes ours':>13}")
-    for name, qs, ours_fn in [
-        ("1,000-feature page of national subdistricts", page, lambda q: ours(q)),
-        ("all 77 provinces, full resolution", provinces, lambda q: ours(q)),
-        ("zoom-12 tile over Bangkok (MVT vs GeoJSON)", in_tile, lambda q: our_tile(z, x, y)),
-    ]:
-        size = len(ours_fn(qs))
-        t_ours = median_seconds(lambda q=qs, f=ours_fn: f(q))
-        t_naive = median_seconds(lambda q=qs: naive(q))
-        results[name] = {
-            "ours_s": round(t_ours, 4),
-            "drf_gis_s": round(t_naive, 4),
-            "ratio": round(t_naive / t_ours, 1),
-        }
-        print(f"{name:<46}{t_ours:>9.3f}{t_naive:>11.3f}{t_naive / t_ours:>7.1f}x{size:>13,}")
-    seconds, count = gdal_full_read()
-    results["ogr2ogr_national_subdistricts"] = {"seconds": round(seconds, 1), "features": count}
-    print(f"ogr2ogr reads all {count:,} subdistricts (10.4 M vertices) through OGC API in {seconds:.1f} s")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="ogr2ogr reads of the lighter layer (median)")
+    parser.add_argument("--skip-full", action="store_true", help="skip the full-resolution ogr2ogr read (~40 s)")
+    parser.add_argument("--skip-drf", action="store_true", help="skip the comparison with drf-gis")
+    args = parser.parse_args()
+    results = {"load_average_before": load_average()}
+    if not args.skip_drf:
+        active = Boundary.objects.active()
+        page = active.filter(level="subdistrict").order_by("code")[:1000]
+        provinces = active.filter(level="province").order_by("code")
+        z, x, y = 12, 3191, 1890  # central Bangkok (Phra Nakhon, Pathum Wan)
+        in_tile = active.filter(level="subdistrict", geom__intersects=tile_bbox(z, x, y)).order_by("code")
+        print(f"{'request':<46}{'ours s':>9}{'drf-gis s':>11}{'ratio':>8}{'bytes ours':>13}")
+        for name, qs, ours_fn in [
+            ("1,000-feature page of national subdistricts", page, lambda q: ours(q)),
+            ("all 77 provinces, full resolution", provinces, lambda q: ours(q)),
+            ("zoom-12 tile over Bangkok (MVT vs GeoJSON)", in_tile, lambda q: our_tile(z, x, y)),
+        ]:
+            size = len(ours_fn(qs))
+            t_ours = median_seconds(lambda q=qs, f=ours_fn: f(q))
+            t_naive = median_seconds(lambda q=qs: naive(q))
+            results[name] = {
+                "ours_s": round(t_ours, 4),
+                "drf_gis_s": round(t_naive, 4),
+                "ratio": round(t_naive / t_ours, 1),
+                "bytes": size,
+            }
+            print(f"{name:<46}{t_ours:>9.3f}{t_naive:>11.3f}{t_naive / t_ours:>7.1f}x{size:>13,}")
+    reads = gdal_reads(args.runs, args.skip_full)
+    results["ogr2ogr_national_subdistricts"] = reads
+    counts, lighter = reads["counts"], reads["light"]
+    print(
+        f"lighter rendition: {counts['vertices_full']:,} -> {counts['vertices_light']:,} vertices"
+        f" (prepared once in {reads['prepare']['seconds_when_prepared']} s)"
+    )
+    print(
+        f"ogr2ogr, all {lighter['features']:,} subdistricts (of {counts['database']:,}) through OGC API, lighter"
+        f" default, PAGE_SIZE=1000: median {lighter['median_s']:.1f} s of {lighter['runs']}"
+        f" (client CPU {lighter['client_cpu_median_s']:.1f} s, server {lighter['server_s']:.1f} s,"
+        f" {lighter['bytes'] / 1e6:.0f} MB)"
+    )
+    default = reads["light_gdal_default_pages"]
+    print(f"ogr2ogr with GDAL 3.6's default pages of ten (746 requests): {default['seconds']:.1f} s")
+    if "full" in reads:
+        full = reads["full"]
+        print(
+            f"ogr2ogr, resolution=full: {full['seconds']:.1f} s (client CPU {full['client_cpu_s']:.1f} s,"
+            f" server {full['server_s']:.1f} s, {full['bytes'] / 1e6:.0f} MB)"
+        )
+    results["load_average_after"] = load_average()
+    print(f"load average before/after: {results['load_average_before']} / {results['load_average_after']}")
     out = ROOT / "benchmarks" / "out" / "layers.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
