@@ -67,6 +67,19 @@ def _spin(_=None) -> float:
     return time.perf_counter() - started
 
 
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def parallel_capacity(workers: int) -> float:
     """How much faster `workers` processes get through pure-Python work than one, right now
     (the machine is shared: other people's jobs take cores too)."""
@@ -147,12 +160,13 @@ def main():
     common = {"matcher": matcher, "directory": directory, "category_column": "type", "chunk": args.chunk}
     spec = f"local:{args.workers}"
 
-    single, cold, warm, parts, capacity = [], [], [], [], []
+    single, cold, warm, parts, capacity, cpu_single, cpu_warm = [], [], [], [], [], [], []
     for run in range(args.repeat):
         capacity.append(parallel_capacity(args.workers))
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), _cpu_seconds()
         summary = route_file(src, work / "one.parquet", **common)
         single.append(time.perf_counter() - t)
+        cpu_single.append(_cpu_seconds() - cpu)
 
         t = time.perf_counter()
         many = route_file_dask(src, work / "many.parquet", scheduler=spec, **common)
@@ -161,9 +175,12 @@ def main():
 
         with connect(spec) as client:
             client.wait_for_workers(args.workers)
-            t = time.perf_counter()
+            # CPU seconds of every process involved: this one (client and scheduler) and the workers.
+            t, cpu, cpu_workers = time.perf_counter(), _cpu_seconds(), sum(client.run(_cpu_seconds).values())
             route_file_dask(src, work / "warm.parquet", scheduler=client, **common)
             warm.append(time.perf_counter() - t)
+            cpu_warm.append(_cpu_seconds() - cpu + sum(client.run(_cpu_seconds).values()) - cpu_workers)
+            worker_rss = max(client.run(_peak_rss_mb).values())
         print(
             f"run {run + 1}: single {single[-1]:.1f} s, dask cold {cold[-1]:.1f} s"
             f" (shipping {many.details['install_s']:.1f} s, routing {many.details['route_s']:.1f} s),"
@@ -204,6 +221,11 @@ def main():
     print("\n  dask cold, its parts (medians):")
     for label, seconds in rows:
         print(f"    {label:<46}{seconds:6.1f} s")
+    print(
+        f"\n  CPU seconds for the whole file (medians): single process {statistics.median(cpu_single):.1f},"
+        f" dask on a running cluster {statistics.median(cpu_warm):.1f} (workers + client + scheduler);"
+        f" peak memory of a worker {worker_rss:,.0f} MB"
+    )
     print(f"load average at end: {load_average()}; parallel capacity now {parallel_capacity(args.workers):.2f}x")
 
 

@@ -109,7 +109,7 @@ class Routing:
 
 
 def pack(matcher, directory, names) -> bytes:
-    """What a worker needs, as one bytes object: pickled once here, copied by no one on the way."""
+    """What a worker needs, as one bytes object: pickled once here, opaque bytes on the way."""
     return pickle.dumps((pack_matcher(matcher), directory, names), protocol=5)
 
 
@@ -252,10 +252,10 @@ def connect(scheduler):
         return
     n = local_workers(scheduler)
     if n is not None:
-        # Loopback only; one thread per worker process (see the module docstring).
+        # Loopback only (the dashboard on a free port); one thread per worker process (see above).
         with (
             LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+                n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
             ) as cluster,
             Client(cluster) as client,
         ):

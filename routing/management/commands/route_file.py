@@ -27,10 +27,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
+        matcher, routing_directory = snapshot.current(), directory.current()
         bar = tqdm(unit=" rows", disable=opts["verbosity"] == 0, file=self.stderr)
         common = {
-            "matcher": snapshot.current(),
-            "directory": directory.current(),
+            "matcher": matcher,
+            "directory": routing_directory,
             "lon_column": opts["lon_column"],
             "lat_column": opts["lat_column"],
             "category_column": opts["category_column"],
