@@ -146,6 +146,8 @@ def _feature(fid, props: dict, geometry: str | None) -> str:
 def _page(rows, lighter_index: int, resolution: str, build) -> Page:
     page = Page(build(row) for row in rows)
     page.resolution = LIGHT if resolution == LIGHT and all(row[lighter_index] for row in rows) else FULL
+    if resolution == LIGHT and page.resolution == FULL:
+        light.served_full_instead()
     return page
 
 

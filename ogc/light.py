@@ -27,26 +27,20 @@ TOLERANCE = LIGHT_TOLERANCE
 PRECISION = LIGHT_PRECISION
 
 logger = logging.getLogger(__name__)
-_prepared: set[int] = set()
-_warned: set[int] = set()
+_warned = False
 
 
-def is_prepared(generation_id: int | None, warn: bool = True) -> bool:
-    """Whether the generation's lighter rendition is complete (remembered once seen)."""
-    if generation_id is None:
-        return False
-    if generation_id in _prepared:
-        return True
-    if LightLayer.objects.filter(generation_id=generation_id, tolerance=TOLERANCE, precision=PRECISION).exists():
-        _prepared.add(generation_id)
-        return True
-    if warn and generation_id not in _warned:
-        _warned.add(generation_id)
-        logger.warning(
-            "generation %s has no lighter rendition: serving full resolution (run manage.py prepare_layers)",
-            generation_id,
-        )
-    return False
+def is_prepared(generation_id: int) -> bool:
+    """Whether the generation's lighter rendition is complete (with the current settings)."""
+    return LightLayer.objects.filter(generation_id=generation_id, tolerance=TOLERANCE, precision=PRECISION).exists()
+
+
+def served_full_instead() -> None:
+    """A lighter page was asked for and the boundaries had no lighter rendition: say how to make one."""
+    global _warned
+    if not _warned:
+        _warned = True
+        logger.warning("no lighter rendition of the boundaries: serving full resolution (manage.py prepare_layers)")
 
 
 def _levels(generation_id: int) -> list[str]:
@@ -88,6 +82,8 @@ def prepare(generation_id: int, *, force: bool = False, stdout=None) -> LightLay
             [generation_id],
         )
         LightLayer.objects.filter(generation=generation).delete()
+        # Service areas made of several boundaries keep their lighter union: made from these, it is stale.
+        cursor.execute("UPDATE ogc_servicearea SET light = NULL WHERE generation_id = %s", [generation_id])
         for start in range(0, len(rows), 500):
             chunk = rows[start : start + 500]
             cursor.execute(
@@ -112,7 +108,6 @@ def prepare(generation_id: int, *, force: bool = False, stdout=None) -> LightLay
                 "repaired": report.repaired,
             },
         )
-    _prepared.discard(generation_id)
     if stdout:
         for level, info in layer.report["levels"].items():
             before, after = info["vertices"]

@@ -199,3 +199,34 @@ def test_whole_subdistrict_layer_through_gdal(base, tmp_path):
     summary = gdal("ogrinfo", "-ro", "-so", str(out), "subdistricts")
     assert "Feature Count: 7436" in summary and "Multi Polygon" in summary
     print(f"ogr2ogr read 7,436 subdistricts in {seconds:.1f} s")
+
+
+@pytest.mark.django_db
+def test_boundaries_without_a_lighter_rendition_are_served_at_full_resolution():
+    """A generation nobody prepared is served whole (and says so); prepare_layers makes it lighter."""
+    from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+    from django.test import Client
+
+    from boundaries.models import Boundary, Generation
+    from ogc import light
+
+    from .shapes import EAST, WEST
+
+    generation = Generation.objects.create(layer="test-squares", active=True)
+    for code, square in (("990101", WEST), ("990102", EAST)):
+        dense = GEOSGeometry(square.segmentize(0.01).wkt, srid=4326)  # 400 vertices on a straight outline
+        Boundary.objects.create(generation=generation, level="subdistrict", code=code, geom=MultiPolygon(dense))
+    client = Client(HTTP_HOST="127.0.0.1")
+    items = "/ogc/collections/subdistricts/items?code="
+    url = items + "990101"
+    before = json.loads(client.get(url).content)
+    assert before["resolution"] == "full" and _vertices(before["features"][0]["geometry"]) == 401
+    light.prepare(generation.id)
+    after = json.loads(client.get(url).content)
+    assert after["resolution"] == "light" and _vertices(after["features"][0]["geometry"]) == 5
+    full = json.loads(client.get(url + "&resolution=full").content)
+    assert full["resolution"] == "full" and _vertices(full["features"][0]["geometry"]) == 401
+    west, east = (
+        shape(json.loads(client.get(items + code).content)["features"][0]["geometry"]) for code in ("990101", "990102")
+    )
+    assert west.intersection(east).length == 1  # still one shared edge

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if not ids:
             self.stdout.write("no active generation: nothing to prepare")
         for generation_id in ids:
-            if light.is_prepared(generation_id, warn=False) and not opts["force"]:
+            if light.is_prepared(generation_id) and not opts["force"]:
                 self.stdout.write(f"generation {generation_id}: lighter rendition already prepared")
                 continue
             self.stdout.write(f"generation {generation_id}: preparing the lighter rendition")
