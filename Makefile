@@ -17,6 +17,7 @@ migrate: db
 
 load: migrate
 	@$(PY) manage.py load_thailand --commit --activate --if-needed
+	@$(PY) manage.py prepare_layers
 	@$(PY) manage.py load_agencies
 	@$(PY) manage.py load_traffy_demo
 
