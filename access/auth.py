@@ -29,7 +29,7 @@ class KeyCache:
         if seen and now - seen[0] < self.seconds:
             return seen[1]
         try:
-            found = IntakeKey.objects.filter(key_hash=hashed, revoked_at__isnull=True).first()
+            found = IntakeKey.objects.by_hash(hashed)
         except (OperationalError, InterfaceError):
             if seen:
                 return seen[1]

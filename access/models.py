@@ -23,7 +23,10 @@ class IntakeKeyQuerySet(models.QuerySet):
         return self.create(name=name, prefix=key[:PREFIX_LENGTH], key_hash=digest(key), rate=rate), key
 
     def lookup(self, key: str):
-        return self.filter(key_hash=digest(key), revoked_at__isnull=True).first()
+        return self.by_hash(digest(key))
+
+    def by_hash(self, key_hash: str):
+        return self.filter(key_hash=key_hash, revoked_at__isnull=True).first()
 
 
 class IntakeKey(models.Model):

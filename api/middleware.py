@@ -59,7 +59,7 @@ class RejectNul:
         where = None
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
             where = "URL"
-        elif any(mark in request.body.lower() for mark in NUL_MARKS.get(request.content_type, ())):
+        elif any(mark in request.body for mark in NUL_MARKS.get(request.content_type, ())):
             where = "request body"
         if where:
             return JsonResponse(body("invalid", f"the {where} contains a NUL character (U+0000)"), status=400)

@@ -4,12 +4,12 @@ import json
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from api import params
 from api.errors import ApiError
+from api.params import parse_moment
 from boundaries.geojson import MAX_PRECISION, feature_collection
 
 from . import features, light, tiles
@@ -120,8 +120,8 @@ def _interval(text):
         if part in ("", ".."):
             moments.append(None)
             continue
-        moment = parse_datetime(part)
-        if moment is None or moment.tzinfo is None:
+        moment = parse_moment(part, require_zone=True)
+        if moment is None:
             raise ValueError(text)
         moments.append(moment)
     if len(moments) == 1:

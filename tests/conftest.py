@@ -1,10 +1,4 @@
 import io
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -48,12 +42,6 @@ def thailand(django_db_setup, django_db_blocker):
         return generation
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def agencies(django_db_setup, django_db_blocker):
     """Local government, agencies, categories and rules seeded once (committed)."""
@@ -65,36 +53,16 @@ def agencies(django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="session")
 def live_api(thailand, agencies, django_db_blocker):
-    """A real gunicorn server on loopback, serving the test database: real HTTP requests."""
+    """A real gunicorn server on loopback with the production configuration, serving the test database."""
     from django.db import connection
 
+    from geo.server import Gunicorn
+
     settings_dict = connection.settings_dict
-    port = _free_port()
-    env = dict(os.environ)
     host = quote(settings_dict["HOST"], safe="")
-    env["DATABASE_URL"] = f"postgis://{settings_dict['USER']}@{host}:{settings_dict['PORT']}/{settings_dict['NAME']}"
-    log = open(ROOT / "var" / f"test-server-{settings_dict['NAME']}.log", "w")  # noqa: SIM115 - lives as long as the server
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "geo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/api/v1/health", timeout=2).read()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"test server did not start; see {log.name}") from None
-            time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    url = f"postgis://{settings_dict['USER']}@{host}:{settings_dict['PORT']}/{settings_dict['NAME']}"
+    with Gunicorn(url, workers=2) as server:
+        yield server.base
 
 
 @pytest.fixture(scope="session")
