@@ -51,3 +51,9 @@ def test_open311_rejects_an_offset_no_zone_has(live_api):
 def test_a_real_offset_still_works(live_api):
     assert get(f"{live_api}/api/v1/stats?since=2026-11-01T00:00:00%2B07:00").status == 200
     assert get(f"{live_api}/api/v1/stats?since=2026-11-01T00:00:00").status == 200
+
+
+def test_ogc_datetime_with_an_offset_no_zone_has_is_a_400(live_api):
+    base = f"{live_api}/ogc/collections/complaints/items?datetime="
+    assert get(base + "2026-11-01T00:00:00%2B16:00").status == 400
+    assert get(base + "2026-11-01T00:00:00%2B07:00/..").status == 200
