@@ -9,6 +9,8 @@ from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from params import ParamError
+
 log = logging.getLogger(__name__)
 
 DB_RETRY_AFTER_S = 5
@@ -52,6 +54,10 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, ApiError):
         return Response(body(exc.code, exc.message, exc.details), status=exc.status_code, headers=exc.headers)
+    if isinstance(exc, ParamError):
+        return Response(
+            body("invalid_parameter", exc.message, {"parameter": exc.name}), status=status.HTTP_400_BAD_REQUEST
+        )
     if isinstance(exc, exceptions.ValidationError):
         return Response(body("invalid", "the request is not valid", exc.detail), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, exceptions.APIException):

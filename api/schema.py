@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
-from routing.points import MAX_BATCH
+from routing.engine.points import MAX_BATCH
 
 
 class IntakeKeyScheme(OpenApiAuthenticationExtension):

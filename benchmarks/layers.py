@@ -35,7 +35,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer  # noqa: E4
 from boundaries import geojson  # noqa: E402
 from boundaries.generations import active_generation  # noqa: E402
 from boundaries.models import Boundary  # noqa: E402
-from ogc import light  # noqa: E402
+from ogc import lighter  # noqa: E402
 from ogc.tiles import BOUNDARY_SQL, _tolerance  # noqa: E402
 
 
@@ -145,7 +145,7 @@ def vertices(table_sql: str) -> int:
 def gdal_reads(runs: int, skip_full: bool) -> dict:
     generation = active_generation()
     started = time.perf_counter()
-    layer = light.prepare(generation.id)
+    layer = lighter.prepare(generation.id)
     prepared = {"seconds_now": round(time.perf_counter() - started, 1), "seconds_when_prepared": layer.seconds}
     counts = {
         "database": Boundary.objects.active().filter(level="subdistrict", generation__layer="admin").count(),

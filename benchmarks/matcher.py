@@ -32,8 +32,8 @@ import shapely  # noqa: E402
 from django.db import connection  # noqa: E402
 from rtree import index as rtree_index  # noqa: E402
 
-from routing import snapshot  # noqa: E402
-from routing.matcher import Matcher  # noqa: E402
+from routing import loaders  # noqa: E402
+from routing.engine.matcher import Matcher  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -111,7 +111,7 @@ def main():
 
     before = rss_mb()
     started = time.perf_counter()
-    engine = snapshot.build()
+    engine = loaders.build_matcher()
     build_s = time.perf_counter() - started
     after = rss_mb()
     generation = engine.generation

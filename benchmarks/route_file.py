@@ -39,9 +39,8 @@ import logging  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from boundaries.models import Generation  # noqa: E402
-from routing import directory as directory_module  # noqa: E402
-from routing import snapshot  # noqa: E402
-from routing.batchfile import rejects_path, route_file  # noqa: E402
+from routing import loaders  # noqa: E402
+from routing.batch.files import RouteOptions, rejects_path, route_file  # noqa: E402
 
 CITIES = [  # lon, lat, spread in degrees, share of the city points
     (98.99, 18.79, 0.05, 0.25),  # Chiang Mai
@@ -139,7 +138,7 @@ def main():
     args = parser.parse_args()
     logging.getLogger("distributed").setLevel(logging.ERROR)
 
-    from routing.cluster import connect, route_file_dask
+    from routing.batch.dask_cluster import connect, route_file_dask
 
     generation = Generation.objects.filter(layer="admin", active=True).first()
     if generation is None:
@@ -147,8 +146,8 @@ def main():
     print(f"cores: {os.cpu_count()}; load average at start: {load_average()}")
     print(f"{args.workers} processes do {parallel_capacity(args.workers):.2f}x the pure-Python work of one, right now")
     started = time.perf_counter()
-    matcher = snapshot.build()
-    directory = directory_module.load()
+    matcher = loaders.build_matcher()
+    directory = loaders.load_directory()
     print(f"matcher built in {time.perf_counter() - started:.1f} s (generation {generation.id})")
 
     work = ROOT / "var" / "bench-route-file"
@@ -157,7 +156,11 @@ def main():
         started = time.perf_counter()
         make_points(src, args.points, args.chunk, matcher, args.seed)
         print(f"{args.points:,} points written to {src} in {time.perf_counter() - started:.1f} s")
-    common = {"matcher": matcher, "directory": directory, "category_column": "type", "chunk": args.chunk}
+    common = {
+        "matcher": matcher,
+        "directory": directory,
+        "options": RouteOptions(category_column="type", chunk=args.chunk),
+    }
     spec = f"local:{args.workers}"
 
     single, cold, warm, parts, capacity, cpu_single, cpu_warm = [], [], [], [], [], [], []

@@ -14,8 +14,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
-from routing.points import PointError, check_range, coordinate
 
 from . import intake, lifecycle
 from .models import Complaint, HistoryEntry

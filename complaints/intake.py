@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from routing.models import Agency
-from routing.responsibility import UnknownCategory, decide
+from routing.rules.responsibility import UnknownCategory, decide
 
 from . import lifecycle
 from .models import Complaint, HistoryEntry

@@ -1,10 +1,40 @@
 from django.contrib.gis.db import models
+from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 from django.utils import timezone
 
 from routing.models import Agency
 
 from .lifecycle import STATES, WAITING
+
+
+class ComplaintQuerySet(models.QuerySet):
+    def matching(
+        self, *, status=None, category=None, agency=None, jurisdiction=None, bbox=None, since=None, until=None
+    ):
+        """The filters of the complaints API; None means no filter. `until` is exclusive, `jurisdiction` is a
+        province, district, subdistrict or local-government code."""
+        qs = self
+        if status:
+            qs = qs.filter(status=status)
+        if category:
+            qs = qs.filter(categories__contains=[category])
+        if agency:
+            qs = qs.filter(agency__code=agency)
+        if jurisdiction:
+            qs = qs.filter(
+                Q(province_code=jurisdiction)
+                | Q(district_code=jurisdiction)
+                | Q(subdistrict_code=jurisdiction)
+                | Q(local_government_code=jurisdiction)
+            )
+        if bbox:
+            qs = qs.filter(location__intersects=Polygon.from_bbox(bbox))
+        if since is not None:
+            qs = qs.filter(created__gte=since)
+        if until is not None:
+            qs = qs.filter(created__lt=until)
+        return qs
 
 
 class Complaint(models.Model):
@@ -33,6 +63,8 @@ class Complaint(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = ComplaintQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -1,6 +1,6 @@
 """gunicorn settings for serving the engine (`make serve`, the load benchmark and the fault tests).
 
-The matcher (about 1.8 GB for all of Thailand) is built once in the master before the workers
+The matcher (gigabytes for all of Thailand) is built once in the master before the workers
 fork (`preload_app` with GEO_PRELOAD_MATCHER=1), so every worker shares its pages copy-on-write.
 `gc.freeze()` moves those objects out of the collector's reach: a collection in a worker would
 otherwise write to every object header it scans and copy the shared pages one by one.

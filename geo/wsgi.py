@@ -7,10 +7,10 @@ application = get_wsgi_application()
 
 if os.environ.get("GEO_PRELOAD_MATCHER"):
     # Built once in the gunicorn master (--preload): forked workers share it copy-on-write.
-    from routing import directory, snapshot
+    from routing import live
 
-    snapshot.current()
-    directory.current()
+    live.matcher.current()
+    live.directory.current()
     from django.db import connections
 
     connections.close_all()  # never share a database connection across fork

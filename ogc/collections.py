@@ -19,7 +19,7 @@ class Collection:
         return self.kind != "complaint"
 
 
-# The lighter default rendition of polygon layers (ogc/light.py): Douglas-Peucker distance on the
+# The lighter default rendition of polygon layers (ogc/lighter.py): Douglas-Peucker distance on the
 # shared borders, in degrees (1e-4° is 11 m north-south, 10.5 m east-west at 15°N), and decimals kept.
 LIGHT_TOLERANCE = 1e-4
 LIGHT_TOLERANCE_M = 11

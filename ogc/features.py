@@ -1,6 +1,6 @@
 """Feature queries for the OGC and tile endpoints: filters, extents and GeoJSON built in PostGIS.
 
-Polygon collections are served lighter by default (the precomputed rendition of ogc/light.py,
+Polygon collections are served lighter by default (the precomputed rendition of ogc/lighter.py,
 its GeoJSON text stored) and at full resolution with resolution=full; a generation not prepared
 yet is served at full resolution, and the response says which it got.
 """
@@ -14,18 +14,19 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import F, Q
 
+from boundaries import queries
 from boundaries.generations import active_generation_ids
 from boundaries.models import Boundary
 from complaints.models import Complaint
 from routing.models import LocalGovernment
 
-from . import light, service_areas
+from . import lighter, service_areas
 from .collections import Collection
 from .models import ServiceArea
 
 LIGHT, FULL = "light", "full"
 RESOLUTIONS = (LIGHT, FULL)
-DEFAULT_PRECISION = {LIGHT: light.PRECISION, FULL: 7}
+DEFAULT_PRECISION = {LIGHT: lighter.PRECISION, FULL: 7}
 
 COMPLAINT_PROPERTIES = (
     "status",
@@ -49,14 +50,14 @@ def _geojson_sql(geom: str, precision: int) -> str:
 
 def _light_geojson_sql(geom: str, precision: int) -> str:
     """GeoJSON text of a lighter geometry: already on the grid unless a coarser one is asked for."""
-    if precision >= light.PRECISION:
-        return f"ST_AsGeoJSON(ST_Multi({geom}), {light.PRECISION})"
+    if precision >= lighter.PRECISION:
+        return f"ST_AsGeoJSON(ST_Multi({geom}), {lighter.PRECISION})"
     return _geojson_sql(geom, precision)
 
 
 def _light_sql(table: str, precision: int) -> str:
     """The stored lighter text, or the lighter geometry at a coarser precision than it was stored."""
-    return f"{table}.geojson" if precision >= light.PRECISION else _geojson_sql(f"{table}.geom", precision)
+    return f"{table}.geojson" if precision >= lighter.PRECISION else _geojson_sql(f"{table}.geom", precision)
 
 
 BOUNDARY_SQL = """
@@ -147,7 +148,7 @@ def _page(rows, lighter_index: int, resolution: str, build) -> Page:
     page = Page(build(row) for row in rows)
     page.resolution = LIGHT if resolution == LIGHT and all(row[lighter_index] for row in rows) else FULL
     if resolution == LIGHT and page.resolution == FULL:
-        light.served_full_instead()
+        lighter.served_full_instead()
     return page
 
 
@@ -217,7 +218,7 @@ def _service_areas(ids, resolution: str, precision: int) -> Page:
     else:
         service_areas.ensure_unions(ids, light=False)
     explicit_full = _geojson_sql("a.service_area", precision)
-    explicit_light = _geojson_sql(f"ST_SimplifyPreserveTopology(a.service_area, {light.TOLERANCE!r})", precision)
+    explicit_light = _geojson_sql(f"ST_SimplifyPreserveTopology(a.service_area, {lighter.TOLERANCE!r})", precision)
     sql = SERVICE_AREA_SQL.format(
         wanted="true" if wanted else "false",
         explicit=explicit_light if wanted else explicit_full,
@@ -336,21 +337,8 @@ def one_feature(collection: Collection, fid: str, resolution: str = LIGHT, preci
     return found[0] if found else None
 
 
-@lru_cache(maxsize=32)
-def _boundary_extent(level: str, generations: tuple) -> list:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(b.geom) e FROM"
-            " boundaries_boundary b JOIN boundaries_generation g ON g.id = b.generation_id"
-            " WHERE g.active AND b.level = %s) s",
-            [level],
-        )
-        row = cursor.fetchone()
-    return [round(v, 6) for v in row] if row and row[0] is not None else [97.3, 5.6, 105.7, 20.5]
-
-
 def extent(collection: Collection) -> list:
     if collection.kind in ("boundary", "service_area", "local_government"):
         level = collection.level or "province"
-        return _boundary_extent(level, tuple(sorted(active_generation_ids().items())))
-    return [97.3, 5.6, 105.7, 20.5]
+        return queries.level_extent(level)
+    return list(queries.THAILAND_BBOX)

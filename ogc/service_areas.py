@@ -17,7 +17,7 @@ import threading
 from django.db import connection, transaction
 
 from boundaries.generations import active_generation
-from routing import directory
+from routing import loaders
 
 from .collections import LIGHT_PRECISION
 
@@ -126,7 +126,7 @@ def refresh() -> int | None:
     generation = active_generation()
     if generation is None:
         return None
-    key = (generation.id, directory.version())
+    key = (generation.id, loaders.directory_version())
     if key == _fresh:
         return generation.id
     with _lock, transaction.atomic(), connection.cursor() as cursor:

@@ -4,6 +4,8 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from boundaries import queries
+
 from . import features
 from .collections import COLLECTIONS
 
@@ -11,24 +13,6 @@ TILED = ("boundary", "complaint")  # collection kinds with vector tiles
 MAX_ZOOM = 18
 EXTENT = 4096
 MVT = "application/vnd.mapbox-vector-tile"
-
-BOUNDARY_SQL = """
-WITH bounds AS (
-  SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile,
-         ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 64.0 / 4096), 4326) AS clip
-)
-SELECT ST_AsMVT(t, %(layer)s, 4096, 'geom') FROM (
-  SELECT b.code, b.name_th, b.name_en, b.parent_code, b.generation_id AS generation,
-         -- clip first: simplifying and reprojecting only the part in the tile is 3x faster
-         ST_AsMVTGeom(
-           ST_Transform(ST_SimplifyPreserveTopology(ST_ClipByBox2D(b.geom, bounds.clip), %(tolerance)s), 3857),
-           bounds.tile, 4096, 64, true) AS geom
-  FROM boundaries_boundary b
-  JOIN boundaries_generation g ON g.id = b.generation_id AND g.active
-  CROSS JOIN bounds
-  WHERE b.level = %(level)s AND b.geom && bounds.clip
-) t WHERE t.geom IS NOT NULL
-"""
 
 COMPLAINT_SQL = """
 WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile)
@@ -44,6 +28,13 @@ SELECT ST_AsMVT(t, %(layer)s, 4096, 'geom') FROM (
 """
 
 
+def _complaint_tile(layer: str, z: int, x: int, y: int) -> bytes:
+    with connection.cursor() as cursor:
+        cursor.execute(COMPLAINT_SQL, {"z": z, "x": x, "y": y, "layer": layer})
+        data = cursor.fetchone()[0]
+    return bytes(data) if data else b""
+
+
 def _tolerance(z: int) -> float:
     """About one tile pixel in degrees at this zoom: finer detail would be invisible."""
     return 360.0 / (2**z * EXTENT)
@@ -56,16 +47,10 @@ def tile(request, layer, z, x, y):
         return JsonResponse({"code": "NotFound", "description": f"no layer {layer!r}"}, status=404)
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         return JsonResponse({"code": "NotFound", "description": f"no tile {z}/{x}/{y}"}, status=404)
-    args = {"z": z, "x": x, "y": y, "layer": layer}
     if collection.kind == "boundary":
-        sql = BOUNDARY_SQL
-        args.update(level=collection.level, tolerance=_tolerance(z))
+        data = queries.boundary_tile(collection.level, layer, z, x, y, _tolerance(z))
     else:
-        sql = COMPLAINT_SQL
-    with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        data = cursor.fetchone()[0]
-    data = bytes(data) if data else b""
+        data = _complaint_tile(layer, z, x, y)
     if not data:
         return HttpResponse(status=204)
     response = HttpResponse(data, content_type=MVT)

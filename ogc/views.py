@@ -7,12 +7,11 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from api import params
-from api.errors import ApiError
-from api.params import parse_moment
+import params
 from boundaries.geojson import MAX_PRECISION, feature_collection
+from params import ParamError, parse_moment
 
-from . import features, light, tiles
+from . import features, lighter, tiles
 from .collections import COLLECTIONS, LIGHT_TOLERANCE_M
 
 GEOJSON = "application/geo+json"
@@ -155,7 +154,7 @@ def items(request, collection_id):
         offset = params.integer(q, "offset", default=0, minimum=0)
         precision, resolution = _shape(q)
         box = params.bbox(q)
-    except ApiError as exc:
+    except ParamError as exc:
         return _error(400, "InvalidParameterValue", exc.message)
     if q.get("bbox-crs") not in (None, "", CRS84):
         return _error(400, "InvalidParameterValue", f"bbox-crs: only {CRS84} is supported")
@@ -207,7 +206,7 @@ def item(request, collection_id, feature_id):
         return _error(400, "InvalidParameterValue", f"unknown parameter(s): {', '.join(unknown)}")
     try:
         precision, resolution = _shape(q)
-    except ApiError as exc:
+    except ParamError as exc:
         return _error(400, "InvalidParameterValue", exc.message)
     feature = features.one_feature(found, feature_id, resolution, precision)
     if feature is None:
@@ -248,8 +247,8 @@ def openapi(request):
         "required": False,
         "description": (
             f"light (default): borders simplified within {LIGHT_TOLERANCE_M} m without opening gaps between"
-            f" neighbours ({light.TOLERANCE}° Douglas-Peucker on the shared borders), coordinates to"
-            f" {light.PRECISION} decimals, precomputed per boundary generation, about a sixth of the vertices;"
+            f" neighbours ({lighter.TOLERANCE}° Douglas-Peucker on the shared borders), coordinates to"
+            f" {lighter.PRECISION} decimals, precomputed per boundary generation, about a sixth of the vertices;"
             " full: the boundaries at full resolution (7 decimals unless precision says otherwise)"
         ),
         "schema": {"type": "string", "enum": list(features.RESOLUTIONS), "default": features.LIGHT},
@@ -258,7 +257,7 @@ def openapi(request):
         "name": "precision",
         "in": "query",
         "required": False,
-        "description": f"decimals of the coordinates (default {light.PRECISION} light, 7 full)",
+        "description": f"decimals of the coordinates (default {lighter.PRECISION} light, 7 full)",
         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_PRECISION},
     }
     fc = {"description": "features", "content": {GEOJSON: {"schema": {"type": "object"}}}}

@@ -9,14 +9,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from access.auth import keys
-from api.params import parse_moment
 from complaints import intake
 from complaints.lifecycle import OPEN_STATES
 from complaints.models import Complaint
-from routing import directory, snapshot
+from params import parse_moment
+from routing import live
+from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
-from routing.points import PointError, check_range, coordinate
-from routing.responsibility import UnknownCategory
+from routing.rules.responsibility import UnknownCategory
 
 from . import mapping, render
 
@@ -93,8 +93,8 @@ def _create(request, fmt):
     try:
         complaint, _ = intake.file(
             filing,
-            matcher=snapshot.current(),
-            directory=directory.current(),
+            matcher=live.matcher.current(),
+            directory=live.directory.current(),
             idempotency_key=request.headers.get("Idempotency-Key") or None,
         )
     except (intake.ComplaintError, UnknownCategory, intake.IdempotencyConflict) as exc:

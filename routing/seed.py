@@ -12,8 +12,8 @@ from django.db import transaction
 from boundaries.dopa import official_units
 from boundaries.models import Level
 
-from .localgov import parse_all
 from .models import Agency, Category, LocalCoverage, LocalGovernment, RoutingRule
+from .rules.tambon_xml import parse_all
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 BANGKOK = "10"
@@ -23,6 +23,18 @@ BMA_DIVISIONS = {
     "bma_cleanliness": ("CL", "ฝ่ายรักษาความสะอาดและสวนสาธารณะ", "Cleanliness and Parks Division"),
     "bma_law_enforcement": ("LE", "ฝ่ายเทศกิจ", "City Law Enforcement Division"),
 }
+
+
+def _national_agencies(provinces: list[str]) -> list[Agency]:
+    """The utilities and the police from fixtures/national_agencies.json; their service provinces are
+    named by group (the metropolitan utilities' three provinces, or every other province)."""
+    groups = {
+        "metro": METRO_UTILITY_PROVINCES,
+        "outside_metro": [p for p in provinces if p not in METRO_UTILITY_PROVINCES],
+        "none": [],
+    }
+    rows = json.loads((FIXTURES / "national_agencies.json").read_text())
+    return [Agency(**{**row, "service_provinces": groups[row["service_provinces"]]}) for row in rows]
 
 
 def _agency_rows(units):
@@ -73,53 +85,7 @@ def _agency_rows(units):
                 code=unit.code, kind=unit.kind, jurisdiction_code=unit.code, name_th=unit.name_th, name_en=unit.name_en
             )
         )
-    others = [p for p in provinces if p not in METRO_UTILITY_PROVINCES]
-    rows += [
-        Agency(
-            code="MWA",
-            kind="utility",
-            name_th="การประปานครหลวง",
-            name_en="Metropolitan Waterworks Authority",
-            service_provinces=METRO_UTILITY_PROVINCES,
-            categories=["water_supply"],
-            phone="1125",
-        ),
-        Agency(
-            code="PWA",
-            kind="utility",
-            name_th="การประปาส่วนภูมิภาค",
-            name_en="Provincial Waterworks Authority",
-            service_provinces=others,
-            categories=["water_supply"],
-            phone="1662",
-        ),
-        Agency(
-            code="MEA",
-            kind="utility",
-            name_th="การไฟฟ้านครหลวง",
-            name_en="Metropolitan Electricity Authority",
-            service_provinces=METRO_UTILITY_PROVINCES,
-            categories=["electricity"],
-            phone="1130",
-        ),
-        Agency(
-            code="PEA",
-            kind="utility",
-            name_th="การไฟฟ้าส่วนภูมิภาค",
-            name_en="Provincial Electricity Authority",
-            service_provinces=others,
-            categories=["electricity"],
-            phone="1129",
-        ),
-        Agency(
-            code="RTP",
-            kind="police",
-            name_th="สำนักงานตำรวจแห่งชาติ",
-            name_en="Royal Thai Police",
-            categories=["traffic", "safety"],
-            phone="191",
-        ),
-    ]
+    rows += _national_agencies(list(provinces))
     return rows
 
 

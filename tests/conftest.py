@@ -67,10 +67,10 @@ def live_api(thailand, agencies, django_db_blocker):
 
 @pytest.fixture(scope="session")
 def national_matcher(thailand, django_db_blocker):
-    from routing import snapshot
+    from routing import loaders
 
     with django_db_blocker.unblock():
-        return snapshot.build({"admin": thailand.id})
+        return loaders.build_matcher({"admin": thailand.id})
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import pytest
 from access.models import digest
 from geo.server import Gunicorn
 
-from .cluster import Cluster
+from .pg_cluster import Cluster
 from .web import request
 
 FILINGS = 10_000

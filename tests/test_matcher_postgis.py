@@ -8,7 +8,7 @@ import shapely
 from django.conf import settings
 from django.db import connection
 
-from routing.evaluation import traffy_agreement
+from routing.engine.evaluation import traffy_agreement
 
 LEVELS = ("subdistrict", "district", "province")
 

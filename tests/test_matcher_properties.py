@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon
 
-from routing.matcher import LevelIndex, Matcher
+from routing.engine.matcher import LevelIndex, Matcher
 
 SETTINGS = settings(
     max_examples=60,

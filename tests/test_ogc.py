@@ -208,7 +208,7 @@ def test_boundaries_without_a_lighter_rendition_are_served_at_full_resolution():
     from django.test import Client
 
     from boundaries.models import Boundary, Generation
-    from ogc import light
+    from ogc import lighter
 
     from .shapes import EAST, WEST
 
@@ -221,7 +221,7 @@ def test_boundaries_without_a_lighter_rendition_are_served_at_full_resolution():
     url = items + "990101"
     before = json.loads(client.get(url).content)
     assert before["resolution"] == "full" and _vertices(before["features"][0]["geometry"]) == 401
-    light.prepare(generation.id)
+    lighter.prepare(generation.id)
     after = json.loads(client.get(url).content)
     assert after["resolution"] == "light" and _vertices(after["features"][0]["geometry"]) == 5
     full = json.loads(client.get(url + "&resolution=full").content)

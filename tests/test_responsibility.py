@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-from routing import directory as directory_module
-from routing.localgov import parse_province
-from routing.matcher import Jurisdiction, Match
+from routing import live, loaders
+from routing.engine.matcher import Jurisdiction, Match
 from routing.models import Agency, Category, RoutingRule
-from routing.responsibility import (
+from routing.rules.responsibility import (
     AgencyInfo,
     Directory,
     LocalUnitInfo,
@@ -15,6 +14,7 @@ from routing.responsibility import (
     UnknownCategory,
     decide,
 )
+from routing.rules.tambon_xml import parse_province
 
 
 def match_at(sub="530101", name="Tha It"):
@@ -119,7 +119,7 @@ def test_uttaradit_local_government_counts():
 
 @pytest.mark.django_db
 def test_every_point_of_uttaradit_and_bangkok_routes_for_every_category(national_matcher, agencies):
-    d = directory_module.load()
+    d = loaders.load_directory()
     for (west, south, east, north), province in [
         ((99.9, 17.2, 101.2, 18.2), "53"),
         ((100.33, 13.5, 100.94, 13.95), "10"),
@@ -141,15 +141,19 @@ def test_every_point_of_uttaradit_and_bangkok_routes_for_every_category(national
 
 @pytest.mark.django_db
 def test_a_rule_edited_in_the_database_decides_the_next_complaint(national_matcher, agencies):
-    holder = directory_module.Holder(poll_seconds=0)
+    # The live directory notices the edit by its version and rebuilds; refresh() does it in this thread,
+    # which sees this test's uncommitted rows.
+    holder = live.LiveValue(
+        "directory", loaders.load_directory, loaders.directory_version, lambda d: d.version, poll_seconds=0
+    )
     match = national_matcher.lookup(100.0997, 17.6201)
-    before = decide(holder.current(), match, ["street_light"], (100.0997, 17.6201))
+    before = decide(holder.refresh(), match, ["street_light"], (100.0997, 17.6201))
     assert before.agency.code == "5399"
     RoutingRule.objects.create(
         category=Category.objects.get(code="street_light"), area_code="53", chain=["pao"], priority=10, note="test"
     )
-    after = decide(holder.current(), match, ["street_light"], (100.0997, 17.6201))
+    after = decide(holder.refresh(), match, ["street_light"], (100.0997, 17.6201))
     assert after.agency.code == "PAO-53" and after.rule.note == "test"
     Agency.objects.filter(code="PAO-53").update(active=False)
-    fallback = decide(holder.current(), match, ["street_light"], (100.0997, 17.6201))
+    fallback = decide(holder.refresh(), match, ["street_light"], (100.0997, 17.6201))
     assert fallback.agency.code == "5399"  # the next rule applies when the chain finds no active agency

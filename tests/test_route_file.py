@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from shapely.geometry import Point
 
-from routing import directory as directory_module
-from routing.batchfile import rejects_path, route_file
+from routing import live, loaders
+from routing.batch.files import RouteOptions, rejects_path, route_file
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,11 @@ def test_every_row_is_routed_or_rejected_with_a_reason(national_matcher, agencie
     src = write_csv(tmp_path / "in.csv")
     out = tmp_path / f"out{suffix}"
     summary = route_file(
-        src, out, matcher=national_matcher, directory=directory_module.load(), category_column="type", chunk=2
+        src,
+        out,
+        matcher=national_matcher,
+        directory=loaders.load_directory(),
+        options=RouteOptions(category_column="type", chunk=2),
     )
     assert (summary.rows, summary.routed, summary.rejected) == (6, 3, 3)
     assert summary.statuses == {"matched": 2, "unmatched": 1}
@@ -59,9 +63,8 @@ def test_every_row_is_routed_or_rejected_with_a_reason(national_matcher, agencie
 
 
 def test_command_and_its_errors(national_matcher, agencies, tmp_path, capsys):
-    from routing import snapshot
 
-    snapshot.holder._matcher = national_matcher  # the command serves from the process's snapshot
+    live.matcher.install(national_matcher)  # the command serves from the process's snapshot
     try:
         src = write_csv(tmp_path / "in.csv")
         call_command(
@@ -75,4 +78,4 @@ def test_command_and_its_errors(national_matcher, agencies, tmp_path, capsys):
         with pytest.raises(CommandError, match="no such file"):
             call_command("route_file", str(tmp_path / "none.csv"), str(tmp_path / "o.csv"), verbosity=0)
     finally:
-        snapshot.holder.reset()
+        live.matcher.reset()

@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from django.core.management import CommandError, call_command
 
-from routing import cluster, snapshot
-from routing import directory as directory_module
-from routing.batchfile import FileError, Sink, category_names, rejects_path, route_chunk, route_file
+from routing import live, loaders
+from routing.batch import dask_cluster
+from routing.batch.files import FileError, RouteOptions, Sink, category_names, rejects_path, route_chunk, route_file
 
 from .test_route_file import ROWS
 
@@ -61,11 +61,14 @@ def test_dask_writes_what_one_process_writes_and_ships_once(national_matcher, ag
     frame = pd.read_csv(points_file(tmp_path / "in.csv"), dtype=str, keep_default_na=False)
     src = tmp_path / "in.parquet"
     frame.to_parquet(src, row_group_size=CHUNK)  # the reader splits at row groups
-    directory = directory_module.load()
-    kwargs = {"matcher": national_matcher, "directory": directory, "category_column": "type", "chunk": CHUNK}
+    directory = loaders.load_directory()
+    options = RouteOptions(category_column="type", chunk=CHUNK)
+    kwargs = {"matcher": national_matcher, "directory": directory, "options": options}
     one = route_file(src, tmp_path / "one.parquet", **kwargs)
     rows = []
-    many = cluster.route_file_dask(src, tmp_path / "many.parquet", scheduler=client, progress=rows.append, **kwargs)
+    many = dask_cluster.route_file_dask(
+        src, tmp_path / "many.parquet", scheduler=client, progress=rows.append, **kwargs
+    )
 
     assert one.rejected > len(ROWS) and {"matched", "snapped", "unmatched"} <= set(one.statuses)
     assert (many.rows, many.routed, many.rejected, many.statuses) == (one.rows, one.routed, one.rejected, one.statuses)
@@ -74,20 +77,20 @@ def test_dask_writes_what_one_process_writes_and_ships_once(national_matcher, ag
     assert pq.read_schema(tmp_path / "many.parquet").equals(pq.read_schema(tmp_path / "one.parquet"))
     assert filecmp.cmp(rejects_path(tmp_path / "many.parquet"), rejects_path(tmp_path / "one.parquet"), shallow=False)
 
-    workers = client.run(cluster.installs)
+    workers = client.run(dask_cluster.installs)
     assert many.details["workers"] == len(workers) == 2
     assert many.details["partitions"] >= 2 * len(workers)
     tokens = {token for counts in workers.values() for token in counts}
     assert len(tokens) == 1  # this job's token ...
     token = tokens.pop()
     assert all(counts == {token: 1} for counts in workers.values())  # ... installed once on each worker
-    assert client.run(lambda: dict(cluster._INSTALLED)) == {w: {} for w in workers}  # and dropped after the job
+    assert client.run(lambda: dict(dask_cluster._INSTALLED)) == {w: {} for w in workers}  # and dropped after the job
 
 
 def test_command_on_a_scheduler_address_gives_the_same_csv(national_matcher, agencies, client, tmp_path, capsys):
     """CSV, through the command and a scheduler address: byte-identical output and rejects."""
     src = points_file(tmp_path / "in.csv", seed=9)
-    snapshot.holder._matcher = national_matcher  # the command serves from the process's snapshot
+    live.matcher.install(national_matcher)  # the command serves from the process's snapshot
     try:
         options = ["--category-column", "type", "--chunk", str(CHUNK)]
         call_command("route_file", str(src), str(tmp_path / "one.csv"), *options, verbosity=0)
@@ -101,16 +104,15 @@ def test_command_on_a_scheduler_address_gives_the_same_csv(national_matcher, age
         with pytest.raises(CommandError, match="no column 'x'"):
             call_command("route_file", str(src), str(tmp_path / "o.csv"), "--lon-column", "x", "--dask", address)
     finally:
-        snapshot.holder.reset()
+        live.matcher.reset()
 
 
 def test_a_worker_that_missed_the_install_fetches_the_payload_once(agencies, client):
     """A worker that joins after the shipping (simulated: the payload scattered, nothing
     unpacked) installs on its first partition, from the scattered bytes, once."""
     import pandas as pd
-    from shapely.geometry import box
-
     from routing.matcher import LevelIndex, Matcher
+    from shapely.geometry import box
 
     phra_nakhon = box(100.48, 13.74, 100.52, 13.77)
     levels = [
@@ -121,27 +123,27 @@ def test_a_worker_that_missed_the_install_fetches_the_payload_once(agencies, cli
             ("province", "10", ""),
         )
     ]
-    tiny, directory, names = Matcher(levels, {"admin": 99}), directory_module.load(), category_names()
+    tiny, directory, names = Matcher(levels, {"admin": 99}), loaders.load_directory(), category_names()
     frame = pd.DataFrame({"id": ["a", "b", "c"], "lon": ["100.5", "100.6", "x"], "lat": ["13.75", "13.75", "1"]})
     frame["type"] = ["road", "", ""]
     columns = {"lon_column": "lon", "lat_column": "lat", "category_column": "type", "within_m": 50.0}
     options = dict(columns, vector=False)
-    shipment = cluster.ship(client, tiny, directory, names, install_now=False)
+    shipment = dask_cluster.ship(client, tiny, directory, names, install_now=False)
     try:
         late = sorted(client.nthreads())[0]
         for _ in range(2):
             routed, bad = client.submit(
-                cluster.route_partition, frame, shipment.token, options, workers=[late], pure=False
+                dask_cluster.route_partition, frame, shipment.token, options, workers=[late], pure=False
             ).result(timeout=120)  # a hang would fail here, not stall the suite
         expected = route_chunk(frame, matcher=tiny, directory=directory, names=names, **columns)
         pd.testing.assert_frame_equal(routed, expected[0])
         pd.testing.assert_frame_equal(bad, expected[1])
         assert routed["agency_code"].iloc[0] == "BKK-1001-PW" and bad["id"].tolist() == ["c"]
-        counts = client.run(cluster.installs)
+        counts = client.run(dask_cluster.installs)
         assert counts[late][shipment.token] == 1
         assert all(shipment.token not in c for w, c in counts.items() if w != late)
     finally:
-        cluster.unship(client, shipment)
+        dask_cluster.unship(client, shipment)
 
 
 def test_vector_partitions_and_errors_without_a_cluster(national_matcher, agencies, tmp_path):
@@ -155,28 +157,39 @@ def test_vector_partitions_and_errors_without_a_cluster(national_matcher, agenci
     points = gpd.points_from_xy(table.pop("lon").astype(float), table.pop("lat").astype(float))
     src = tmp_path / "in.gpkg"
     gpd.GeoDataFrame(table, geometry=points, crs="EPSG:4326").to_file(src)
-    directory = directory_module.load()
-    one = route_file(src, tmp_path / "one.gpkg", matcher=national_matcher, directory=directory, category_column="type")
+    directory = loaders.load_directory()
+    one = route_file(
+        src,
+        tmp_path / "one.gpkg",
+        matcher=national_matcher,
+        directory=directory,
+        options=RouteOptions(category_column="type"),
+    )
 
-    frame = cluster.partitions(src, "vector", 200)
+    frame = dask_cluster.partitions(src, "vector", 200)
     assert frame.npartitions == -(-len(table) // 200) > 1
     token = "test-in-process"
-    cluster._INSTALLED[token] = cluster.Routing(national_matcher, directory, category_names())
+    dask_cluster._INSTALLED[token] = dask_cluster.Routing(national_matcher, directory, category_names())
     options = {"lon_column": "lon", "lat_column": "lat", "category_column": "type", "within_m": 50.0, "vector": True}
     sink = Sink(tmp_path / "many.gpkg", "lon", "lat")
     try:
         for part in frame.to_delayed():
-            sink.add(*cluster.route_partition(part.compute(scheduler="sync"), token, options))
+            sink.add(*dask_cluster.route_partition(part.compute(scheduler="sync"), token, options))
     finally:
         sink.close()
-        cluster.uninstall(token)
+        dask_cluster.uninstall(token)
     assert (sink.summary.rows, sink.summary.rejected) == (one.rows, one.rejected) and one.rejected > 0
     pd.testing.assert_frame_equal(gpd.read_file(tmp_path / "many.gpkg"), gpd.read_file(tmp_path / "one.gpkg"))
     assert filecmp.cmp(rejects_path(tmp_path / "many.gpkg"), rejects_path(tmp_path / "one.gpkg"), shallow=False)
 
     with pytest.raises(FileError, match="no column 'kind'"):
-        cluster.route_file_dask(
-            src, tmp_path / "o.csv", scheduler="tcp://127.0.0.1:9", matcher=None, directory=None, category_column="kind"
+        dask_cluster.route_file_dask(
+            src,
+            tmp_path / "o.csv",
+            scheduler="tcp://127.0.0.1:9",
+            matcher=None,
+            directory=None,
+            options=RouteOptions(category_column="kind"),
         )
-    assert cluster.local_workers("local:3") == 3 and cluster.local_workers("local") >= 1
-    assert cluster.local_workers("tcp://10.0.0.5:8786") is None
+    assert dask_cluster.local_workers("local:3") == 3 and dask_cluster.local_workers("local") >= 1
+    assert dask_cluster.local_workers("tcp://10.0.0.5:8786") is None

@@ -1,4 +1,4 @@
-"""Topology-preserving simplification of nested coverages (ogc/simplify.py), on tiny synthetic shapes."""
+"""Topology-preserving simplification of nested coverages (boundaries/simplify.py), on tiny synthetic shapes."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
-from ogc.simplify import simplify_coverage
+from boundaries.simplify import simplify_coverage
 
 
 def wiggle(a, b, n=200, amplitude=0.0004, seed=0):

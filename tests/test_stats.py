@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from complaints import demo, intake, stats
 from complaints.models import Complaint
-from routing import directory as directory_module
+from routing import loaders
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def file(matcher, d, where, category, hours_ago):
 
 
 def test_summary_times_backlog_and_reopen_rate(national_matcher, agencies):
-    d = directory_module.load()
+    d = loaders.load_directory()
     file(national_matcher, d, LAPLAE, "street_light", 100)  # open 100 h > 72 h target: backlog
     b = file(national_matcher, d, LAPLAE, "street_light", 10)
     c = file(national_matcher, d, LAPLAE, "road", 50)
@@ -54,7 +54,7 @@ def test_summary_times_backlog_and_reopen_rate(national_matcher, agencies):
 
 
 def test_scope_filters_period_category_and_agency(national_matcher, agencies):
-    d = directory_module.load()
+    d = loaders.load_directory()
     file(national_matcher, d, LAT_KRABANG, "cleanliness", 200)
     file(national_matcher, d, LAT_KRABANG, "road", 1)
     recent = stats.Scope(since=timezone.now() - timedelta(hours=24), area="1011")
@@ -64,7 +64,7 @@ def test_scope_filters_period_category_and_agency(national_matcher, agencies):
 
 
 def test_the_real_traffy_complaints_become_demo_data_once(national_matcher, agencies):
-    d = directory_module.load()
+    d = loaders.load_directory()
     path = settings.GEO_DATA_DIR / "traffy" / "traffy_bangkok_dev.csv"
     first = demo.load(path, matcher=national_matcher, directory=d)
     assert first.stored > 1850 and not first.rejected  # every real ticket, those without ids included

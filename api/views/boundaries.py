@@ -3,10 +3,11 @@ from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
+import params
 from boundaries import geojson
 from boundaries.models import Boundary, Generation, Level
 
-from .. import params, schema
+from .. import schema
 from ..errors import ApiError
 
 GEOJSON = "application/geo+json"

@@ -1,20 +1,20 @@
 import json
 
-from django.db.models import Q
 from django.http import HttpResponse
 from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import params
 from access.auth import AgencyStaffPermission, FilingPermission, staff_agency
 from complaints import intake, lifecycle
 from complaints.models import Complaint
-from routing import directory, snapshot
-from routing.points import PointError, parse_categories, parse_point
-from routing.responsibility import UnknownCategory
+from routing import live
+from routing.engine.points import PointError, parse_categories, parse_point
+from routing.rules.responsibility import UnknownCategory
 
-from .. import params, schema
+from .. import schema
 from ..errors import ApiError
 
 MAX_COMPLAINT_BODY = 1024 * 1024
@@ -143,7 +143,9 @@ class ComplaintList(APIView):
         if key is not None and not (0 < len(key) <= 200):
             raise ApiError(400, "invalid", "Idempotency-Key: 1 to 200 characters")
         complaint, created = _domain_errors(
-            lambda: intake.file(filing, matcher=snapshot.current(), directory=directory.current(), idempotency_key=key)
+            lambda: intake.file(
+                filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=key
+            )
         )
         headers = {"Location": f"/api/v1/complaints/{complaint.id}"}
         if not created:
@@ -155,28 +157,15 @@ class ComplaintList(APIView):
     )
     def get(self, request):
         q = request.query_params
-        queryset = Complaint.objects.select_related("agency")
-        status = params.choice(q, "status", lifecycle.STATES)
-        if status:
-            queryset = queryset.filter(status=status)
-        if q.get("category"):
-            queryset = queryset.filter(categories__contains=[q["category"]])
-        if q.get("agency"):
-            queryset = queryset.filter(agency__code=q["agency"])
-        if q.get("jurisdiction"):
-            code = q["jurisdiction"]
-            queryset = queryset.filter(
-                Q(province_code=code) | Q(district_code=code) | Q(subdistrict_code=code) | Q(local_government_code=code)
-            )
-        box = params.bbox(q)
-        if box:
-            from django.contrib.gis.geos import Polygon
-
-            queryset = queryset.filter(location__intersects=Polygon.from_bbox(box))
-        for name, lookup in (("since", "created__gte"), ("until", "created__lt")):
-            moment = params.moment(q, name)
-            if moment is not None:
-                queryset = queryset.filter(**{lookup: moment})
+        queryset = Complaint.objects.select_related("agency").matching(
+            status=params.choice(q, "status", lifecycle.STATES),
+            category=q.get("category"),
+            agency=q.get("agency"),
+            jurisdiction=q.get("jurisdiction"),
+            bbox=params.bbox(q),
+            since=params.moment(q, "since"),
+            until=params.moment(q, "until"),
+        )
         limit = params.integer(q, "limit", default=100, minimum=1, maximum=1000)
         offset = params.integer(q, "offset", default=0, minimum=0)
         as_geojson = params.choice(q, "format", ["json", "geojson"], default="json") == "geojson"
@@ -245,8 +234,8 @@ class ComplaintDetail(APIView):
         complaint = _domain_errors(
             lambda: intake.correct(
                 complaint_id,
-                matcher=snapshot.current(),
-                directory=directory.current(),
+                matcher=live.matcher.current(),
+                directory=live.directory.current(),
                 lon=lon,
                 lat=lat,
                 categories=categories,

@@ -2,11 +2,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing import directory, snapshot
-from routing.grid import MAX_WITHIN_M
-from routing.matcher import DEFAULT_WITHIN_M
-from routing.points import BatchError, BatchTooLarge, PointError, parse_batch, parse_point
-from routing.responsibility import UnknownCategory, decide
+from routing import live
+from routing.engine.grid import MAX_WITHIN_M
+from routing.engine.matcher import DEFAULT_WITHIN_M
+from routing.engine.points import BatchError, BatchTooLarge, PointError, parse_batch, parse_point
+from routing.rules.responsibility import UnknownCategory, decide
 
 from .. import schema
 from ..errors import ApiError
@@ -19,24 +19,24 @@ def within_of(body) -> float:
     return float(value)
 
 
-def check_categories(points, directory_now):
+def check_categories(points, directory):
     problems = []
     for index, point in enumerate(points):
         try:
-            directory_now.check_categories(point.categories)
+            directory.check_categories(point.categories)
         except UnknownCategory as exc:
             problems.append({"index": index, "id": point.id, "field": "category", "message": str(exc)})
     if problems:
         raise ApiError(
             400,
             "unknown_category",
-            f"{problems[0]['message']}; known: {', '.join(sorted(directory_now.categories))}",
+            f"{problems[0]['message']}; known: {', '.join(sorted(directory.categories))}",
             problems[:100],
         )
 
 
-def result(point, match, generation, directory_now) -> dict:
-    decision = decide(directory_now, match, point.categories, (point.lon, point.lat))
+def result(point, match, generation, directory) -> dict:
+    decision = decide(directory, match, point.categories, (point.lon, point.lat))
     jurisdictions = {level: j.as_dict() for level, j in match.jurisdictions.items()}
     if decision.local_government is not None and decision.local_government.unit is not None:
         jurisdictions["local_government"] = decision.local_government.as_dict()
@@ -68,11 +68,11 @@ class Route(APIView):
             point = parse_point(body)
         except PointError as exc:
             raise ApiError(400, "invalid_point", str(exc), {"field": exc.field}) from None
-        directory_now = directory.current()
-        check_categories([point], directory_now)
-        matcher = snapshot.current()
+        directory = live.directory.current()
+        check_categories([point], directory)
+        matcher = live.matcher.current()
         match = matcher.lookup(point.lon, point.lat, within_of(body))
-        return Response(result(point, match, matcher.generation, directory_now))
+        return Response(result(point, match, matcher.generation, directory))
 
 
 class RouteBatch(APIView):
@@ -90,9 +90,9 @@ class RouteBatch(APIView):
         except BatchError as exc:
             raise ApiError(400, "invalid_points", str(exc), exc.problems) from None
         within = within_of(body)
-        directory_now = directory.current()
-        check_categories(points, directory_now)
-        matcher = snapshot.current()
+        directory = live.directory.current()
+        check_categories(points, directory)
+        matcher = live.matcher.current()
         answers = matcher.lookup_many([p.lon for p in points], [p.lat for p in points], within)
-        results = [result(p, answers.match(k), matcher.generation, directory_now) for k, p in enumerate(points)]
+        results = [result(p, answers.match(k), matcher.generation, directory) for k, p in enumerate(points)]
         return Response({"generation": matcher.generation, "count": len(results), "results": results})

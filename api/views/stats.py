@@ -7,12 +7,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import params
 from boundaries import geojson
 from boundaries.models import Boundary
 from complaints import stats
 from routing.models import Agency, Category, LocalGovernment
 
-from .. import params, schema
+from .. import schema
 
 COMMON = [
     schema.query("since", schema.OpenApiTypes.DATETIME),

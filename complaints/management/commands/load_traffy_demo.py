@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from complaints.demo import load, missing_tickets
-from routing import directory, snapshot
+from routing import live
 
 
 class Command(BaseCommand):
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         if not missing_tickets(path):
             self.stdout.write("Traffy demo: every ticket is stored already")
             return
-        result = load(path, matcher=snapshot.current(), directory=directory.current())
+        result = load(path, matcher=live.matcher.current(), directory=live.directory.current())
         states = ", ".join(f"{s} {n}" for s, n in sorted(result.states.items()))
         rejected = ", ".join(f"{why}: {n}" for why, n in result.rejected.items()) or "none"
         self.stdout.write(

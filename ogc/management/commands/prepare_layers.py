@@ -7,7 +7,7 @@ manage.py prepare_layers --generation 3  one generation (active or not); --force
 from django.core.management.base import BaseCommand
 
 from boundaries.models import Generation
-from ogc import light
+from ogc import lighter
 
 
 class Command(BaseCommand):
@@ -22,8 +22,8 @@ class Command(BaseCommand):
         if not ids:
             self.stdout.write("no active generation: nothing to prepare")
         for generation_id in ids:
-            if light.is_prepared(generation_id) and not opts["force"]:
+            if lighter.is_prepared(generation_id) and not opts["force"]:
                 self.stdout.write(f"generation {generation_id}: lighter rendition already prepared")
                 continue
             self.stdout.write(f"generation {generation_id}: preparing the lighter rendition")
-            light.prepare(generation_id, force=opts["force"], stdout=self.stdout)
+            lighter.prepare(generation_id, force=opts["force"], stdout=self.stdout)

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from routing import snapshot
-from routing.evaluation import traffy_agreement
+from routing import loaders
+from routing.engine.evaluation import traffy_agreement
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         data = settings.GEO_DATA_DIR
         agreement = traffy_agreement(
-            snapshot.build(),
+            loaders.build_matcher(),
             data / "traffy" / "traffy_bangkok_dev.csv",
             data / "thailand" / "ocha-cod-ab" / "tambon" / "bangkok.zip",
         )

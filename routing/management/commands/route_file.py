@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from routing import directory, snapshot
-from routing.batchfile import FileError, rejects_path, route_file
+from routing import live
+from routing.batch.files import FileError, RouteOptions, rejects_path, route_file
 
 
 class Command(BaseCommand):
@@ -27,21 +27,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
-        matcher, routing_directory = snapshot.current(), directory.current()
+        matcher, directory = live.matcher.current(), live.directory.current()
         bar = tqdm(unit=" rows", disable=opts["verbosity"] == 0, file=self.stderr)
-        common = {
-            "matcher": matcher,
-            "directory": routing_directory,
-            "lon_column": opts["lon_column"],
-            "lat_column": opts["lat_column"],
-            "category_column": opts["category_column"],
-            "chunk": opts["chunk"],
-            "within_m": opts["within"],
-            "progress": bar.update,
-        }
+        options = RouteOptions(
+            lon_column=opts["lon_column"],
+            lat_column=opts["lat_column"],
+            category_column=opts["category_column"],
+            chunk=opts["chunk"],
+            within_m=opts["within"],
+        )
+        common = {"matcher": matcher, "directory": directory, "options": options, "progress": bar.update}
         try:
             if opts["dask"]:
-                from routing.cluster import route_file_dask  # dask is imported only when asked for
+                from routing.batch.dask_cluster import route_file_dask  # dask is imported only when asked for
 
                 if opts["verbosity"] < 2:  # the scheduler's and workers' INFO lines would bury the bar
                     logging.getLogger("distributed").setLevel(logging.WARNING)

@@ -1,14 +1,14 @@
 """The lighter default rendition of a generation's boundaries, prepared once per generation.
 
-A GIS client reading the whole national subdistrict layer spends its time parsing GeoJSON: 10.4 M
-vertices at full resolution, 37 s for ogr2ogr. The lighter rendition keeps every border within
+A GIS client reading the whole national subdistrict layer spends its time parsing GeoJSON, about
+ten million vertices at full resolution. The lighter rendition keeps every border within
 TOLERANCE of the original (Douglas-Peucker on the shared borders, so neighbours still meet exactly
-and districts and provinces still nest in their subdistricts; see ogc/simplify.py) on a
-PRECISION-decimal grid: about a sixth of the vertices. Its GeoJSON text is stored, so serving it
+and districts and provinces still nest in their subdistricts; see boundaries/simplify.py) on a
+PRECISION-decimal grid, with far fewer vertices (docs/layers.md). Its GeoJSON text is stored, so serving it
 is a string concatenation. Full resolution stays one parameter away (resolution=full).
 
 The tolerance is what a whole-layer read needs: GDAL's cost is per coordinate (its OAPIF driver
-parses each page three times), and at 5.5 m (2.4 M vertices) ogr2ogr still took 9-12 s here.
+parses each page three times), and half this tolerance still left a whole-layer read too slow.
 """
 
 import logging
@@ -17,11 +17,12 @@ import time
 import shapely
 from django.db import connection, transaction
 
+from boundaries import queries
 from boundaries.models import ADMIN_LEVELS, Boundary, Generation
+from boundaries.simplify import simplify_coverage
 
 from .collections import LIGHT_PRECISION, LIGHT_TOLERANCE
 from .models import LightLayer
-from .simplify import simplify_coverage
 
 TOLERANCE = LIGHT_TOLERANCE
 PRECISION = LIGHT_PRECISION
@@ -58,16 +59,10 @@ def prepare(generation_id: int, *, force: bool = False, stdout=None) -> LightLay
     started = time.perf_counter()
     levels = _levels(generation_id)
     ids, geoms = [], []
-    with connection.cursor() as cursor:
-        for level in levels:
-            cursor.execute(
-                "SELECT id, ST_AsBinary(geom) FROM boundaries_boundary WHERE generation_id = %s AND level = %s"
-                " ORDER BY id",
-                [generation_id, level],
-            )
-            rows = cursor.fetchall()
-            ids.append([row[0] for row in rows])
-            geoms.append(shapely.from_wkb([bytes(row[1]) for row in rows]))
+    for level in levels:
+        rows = queries.level_shapes(generation_id, level, order_by="id")
+        ids.append([row[0] for row in rows])
+        geoms.append(shapely.from_wkb([row[5] for row in rows]))
     out, report = simplify_coverage(geoms, TOLERANCE, PRECISION)
     rows = [
         (boundary_id, shapely.to_wkb(geom, include_srid=False))

@@ -5,7 +5,7 @@ out-of-range or swapped coordinates, unknown categories) go to a rejects file wi
 nothing is dropped silently.
 
 One function, `route_chunk`, turns a chunk into (decisions, rejects) and one `Sink` writes them,
-here in one process and in `routing.cluster` on a Dask cluster, so both give the same files.
+here in one process and in `routing.batch.dask_cluster` on a Dask cluster, so both give the same files.
 """
 
 import math
@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
 
-from .points import PointError, check_range
-from .responsibility import decide
+from routing.engine.points import PointError, check_range
+from routing.rules.responsibility import decide
 
 VECTOR = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
 TABULAR = {".csv", ".parquet"}
@@ -45,6 +45,20 @@ DECISION_COLUMNS = {
 
 class FileError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class RouteOptions:
+    """How a file is read and routed; the same for one process and for a Dask cluster."""
+
+    lon_column: str = "lon"
+    lat_column: str = "lat"
+    category_column: str | None = None
+    chunk: int = 50_000  # rows held in memory at once (per partition)
+    within_m: float = 50.0
+
+
+DEFAULT_OPTIONS = RouteOptions()
 
 
 @dataclass
@@ -122,7 +136,7 @@ def _coordinates(frame, lon_column, lat_column):
 
 def category_names() -> dict:
     """Every way a file may name a category (code, Thai or English name, Traffy label) -> its code."""
-    from .models import Category
+    from routing.models import Category
 
     names = {}
     for c in Category.objects.filter(active=True):
@@ -241,34 +255,22 @@ class Sink:
         self.rejects.close()
 
 
-def route_file(
-    src,
-    dst,
-    *,
-    matcher,
-    directory,
-    lon_column="lon",
-    lat_column="lat",
-    category_column=None,
-    chunk=50_000,
-    within_m=50.0,
-    progress=None,
-) -> Summary:
+def route_file(src, dst, *, matcher, directory, options: RouteOptions = DEFAULT_OPTIONS, progress=None) -> Summary:
     src = Path(src)
     kind_of(src)
-    sink = Sink(dst, lon_column, lat_column, progress)
-    names = category_names() if category_column else None
+    sink = Sink(dst, options.lon_column, options.lat_column, progress)
+    names = category_names() if options.category_column else None
     try:
-        for frame in read_chunks(src, chunk, lon_column, lat_column):
+        for frame in read_chunks(src, options.chunk, options.lon_column, options.lat_column):
             sink.add(
                 *route_chunk(
                     frame,
                     matcher=matcher,
                     directory=directory,
-                    lon_column=lon_column,
-                    lat_column=lat_column,
-                    category_column=category_column,
-                    within_m=within_m,
+                    lon_column=options.lon_column,
+                    lat_column=options.lat_column,
+                    category_column=options.category_column,
+                    within_m=options.within_m,
                     names=names,
                 )
             )

@@ -1,4 +1,5 @@
-"""Query-parameter parsing with errors that name the parameter and say what is expected."""
+"""Query-parameter parsing shared by every protocol: errors name the parameter and say what is
+expected, and each protocol renders a ParamError in its own error shape (native, OGC, Open311)."""
 
 import math
 from datetime import datetime, timedelta
@@ -6,14 +7,19 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .errors import ApiError
-
 # Real UTC offsets run from -12:00 to +14:00; PostgreSQL refuses anything past ±15:59.
 MAX_UTC_OFFSET = timedelta(hours=14)
 
 
-def bad(name: str, message: str) -> ApiError:
-    return ApiError(400, "invalid_parameter", f"{name}: {message}", {"parameter": name})
+class ParamError(ValueError):
+    def __init__(self, name: str, message: str):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = f"{name}: {message}"
+
+
+def bad(name: str, message: str) -> ParamError:
+    return ParamError(name, message)
 
 
 def integer(params, name: str, default=None, minimum=None, maximum=None):

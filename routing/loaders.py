@@ -1,20 +1,40 @@
-"""Load the responsibility Directory from the database; reload when agencies, rules or categories
-change, so an edited rule decides the next complaint without a restart."""
+"""What the live state is built from: the matcher from the active boundary generations, the
+responsibility directory from the routing tables, each with the version that says when to rebuild."""
 
-import threading
-import time
 from collections import defaultdict
 
+import shapely
 from django.db import connection
 
-from .models import Agency, Category, LocalCoverage, LocalGovernment, RoutingRule
-from .responsibility import AgencyInfo, Directory, LocalUnitInfo, Rule
+from boundaries import queries
+from boundaries.generations import active_generation_ids
+from boundaries.models import ADMIN_LEVELS
 
-POLL_SECONDS = 1.0
+from .engine.matcher import CELL_BY_LEVEL, DEFAULT_CELL_DEG, LevelIndex, Matcher
+from .models import Agency, Category, LocalCoverage, LocalGovernment, RoutingRule
+from .rules.responsibility import AgencyInfo, Directory, LocalUnitInfo, Rule
+
 CONTACT_FIELDS = ("email", "phone", "webhook_url", "open311_endpoint")
 
 
-def version() -> tuple:
+def build_matcher(generations: dict[str, int] | None = None, cells: dict | None = None) -> Matcher:
+    """A matcher over the admin levels of the given (default: active) generations."""
+    generations = active_generation_ids() if generations is None else generations
+    admin = generations.get("admin")
+    levels = []
+    if admin is not None:
+        for level in ADMIN_LEVELS:
+            rows = queries.level_shapes(admin, level)
+            if not rows:
+                continue
+            _, codes, names_th, names_en, parents, wkb = zip(*rows)
+            geoms = shapely.from_wkb(list(wkb))
+            cell = (cells or CELL_BY_LEVEL).get(str(level), DEFAULT_CELL_DEG)
+            levels.append(LevelIndex(str(level), admin, codes, names_th, names_en, parents, geoms, cell=cell))
+    return Matcher(levels, generations)
+
+
+def directory_version() -> tuple:
     """Changes whenever a row of the routing tables is added, deleted, saved, or switched on or off."""
     stamp = "count(*) || ':' || count(*) FILTER (WHERE active) || ':' || coalesce(max(updated)::text, '')"
     with connection.cursor() as cursor:
@@ -26,8 +46,8 @@ def version() -> tuple:
         return tuple(cursor.fetchone())
 
 
-def load() -> Directory:
-    stamp = version()
+def load_directory(stamp: tuple | None = None) -> Directory:
+    stamp = directory_version() if stamp is None else stamp
     categories = {c.code: (c.name_th, c.name_en) for c in Category.objects.filter(active=True)}
     rules = [
         Rule(r.id, r.category.code if r.category_id else None, r.area_code, tuple(r.chain), r.priority, r.note)
@@ -58,38 +78,3 @@ def load() -> Directory:
     for sub, code, how in rows:
         coverage[sub].append((code, how))
     return Directory(categories, rules, dict(agencies), dict(by_kind), units, dict(coverage), stamp)
-
-
-class Holder:
-    def __init__(self, poll_seconds=POLL_SECONDS):
-        self.poll_seconds = poll_seconds
-        self._directory = None
-        self._checked = 0.0
-        self._lock = threading.Lock()
-
-    def current(self) -> Directory:
-        directory = self._directory
-        now = time.monotonic()
-        if directory is not None and now - self._checked < self.poll_seconds:
-            return directory
-        with self._lock:
-            self._checked = now
-            try:
-                stamp = version()
-            except Exception:  # the database is away: keep deciding from memory
-                if self._directory is not None:
-                    return self._directory
-                raise
-            if self._directory is None or self._directory.version != stamp:
-                self._directory = load()
-            return self._directory
-
-    def reset(self):
-        self._directory = None
-
-
-holder = Holder()
-
-
-def current() -> Directory:
-    return holder.current()

@@ -4,17 +4,17 @@
     manage.py route_file IN OUT --dask local:4               # a LocalCluster of 4 worker processes
 
 How the work is shared out:
-- The matcher and the routing directory are pickled once into one bytes object (about 300 MB
+- The matcher and the routing directory are pickled once into one bytes object (hundreds of MB
   for all of Thailand, the grid run-length encoded), scattered to every worker once
   (`client.scatter(..., broadcast=True)`) and unpacked there once, by one task per worker;
   routing tasks name it by a token, so nothing big travels with a partition, and they do not
-  depend on it (a 300 MB dependency would pull every task to the worker holding it once the
+  depend on it (so large a dependency would pull every task to the worker holding it once the
   Active Memory Manager drops the other replicas). A worker that joins later fetches it from a
   peer the first time it is asked to route.
 - The workers read the input as partitions (dask.dataframe read_csv / read_parquet,
   dask_geopandas.read_file for GeoJSON and GeoPackage), and each partition goes through
-  `batchfile.route_chunk`, the function of the single-process path.
-- The client writes the results in partition order with `batchfile.Sink`, as the single-process
+  `files.route_chunk`, the function of the single-process path.
+- The client writes the results in partition order with `files.Sink`, as the single-process
   path does: the same columns and types, rows in the same order, the same rejects file. At most
   `window` partitions are in flight, so neither the workers nor the client hold the whole file.
 
@@ -45,9 +45,20 @@ import pyarrow.parquet as pq
 import shapely
 from distributed import Client, Future, LocalCluster, as_completed
 
-from .batchfile import Sink, Summary, category_names, kind_of, require_columns, route_chunk, vector_table
-from .grid import Grid
-from .matcher import LevelIndex, Matcher
+from routing.engine.grid import Grid
+from routing.engine.matcher import LevelIndex, Matcher
+
+from .files import (
+    DEFAULT_OPTIONS,
+    RouteOptions,
+    Sink,
+    Summary,
+    category_names,
+    kind_of,
+    require_columns,
+    route_chunk,
+    vector_table,
+)
 
 # Per worker process: what is installed, and how many times each token was installed (tests
 # assert once per worker).
@@ -61,7 +72,7 @@ INSTALLS: Counter = Counter()
 
 
 def _runs(values: np.ndarray):
-    """Run-length encoding: grid labels are long runs of one label (171 MB -> 15 MB nationally)."""
+    """Run-length encoding: grid labels are long runs of one label (sizes in docs/batch-files.md)."""
     starts = np.concatenate([[0], np.flatnonzero(np.diff(values)) + 1])
     return values[starts], np.diff(np.append(starts, len(values))), values.dtype
 
@@ -223,7 +234,7 @@ def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def route_partition(frame, token: str, options: dict):
-    """One partition on a worker -> (decisions, rejects), by batchfile.route_chunk, with the
+    """One partition on a worker -> (decisions, rejects), by files.route_chunk, with the
     Routing installed on this worker (see `installed`)."""
     routing = installed(token)
     options = dict(options)
@@ -272,20 +283,17 @@ def route_file_dask(
     scheduler,
     matcher,
     directory,
-    lon_column="lon",
-    lat_column="lat",
-    category_column=None,
-    chunk=50_000,
-    within_m=50.0,
+    options: RouteOptions = DEFAULT_OPTIONS,
     progress=None,
     window=None,
 ) -> Summary:
-    """batchfile.route_file on a Dask cluster; `scheduler` as for `connect`."""
+    """files.route_file on a Dask cluster; `scheduler` as for `connect`."""
     src = Path(src).resolve()  # workers may not share the client's working directory
     kind = kind_of(src)
+    lon_column, lat_column, category_column = options.lon_column, options.lat_column, options.category_column
     sink = Sink(dst, lon_column, lat_column, progress)
     try:
-        frame = partitions(src, kind, chunk)
+        frame = partitions(src, kind, options.chunk)
         columns = [c for c in frame.columns if c != "geometry"] + ([lon_column, lat_column] if kind == "vector" else [])
         require_columns(columns, lon_column, lat_column, category_column)
         names = category_names() if category_column else None
@@ -293,7 +301,7 @@ def route_file_dask(
             "lon_column": lon_column,
             "lat_column": lat_column,
             "category_column": category_column,
-            "within_m": within_m,
+            "within_m": options.within_m,
             "vector": kind == "vector",
         }
         with connect(scheduler) as client:

@@ -22,7 +22,7 @@ FINEST_FIRST = ["subdistrict", "district", "province"]
 DEFAULT_WITHIN_M = 50.0
 DEFAULT_CELL_DEG = 1 / 256  # ~430 m
 # Finer cells where polygons are small: Bangkok's khwaeng need ~215 m cells for most points to
-# skip polygon tests (49% -> 71% of a Bangkok cluster; 1/1024° gives 84% for 4x the memory).
+# skip polygon tests (the trade-off against memory is measured in docs/matcher.md).
 CELL_BY_LEVEL = {"subdistrict": 1 / 512, "district": 1 / 256, "province": 1 / 128}
 
 

@@ -1,0 +1,38 @@
+"""The layering rules of the house, checked on the code itself."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PLAIN_PYTHON = [
+    "routing.engine.grid",
+    "routing.engine.matcher",
+    "routing.engine.points",
+    "routing.engine.evaluation",
+    "routing.rules.responsibility",
+    "routing.rules.tambon_xml",
+]
+
+
+def test_the_engine_and_the_rules_import_no_django():
+    script = (
+        "import importlib, sys\n"
+        f"for name in {PLAIN_PYTHON!r}: importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_no_module_is_over_400_lines():
+    long = {}
+    for path in ROOT.rglob("*.py"):
+        parts = path.relative_to(ROOT).parts
+        if parts[0] in (".venv", "var", "web", "tests", "benchmarks") or "migrations" in parts:
+            continue
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > 400:
+            long[str(path.relative_to(ROOT))] = lines
+    assert long == {}
