@@ -159,7 +159,10 @@ def test_full_batch_of_10000(api):
     assert reply.status == 200
     results = reply.json()["results"]
     assert len(results) == 10_000 and [r["id"] for r in results] == list(range(10_000))
-    assert sum(r["status"] == "matched" for r in results) > 9_000
+    # PostGIS says 9,991 of these grid points lie in a subdistrict (ST_Covers over the active
+    # generation); the other 9 are at sea off Samut Prakan and are snapped or unmatched.
+    assert sum(r["status"] == "matched" for r in results) == 9_991
+    assert {r["status"] for r in results} - {"matched"} <= {"snapped", "unmatched"}
 
 
 def test_within_parameter(api):
