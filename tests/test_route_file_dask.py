@@ -111,8 +111,9 @@ def test_a_worker_that_missed_the_install_fetches_the_payload_once(agencies, cli
     """A worker that joins after the shipping (simulated: the payload scattered, nothing
     unpacked) installs on its first partition, from the scattered bytes, once."""
     import pandas as pd
-    from routing.engine.matcher import LevelIndex, Matcher
     from shapely.geometry import box
+
+    from routing.engine.matcher import LevelIndex, Matcher
 
     phra_nakhon = box(100.48, 13.74, 100.52, 13.77)
     levels = [
