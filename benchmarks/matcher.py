@@ -9,7 +9,6 @@ levels at once. Medians of repeated runs; ratios are engine / peer within this r
 """
 
 import argparse
-import io
 import json
 import os
 import sys
@@ -77,7 +76,8 @@ def postgis_set_join(generation, lons, lats):
         def run():
             cursor.execute("DROP TABLE IF EXISTS bench_points")
             cursor.execute("CREATE TEMP TABLE bench_points (id int, geom geometry)")
-            cursor.copy_expert("COPY bench_points FROM STDIN", io.StringIO(payload))
+            with cursor.copy("COPY bench_points FROM STDIN") as copy:
+                copy.write(payload)
             cursor.execute("UPDATE bench_points SET geom = ST_SetSRID(geom, 4326)")
             cursor.execute(
                 "SELECT p.id, b.code FROM bench_points p JOIN boundaries_boundary b ON b.generation_id = %s"

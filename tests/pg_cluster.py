@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-import psycopg2
+import psycopg
 
 from geo.server import free_port
 
@@ -59,7 +59,7 @@ class Cluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def connect(self):
-        return psycopg2.connect(host=str(self.dir / "run"), port=self.port, user="geo", dbname="geo")
+        return psycopg.connect(host=str(self.dir / "run"), port=self.port, user="geo", dbname="geo")
 
     def manage(self, *args) -> str:
         done = subprocess.run(
@@ -77,9 +77,11 @@ class Cluster:
         with self.connect() as target, target.cursor() as out:
             source = source_connection.cursor()
             for table, query in TABLES.items():
-                buffer = io.StringIO()
-                source.copy_expert(f"COPY ({query.format(generation=int(generation))}) TO STDOUT", buffer)
-                buffer.seek(0)
-                out.copy_expert(f"COPY {table} FROM STDIN", buffer)
+                buffer = io.BytesIO()
+                with source.copy(f"COPY ({query.format(generation=int(generation))}) TO STDOUT") as copy:
+                    for data in copy:
+                        buffer.write(data)
+                with out.copy(f"COPY {table} FROM STDIN") as copy:
+                    copy.write(buffer.getvalue())
                 sequence = f"pg_get_serial_sequence('{table}', 'id')"
                 out.execute(f"SELECT setval({sequence}, coalesce(max(id), 1)) FROM {table}")

@@ -1,7 +1,5 @@
 """The matcher against PostGIS ST_Covers on the whole country, and against real Traffy Fondue labels."""
 
-import io
-
 import numpy as np
 import pytest
 import shapely
@@ -42,8 +40,8 @@ def postgis_covers(points, generation_id):
         cursor.execute("CREATE TEMP TABLE probe (id int, geom geometry) ON COMMIT DROP")
         # Hex EWKB carries the doubles bit for bit: no decimal rounding between the two sides.
         wkb = shapely.to_wkb(shapely.points(points), hex=True, include_srid=False)
-        buffer = io.StringIO("".join(f"{i}\t{w}\n" for i, w in enumerate(wkb)))
-        cursor.copy_expert("COPY probe (id, geom) FROM STDIN", buffer)
+        with cursor.copy("COPY probe (id, geom) FROM STDIN") as copy:
+            copy.write("".join(f"{i}\t{w}\n" for i, w in enumerate(wkb)))
         cursor.execute("UPDATE probe SET geom = ST_SetSRID(geom, 4326)")
         cursor.execute("CREATE INDEX ON probe USING gist (geom); ANALYZE probe")
         cursor.execute(

@@ -53,5 +53,6 @@ def write_generation(prepared, *, layer, generation_id, description, report, fin
                 for start in range(0, len(layer_data.records), 500):
                     chunk = layer_data.records.iloc[start : start + 500]
                     buffer = _copy_rows(generation.id, layer_data.spec.level, chunk)
-                    cursor.copy_expert(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN", buffer)
+                    with cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                        copy.write(buffer.getvalue())
     return generation
