@@ -22,8 +22,8 @@ load: migrate
 	@$(PY) manage.py load_traffy_demo
 
 serve:
-	@echo "serving on http://$(HOST):$(PORT)/ (Ctrl-C stops; 'make stop' stops the database)"
-	@GEO_PRELOAD_MATCHER=1 GEO_BIND=$(HOST):$(PORT) GEO_WORKERS=$(WORKERS) .venv/bin/gunicorn -c geo/gunicorn.conf.py geo.wsgi
+	@echo "serving on http://$(HOST):$(PORT)/ with the delivery workers (Ctrl-C stops both; 'make stop' stops the database)"
+	@GEO_PRELOAD_MATCHER=1 GEO_BIND=$(HOST):$(PORT) GEO_WORKERS=$(WORKERS) scripts/serve.sh
 
 run: load serve
 
@@ -40,6 +40,7 @@ bench-load: load
 	@$(PY) benchmarks/load.py
 
 stop:
+	@if [ -f var/run/workers.pid ]; then kill -TERM "$$(cat var/run/workers.pid)" 2>/dev/null || true; fi
 	@scripts/pg.sh stop
 
 clean: stop

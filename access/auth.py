@@ -128,3 +128,27 @@ class AgencyStaffPermission(ReadPublicOrAuthenticated):
             return True
         agency = staff_agency(request)
         return agency is not None and obj.agency_id == agency.id
+
+
+def is_operator(request) -> bool:
+    """Operators of the platform: Django staff or superusers (the admin's users)."""
+    user = getattr(request, "user", None)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "is_staff", False))
+
+
+class OperatorOrAgencyStaff(permissions.BasePermission):
+    """Deliveries: operators see and act on all; an agency's staff on their own agency's."""
+
+    message = "deliveries are for operators and for staff of the agency concerned"
+
+    def has_permission(self, request, view):
+        return is_operator(request) or staff_agency(request) is not None
+
+
+def actor_name(request) -> str:
+    """Who did it, for histories and logs: the user and, for agency staff, their agency."""
+    agency = staff_agency(request)
+    name = getattr(request.user, "username", "") or str(request.user)
+    return f"{name} ({agency.code})" if agency else name

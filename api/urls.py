@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views.boundaries import BoundaryDetail, BoundaryList
 from .views.complaints import ComplaintDetail, ComplaintList, ComplaintTransition
+from .views.deliveries import AgencyPause, AgencyResume, DeliveryDetail, DeliveryList, DeliveryResend, Unreachable
 from .views.health import Health
 from .views.route import Route, RouteBatch
 from .views.stats import Stats, StatsTop, StatsTrend
@@ -18,4 +19,10 @@ urlpatterns = [
     path("complaints", ComplaintList.as_view(), name="complaint-list"),
     path("complaints/<int:complaint_id>", ComplaintDetail.as_view(), name="complaint-detail"),
     path("complaints/<int:complaint_id>/transitions", ComplaintTransition.as_view(), name="complaint-transition"),
+    path("deliveries", DeliveryList.as_view(), name="delivery-list"),
+    path("deliveries/unreachable", Unreachable.as_view(), name="delivery-unreachable"),
+    path("deliveries/<str:delivery_id>", DeliveryDetail.as_view(), name="delivery-detail"),
+    path("deliveries/<str:delivery_id>/resend", DeliveryResend.as_view(), name="delivery-resend"),
+    path("agencies/<str:code>/pause", AgencyPause.as_view(), name="agency-pause"),
+    path("agencies/<str:code>/resume", AgencyResume.as_view(), name="agency-resume"),
 ]

@@ -67,7 +67,7 @@ def load(path, *, matcher, directory) -> ImportResult:
             created=created,
         )
         try:
-            complaint, fresh = intake.file(filing, matcher=matcher, directory=directory)
+            complaint, fresh = intake.file(filing, matcher=matcher, directory=directory, deliver=False)
         except intake.ComplaintError:
             result.rejected["outside Thailand"] += 1
             continue

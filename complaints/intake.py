@@ -10,6 +10,7 @@ from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from delivery import outbox
 from routing.models import Agency
 from routing.rules.responsibility import UnknownCategory, decide
 
@@ -96,8 +97,11 @@ def _existing(filing: Filing, key: str | None):
     return None
 
 
-def file(filing: Filing, *, matcher, directory, idempotency_key: str | None = None) -> tuple[Complaint, bool]:
-    """(complaint, created). Routing happens before the write; the write is one transaction.
+def file(
+    filing: Filing, *, matcher, directory, idempotency_key: str | None = None, deliver: bool = True
+) -> tuple[Complaint, bool]:
+    """(complaint, created). Routing happens before the write; the write is one transaction, with
+    the deliveries to the agency (not for imports of history: deliver=False).
 
     New complaints are the common case, so the insert goes first and the unique constraints on the
     Idempotency-Key and on (source, ticket id) catch a retry: one query fewer than asking first.
@@ -134,6 +138,8 @@ def file(filing: Filing, *, matcher, directory, idempotency_key: str | None = No
                     "reason": routed["decision"]["reason"],
                 },
             )
+            if deliver:
+                outbox.schedule(complaint, complaint.agency)
     except IntegrityError:
         # A concurrent retry won the race: answer with its complaint.
         found = _existing(filing, idempotency_key)
@@ -165,7 +171,7 @@ def move(
             if not note:
                 raise ComplaintError("note", "forward needs a reason in note")
             data = {"from_agency": complaint.agency.code if complaint.agency else None, "to_agency": target.code}
-            complaint.agency = target
+            previous, complaint.agency = complaint.agency, target
         complaint.status = step.target
         if step.counts_reopen:
             complaint.reopen_count += 1
@@ -187,6 +193,8 @@ def move(
             photo_url=photo_url,
             data=data,
         )
+        if action == "forward":
+            outbox.handover(complaint, previous, target, note=note)
     return complaint
 
 
@@ -204,6 +212,7 @@ def correct(complaint_id: int, *, matcher, directory, lon=None, lat=None, catego
             "agency": complaint.agency.code if complaint.agency else None,
         }
         routed = _route(matcher, directory, new_lon, new_lat, new_categories)
+        previous = complaint.agency
         for name, value in routed.items():
             setattr(complaint, name, value)
         complaint.save()
@@ -221,4 +230,5 @@ def correct(complaint_id: int, *, matcher, directory, lon=None, lat=None, catego
             actor=actor,
             data={"before": before, "after": after, "reason": routed["decision"]["reason"]},
         )
+        outbox.handover(complaint, previous, complaint.agency)
     return complaint

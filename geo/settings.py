@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "access",
     "open311",
     "ogc",
+    "procrastinate.contrib.django",
+    "delivery",
     "web",
     "api",
     "drf_spectacular",
@@ -183,3 +185,33 @@ if GEO_HTTPS:
 else:
     # Plain HTTP on loopback (make run, the tests): the checks that presume TLS do not apply.
     SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W012", "security.W016"]
+
+# Deliveries to agencies (delivery/): retried with back-off within a window, then dead.
+GEO_PUBLIC_URL = os.environ.get("GEO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+GEO_DELIVERY_WINDOW_HOURS = float(os.environ.get("GEO_DELIVERY_WINDOW_HOURS", "24"))
+GEO_DELIVERY_BACKOFF_BASE_S = float(os.environ.get("GEO_DELIVERY_BACKOFF_BASE_S", "10"))
+GEO_DELIVERY_BACKOFF_CAP_S = float(os.environ.get("GEO_DELIVERY_BACKOFF_CAP_S", "1800"))
+GEO_DELIVERY_CONNECT_TIMEOUT_S = float(os.environ.get("GEO_DELIVERY_CONNECT_TIMEOUT_S", "3"))
+GEO_DELIVERY_TIMEOUT_S = float(os.environ.get("GEO_DELIVERY_TIMEOUT_S", "10"))
+# How often the workers look for work nothing is queued for (a crashed job, a lost timer) and pull
+# the agencies' Open311 status: cron lines with seconds (six fields).
+GEO_DELIVERY_SWEEP_CRON = os.environ.get("GEO_DELIVERY_SWEEP_CRON", "* * * * * */30")
+GEO_OPEN311_PULL_CRON = os.environ.get("GEO_OPEN311_PULL_CRON", "*/5 * * * *")
+# A worker that sent no heartbeat for this long is taken for dead and its running jobs run again.
+GEO_WORKER_STALLED_S = float(os.environ.get("GEO_WORKER_STALLED_S", "30"))
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": max(GEO_WORKER_STALLED_S / 3, 0.5),
+    "stalled_worker_timeout": GEO_WORKER_STALLED_S,
+    # Finished jobs leave the table (the Delivery and its Attempts are the record); failed ones stay.
+    "delete_jobs": "successful",
+}
+
+# E-mail to agencies goes through this SMTP server; without EMAIL_HOST e-mail is not a usable
+# channel (an agency reachable only by e-mail is then reported unreachable, not silently dropped).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "complaints@localhost")

@@ -7,9 +7,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import params
-from access.auth import AgencyStaffPermission, FilingPermission, staff_agency
+from access.auth import AgencyStaffPermission, FilingPermission, is_operator, staff_agency
 from complaints import intake, lifecycle
 from complaints.models import Complaint
+from delivery import report as delivery_report
 from routing import live
 from routing.engine.points import PointError, parse_categories, parse_point
 from routing.rules.responsibility import UnknownCategory
@@ -208,7 +209,11 @@ class ComplaintDetail(APIView):
     @extend_schema(responses={200: schema.OBJECT, 404: schema.ERROR})
     def get(self, request, complaint_id):
         complaint = _domain_errors(lambda: Complaint.objects.select_related("agency").get(id=complaint_id))
-        return Response(public(complaint, with_history=True))
+        out = public(complaint, with_history=True)
+        own = staff_agency(request)
+        if is_operator(request) or (own is not None and own.id == complaint.agency_id):
+            out["deliveries"] = delivery_report.for_complaint(complaint.id)
+        return Response(out)
 
     @extend_schema(
         request=schema.CORRECTION_REQUEST, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR}

@@ -1,0 +1,147 @@
+"""The sender: works through one agency's queue on one channel, oldest first, one at a time (the
+job's lock). A retry blocks the deliveries behind it (the agency's order is kept) but never
+another agency's or channel's queue."""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+
+from complaints.models import HistoryEntry
+
+from . import jobs
+from .channels import send
+from .clock import now
+from .models import DEAD, DELIVERED, HELD, QUEUED, RETRYING, SENDING, AgencyDelivery, Attempt, Delivery
+from .outcome import Outcome
+from .policy import DELIVERED as OK
+from .policy import RETRY, RetryPolicy
+
+log = logging.getLogger(__name__)
+
+# One job sends at most this many before handing over to a fresh job, so a busy agency's sender
+# gives the workers back now and then.
+BATCH = 500
+
+
+def drain(agency_id: int, channel: str, policy: RetryPolicy | None = None) -> int:
+    """Send what is due for (agency, channel); returns how many attempts were made."""
+    policy = policy or RetryPolicy.from_settings()
+    made = 0
+    while made < BATCH:
+        delivery = _claim(agency_id, channel)
+        if delivery is None:
+            return made
+        outcome = _attempt(delivery)
+        made += 1
+        if _record(delivery, outcome, policy) == RETRY:
+            return made  # the deliveries behind it wait: the agency's order is kept
+    jobs.nudge(agency_id, channel)
+    return made
+
+
+def _claim(agency_id: int, channel: str) -> Delivery | None:
+    """The oldest queued delivery if it is due, marked sending; None when there is nothing to do now."""
+    with transaction.atomic():
+        # Locked against a concurrent resume: a delivery is either held before the resume reads
+        # the held ones, or sees the agency resumed.
+        settings = AgencyDelivery.objects.select_for_update().filter(agency_id=agency_id).first()
+        if settings is None:
+            AgencyDelivery.of(agency_id)
+            settings = AgencyDelivery.objects.select_for_update().get(agency_id=agency_id)
+        queue = Delivery.objects.filter(agency_id=agency_id, channel=channel, state__in=QUEUED).order_by("id")
+        if settings.paused:
+            queue.update(state=HELD)
+            return None
+        head = queue.select_for_update().first()
+        if head is None:
+            return None
+        if head.next_attempt_at > now():
+            jobs.wake_at(agency_id, channel, head.next_attempt_at)
+            return None
+        head.state = SENDING
+        head.attempts += 1
+        head.save(update_fields=["state", "attempts"])
+        head.had_problem = channel in settings.problems
+        return head
+
+
+def _attempt(delivery: Delivery) -> Outcome:
+    try:
+        return send(delivery)
+    except Exception as exc:  # a bug in one channel must not stop the worker: recorded, retried
+        log.exception("delivery %s: %s failed", delivery.uuid, delivery.channel)
+        return Outcome(error=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _record(delivery: Delivery, outcome: Outcome, policy: RetryPolicy) -> str:
+    at = now()
+    decision = policy.judge(outcome, attempt=delivery.attempts, window_start=delivery.window_start, now=at)
+    with transaction.atomic():
+        Attempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            at=at - timedelta(milliseconds=outcome.duration_ms),
+            duration_ms=outcome.duration_ms,
+            status_code=outcome.status,
+            error=outcome.error or (outcome.details.get("body", "") if not outcome.ok else ""),
+            outcome=decision.verdict,
+            next_attempt_at=decision.next_attempt_at,
+        )
+        current = Delivery.objects.select_for_update().get(id=delivery.id)
+        if current.state != SENDING:
+            # Withdrawn or re-queued by an operator while it was on the wire: theirs wins.
+            return decision.verdict
+        current.last_status = outcome.status
+        current.last_error = "" if decision.verdict == OK else decision.message
+        if decision.verdict == OK:
+            current.state, current.delivered_at = DELIVERED, at
+            current.remote_id = outcome.details.get("remote_id", "")[:200]
+            current.remote_token = outcome.details.get("remote_token", "")[:200]
+        elif decision.verdict == RETRY:
+            current.state, current.next_attempt_at = RETRYING, decision.next_attempt_at
+            jobs.wake_at(current.agency_id, current.channel, decision.next_attempt_at)
+        else:
+            current.state, current.reason = DEAD, decision.reason
+        current.save()
+        current.had_problem = getattr(delivery, "had_problem", True)
+        _note_problem(current, outcome, decision)
+        if decision.verdict != RETRY:
+            _history(current, decision)
+    return decision.verdict
+
+
+def _note_problem(delivery: Delivery, outcome: Outcome, decision) -> None:
+    """The agency's latest failure per channel, cleared by the next success: what an operator checks."""
+    if decision.verdict == OK and not getattr(delivery, "had_problem", True):
+        return  # the common case: nothing to clear, no query
+    settings = AgencyDelivery.objects.select_for_update().get(agency_id=delivery.agency_id)
+    problems = dict(settings.problems)
+    if decision.verdict == OK:
+        problems.pop(delivery.channel, None)
+    else:
+        problems[delivery.channel] = {
+            "error": decision.message,
+            "configuration": outcome.config_problem,
+            "at": now().isoformat(),
+            "delivery": str(delivery.uuid),
+        }
+    settings.problems = problems
+    settings.save(update_fields=["problems"])
+
+
+def _history(delivery: Delivery, decision) -> None:
+    HistoryEntry.objects.create(
+        complaint_id=delivery.complaint_id,
+        event="delivered" if decision.verdict == OK else "delivery_failed",
+        actor="delivery",
+        note="" if decision.verdict == OK else decision.message[:1000],
+        data={
+            "delivery_id": str(delivery.uuid),
+            "agency": delivery.payload.get("sent_to", {}).get("code"),
+            "channel": delivery.channel,
+            "kind": delivery.kind,
+            "attempts": delivery.attempts,
+            **({"reason": delivery.reason} if decision.verdict != OK else {}),
+        },
+    )
