@@ -24,11 +24,12 @@ log = logging.getLogger(__name__)
 BATCH = 500
 
 
-def drain(agency_id: int, channel: str, policy: RetryPolicy | None = None) -> int:
-    """Send what is due for (agency, channel); returns how many attempts were made."""
+def drain(agency_id: int, channel: str, policy: RetryPolicy | None = None, stop=lambda: False) -> int:
+    """Send what is due for (agency, channel); returns how many attempts were made. `stop()` true
+    (the worker is shutting down) hands the rest over to a new job."""
     policy = policy or RetryPolicy.from_settings()
     made = 0
-    while made < BATCH:
+    while made < BATCH and not stop():
         delivery = _claim(agency_id, channel)
         if delivery is None:
             return made

@@ -12,9 +12,9 @@ from .jobs import SEND
 
 # A send job that crashes (the database went away mid-run) runs again a few times; beyond that the
 # sweep below gives its queue a new sender.
-@app.task(name=SEND, retry=RetryStrategy(max_attempts=5, wait=2))
-def send(agency_id: int, channel: str) -> int:
-    return sender.drain(agency_id, channel)
+@app.task(name=SEND, retry=RetryStrategy(max_attempts=5, wait=2), pass_context=True)
+def send(context, agency_id: int, channel: str) -> int:
+    return sender.drain(agency_id, channel, stop=context.should_abort)
 
 
 @app.periodic(cron=settings.GEO_DELIVERY_SWEEP_CRON, periodic_id="sweep")

@@ -202,6 +202,10 @@ GEO_WORKER_STALLED_S = float(os.environ.get("GEO_WORKER_STALLED_S", "30"))
 PROCRASTINATE_WORKER_DEFAULTS = {
     "update_heartbeat_interval": max(GEO_WORKER_STALLED_S / 3, 0.5),
     "stalled_worker_timeout": GEO_WORKER_STALLED_S,
+    # Jobs due later (retries) are found by polling; new ones arrive at once by LISTEN/NOTIFY.
+    "fetch_job_polling_interval": float(os.environ.get("GEO_WORKER_POLL_S", "1")),
+    # On stop, a sender finishing a long queue hands the rest to the next worker after this long.
+    "shutdown_graceful_timeout": 5.0,
     # Finished jobs leave the table (the Delivery and its Attempts are the record); failed ones stay.
     "delete_jobs": "successful",
 }

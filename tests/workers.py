@@ -17,6 +17,7 @@ FAST = {
     "GEO_DELIVERY_SWEEP_CRON": "* * * * * */2",
     "GEO_OPEN311_PULL_CRON": "* * * * * */2",
     "GEO_WORKER_STALLED_S": "3",
+    "GEO_WORKER_POLL_S": "0.2",
     "GEO_DELIVERY_TIMEOUT_S": "2",
     "GEO_DELIVERY_CONNECT_TIMEOUT_S": "1",
 }
