@@ -40,7 +40,11 @@ def _agency_in_reach(request, code: str) -> Agency:
 class DeliveryList(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR})
+    @extend_schema(
+        operation_id="deliveries_list",
+        parameters=LIST_PARAMETERS,
+        responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR},
+    )
     def get(self, request):
         q = request.query_params
         queryset = Delivery.objects.select_related("agency").order_by("-id")
