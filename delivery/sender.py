@@ -54,7 +54,7 @@ def _claim(agency_id: int, channel: str) -> Delivery | None:
         if settings.paused:
             queue.update(state=HELD)
             return None
-        head = queue.select_for_update().first()
+        head = queue.select_related("agency").select_for_update(of=("self",)).first()
         if head is None:
             return None
         if head.next_attempt_at > now():
@@ -64,6 +64,7 @@ def _claim(agency_id: int, channel: str) -> Delivery | None:
         head.attempts += 1
         head.save(update_fields=["state", "attempts"])
         head.had_problem = channel in settings.problems
+        head.settings = settings  # the channels need its secret and keys: no second read
         return head
 
 
@@ -89,26 +90,28 @@ def _record(delivery: Delivery, outcome: Outcome, policy: RetryPolicy) -> str:
             outcome=decision.verdict,
             next_attempt_at=decision.next_attempt_at,
         )
-        current = Delivery.objects.select_for_update().get(id=delivery.id)
-        if current.state != SENDING:
-            # Withdrawn or re-queued by an operator while it was on the wire: theirs wins.
-            return decision.verdict
-        current.last_status = outcome.status
-        current.last_error = "" if decision.verdict == OK else decision.message
+        fields = {"last_status": outcome.status, "last_error": "" if decision.verdict == OK else decision.message}
         if decision.verdict == OK:
-            current.state, current.delivered_at = DELIVERED, at
-            current.remote_id = outcome.details.get("remote_id", "")[:200]
-            current.remote_token = outcome.details.get("remote_token", "")[:200]
+            fields.update(
+                state=DELIVERED,
+                delivered_at=at,
+                remote_id=outcome.details.get("remote_id", "")[:200],
+                remote_token=outcome.details.get("remote_token", "")[:200],
+            )
         elif decision.verdict == RETRY:
-            current.state, current.next_attempt_at = RETRYING, decision.next_attempt_at
-            jobs.wake_at(current.agency_id, current.channel, decision.next_attempt_at)
+            fields.update(state=RETRYING, next_attempt_at=decision.next_attempt_at)
         else:
-            current.state, current.reason = DEAD, decision.reason
-        current.save()
-        current.had_problem = getattr(delivery, "had_problem", True)
-        _note_problem(current, outcome, decision)
+            fields.update(state=DEAD, reason=decision.reason)
+        # Only if still sending: withdrawn or re-queued by an operator meanwhile, theirs wins.
+        if not Delivery.objects.filter(id=delivery.id, state=SENDING).update(**fields):
+            return decision.verdict
+        for name, value in fields.items():
+            setattr(delivery, name, value)
+        if decision.verdict == RETRY:
+            jobs.wake_at(delivery.agency_id, delivery.channel, decision.next_attempt_at)
+        _note_problem(delivery, outcome, decision)
         if decision.verdict != RETRY:
-            _history(current, decision)
+            _history(delivery, decision)
     return decision.verdict
 
 

@@ -14,11 +14,11 @@ from complaints.models import Complaint, HistoryEntry
 from delivery import control
 from delivery.models import DEAD, DELIVERED, HELD, QUEUED, AgencyDelivery, Attempt, Delivery
 from delivery.signing import verify
+from geo.workers import Workers
 from routing import directory
 from routing.models import Agency
 
 from .receivers import Mailbox, Receiver
-from .workers import Workers
 
 # Four places whose complaints four different agencies receive.
 PLACES = [

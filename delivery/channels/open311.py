@@ -31,7 +31,7 @@ def send(delivery) -> Outcome:
     agency = delivery.agency
     if not agency.open311_endpoint:
         return Outcome(error=f"{agency.code} has no Open311 endpoint any more", transient=False, config_problem=True)
-    api_key = AgencyDelivery.of(agency.id).open311_api_key
+    api_key = (getattr(delivery, "settings", None) or AgencyDelivery.of(agency.id)).open311_api_key
     if not api_key:
         return Outcome(
             error=f"no Open311 api_key for {agency.code}: set the one its server issued (agency delivery settings)",

@@ -9,5 +9,5 @@ def send(delivery) -> Outcome:
     url = agency.webhook_url
     if not url:
         return Outcome(error=f"{agency.code} has no webhook URL any more", transient=False, config_problem=True)
-    secret = AgencyDelivery.of(agency.id).webhook_secret
+    secret = (getattr(delivery, "settings", None) or AgencyDelivery.of(agency.id)).webhook_secret
     return post_signed(url, secret, delivery.payload, str(delivery.uuid), kind=delivery.kind)

@@ -1,4 +1,5 @@
-"""The delivery workers as real processes (manage.py run_workers) against a given database."""
+"""The delivery workers as real processes (manage.py run_workers) against a given database: for the
+delivery tests and benchmark, like geo.server.Gunicorn for the HTTP side."""
 
 import os
 import signal
@@ -9,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Quick settings for tests: back-off from 0.2 s capped at 1 s, the safety sweep every 2 s, a worker
+# Quick settings for the tests: back-off from 0.2 s capped at 1 s, the safety sweep every 2 s, a worker
 # taken for dead after 3 s without a heartbeat, short HTTP timeouts.
 FAST = {
     "GEO_DELIVERY_BACKOFF_BASE_S": "0.2",
