@@ -1,9 +1,14 @@
 """Deliveries end to end: real worker processes (manage.py run_workers), real receivers on
 loopback (HTTP, SMTP, a GeoReport v2 server), the test database. No mocks."""
 
+import http.client
+import re
+import threading
 import time
 import uuid
 from collections import defaultdict
+from http.server import HTTPServer
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -13,7 +18,9 @@ from complaints import intake
 from complaints.models import Complaint, HistoryEntry
 from delivery import control
 from delivery.models import DEAD, DELIVERED, HELD, QUEUED, AgencyDelivery, Attempt, Delivery
+from delivery.signing import headers as signed_headers
 from delivery.signing import verify
+from geo.server import free_port
 from geo.workers import Workers
 from routing import directory
 from routing.models import Agency
@@ -387,3 +394,49 @@ def test_a_malformed_endpoint_is_recorded_on_the_agency_and_the_worker_carries_o
     assert delivery.reason == "config"
     problem = AgencyDelivery.objects.get(agency=broken).problems["webhook"]
     assert problem["configuration"] is True and problem["delivery"] == str(delivery.uuid)
+
+
+# The webhook receiver printed in docs/delivery.md, run as written.
+DOC = Path(__file__).resolve().parent.parent / "docs" / "delivery.md"
+
+
+def receiver_code() -> str:
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), re.S)
+    (code,) = [b for b in blocks if "class Receiver" in b]
+    return code
+
+
+def post(port, body: bytes, headers: dict) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("POST", "/", body=body, headers=headers)
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_the_documented_receiver_verifies_deliveries_and_refuses_replays(db, database_url):
+    namespace = {"__name__": "docs_receiver"}
+    exec(compile(receiver_code(), str(DOC), "exec"), namespace)
+    port = free_port()
+    server = HTTPServer(("127.0.0.1", port), namespace["Receiver"])
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        target = wire(agencies_of(db)[0], webhook_url=f"http://127.0.0.1:{port}/")
+        secret = AgencyDelivery.of(target.id).webhook_secret
+        namespace["SECRET"] = secret.encode()
+        with Workers(database_url):
+            complaint = file(db, PLACES[0], 1, "docs-receiver")
+            wait_for(lambda: states(complaint=complaint) == {DELIVERED: 1}, 30, "the delivery")
+        delivery = complaint.deliveries.get()
+        assert namespace["seen"] == {str(delivery.uuid)}
+
+        body = b'{"complaint": {"id": 1, "categories": [], "description": ""}}'
+        fresh = signed_headers(secret, int(time.time()), body, "replay-test")
+        assert post(port, body, fresh) == 204
+        assert post(port, body + b" ", fresh) == 401  # tampered
+        stale = signed_headers(secret, int(time.time()) - 301, body, "replay-test")
+        assert post(port, body, stale) == 401  # a replay older than 5 minutes
+        assert post(port, body, signed_headers("whsec_other", int(time.time()), body, "x")) == 401
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -56,7 +56,7 @@ class DeliveryList(APIView):
                 queryset = queryset.filter(**{name: value})
         if q.get("agency"):
             queryset = queryset.filter(agency__code=q["agency"])
-        complaint = params.integer(q, "complaint", minimum=1)
+        complaint = params.integer(q, "complaint", minimum=1, maximum=2**63 - 1)
         if complaint:
             queryset = queryset.filter(complaint_id=complaint)
         limit = params.integer(q, "limit", default=100, minimum=1, maximum=1000)
