@@ -22,7 +22,7 @@ from delivery.signing import headers as signed_headers
 from delivery.signing import verify
 from geo.server import free_port
 from geo.workers import Workers
-from routing import directory
+from routing import live
 from routing.models import Agency
 
 from .receivers import Mailbox, Receiver
@@ -61,7 +61,7 @@ def db(django_db_blocker, national_matcher, agencies):
 def agencies_of(matcher) -> list[Agency]:
     found = []
     for lon, lat, category in PLACES:
-        complaint_fields = intake._route(matcher, directory.current(), lon, lat, (category,))
+        complaint_fields = intake._route(matcher, live.directory(), lon, lat, (category,))
         found.append(complaint_fields["agency"])
     assert len({a.code for a in found}) == len(PLACES), [a.code for a in found]
     return found
@@ -85,7 +85,7 @@ def file(matcher, place, n: int, tag: str, **extra):
     lon, lat, category = place
     extra.setdefault("description", f"{tag} {n}")
     filing = intake.Filing(lon=lon, lat=lat, categories=(category,), client_ticket_id=f"{RUN}-{tag}-{n}", **extra)
-    complaint, created = intake.file(filing, matcher=matcher, directory=directory.current())
+    complaint, created = intake.file(filing, matcher=matcher, directory=live.directory())
     assert created
     return complaint
 

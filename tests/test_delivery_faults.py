@@ -11,7 +11,7 @@ from delivery.models import QUEUED
 from geo.server import Gunicorn
 from geo.workers import Workers
 
-from .cluster import Cluster
+from .pg_cluster import Cluster
 from .receivers import Receiver
 from .web import post
 

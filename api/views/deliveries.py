@@ -7,12 +7,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+import params
 from access.auth import OperatorOrAgencyStaff, actor_name, is_operator, staff_agency
 from delivery import control, report
 from delivery.models import CHANNELS, KINDS, REASONS, STATES, Delivery
 from routing.models import Agency
 
-from .. import params, schema
+from .. import schema
 from ..errors import ApiError
 
 LIST_PARAMETERS = [
