@@ -145,13 +145,33 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
+def backlog(base, key, places, args, url, receiver) -> dict:
+    """File with no worker running, then start the workers: the drain rate on its own."""
+    filed = file_all(base, key, places, args.clients)
+    expected = {str(u) for u in Delivery.objects.filter(complaint_id__in=list(filed)).values_list("uuid", flat=True)}
+    with Workers(url, processes=args.processes, concurrency=args.concurrency):
+        deadline = time.time() + 600
+        while not expected <= set(receiver.first) and time.time() < deadline:
+            time.sleep(0.2)
+    times = [at for delivery_id, (_, at) in receiver.first.items() if delivery_id in expected]
+    return {
+        "count": len(times),
+        "seconds": max(times) - min(times),
+        "missing": len(expected - set(receiver.first)),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--complaints", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--processes", type=int, default=1, help="worker processes")
     parser.add_argument("--concurrency", type=int, default=16, help="jobs at once per worker process")
+    parser.add_argument(
+        "--backlog", type=int, default=0, help="then this many filed with no worker running, to time the drain alone"
+    )
     args = parser.parse_args()
+    drain = None
 
     places = points(args.complaints)
     record, key = IntakeKey.objects.issue(SOURCE, rate="10000000/min")
@@ -180,6 +200,8 @@ def main():
                     time.sleep(0.2)
                 finished = time.time()
             received = dict(receiver.first)
+            if args.backlog:
+                drain = backlog(server.base, key, points(args.backlog), args, url, receiver)
     finally:
         for agency_id, webhook in saved.items():
             if webhook:
@@ -212,7 +234,13 @@ def main():
         f" p99 {percentile(latency_answered, 99) * ms:.0f} ms"
     )
     print(f"the last delivery arrived {finished - filing_done:.1f} s after the last filing was answered")
-    if missing or len(expected) != len(filed) - unassigned:
+    if drain:
+        print(
+            f"backlog of {drain['count']:,} drained (workers started after the filings):"
+            f" {drain['count'] / drain['seconds']:.0f} deliveries/s from the first receipt to the last,"
+            f" missing {drain['missing']}"
+        )
+    if missing or len(expected) != len(filed) - unassigned or (drain and drain["missing"]):
         print(f"LOST: {len(missing)} deliveries never arrived; {len(filed) - unassigned - len(expected)} never made")
         sys.exit(1)
 

@@ -33,7 +33,8 @@ def resume(agency, by: str = "") -> int:
         settings.save(update_fields=["paused", "paused_at", "paused_by"])
         held = Delivery.objects.filter(agency_id=agency.id, state=HELD)
         channels = set(held.values_list("channel", flat=True))
-        count = held.update(state=PENDING, next_attempt_at=now())
+        at = now()  # a fresh retry window: the time held is not the receiver's failure
+        count = held.update(state=PENDING, next_attempt_at=at, window_start=at)
         for channel in sorted(channels):
             jobs.nudge(agency.id, channel)
     return count

@@ -7,7 +7,24 @@ from django.conf import settings
 
 from . import jobs
 from .clock import now
-from .models import DEAD, EMAIL, ESCALATION, NEW, NONE, OPEN311, PENDING, UNREACHABLE, WEBHOOK, WITHDRAWAL, Delivery
+from .models import (
+    DEAD,
+    DELIVERED,
+    EMAIL,
+    ESCALATION,
+    HELD,
+    NEW,
+    NONE,
+    OPEN311,
+    PENDING,
+    RETRYING,
+    SENDING,
+    UNREACHABLE,
+    WEBHOOK,
+    WITHDRAWAL,
+    WITHDRAWN,
+    Delivery,
+)
 from .payload import build
 
 FORWARDABLE = (NEW, ESCALATION)
@@ -71,4 +88,13 @@ def handover(complaint, previous, current, note: str = "") -> None:
     if previous == current:
         return
     schedule(complaint, current, kind=NEW, note=note)
-    schedule(complaint, previous, kind=WITHDRAWAL, note=note)
+    if previous is None:
+        return
+    # What has not gone out yet is taken back; a notice only if something did reach the agency.
+    earlier = Delivery.objects.filter(complaint=complaint, agency=previous)
+    earlier.filter(state__in=(PENDING, RETRYING, HELD)).update(
+        state=WITHDRAWN,
+        last_error=f"withdrawn before it went out: the complaint went to {getattr(current, 'code', None)}",
+    )
+    if earlier.filter(state__in=(DELIVERED, SENDING)).exists():
+        schedule(complaint, previous, kind=WITHDRAWAL, note=note)

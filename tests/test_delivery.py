@@ -61,7 +61,7 @@ def db(django_db_blocker, national_matcher, agencies):
 def agencies_of(matcher) -> list[Agency]:
     found = []
     for lon, lat, category in PLACES:
-        complaint_fields = intake._route(matcher, live.directory(), lon, lat, (category,))
+        complaint_fields = intake._route(matcher, live.directory.current(), lon, lat, (category,))
         found.append(complaint_fields["agency"])
     assert len({a.code for a in found}) == len(PLACES), [a.code for a in found]
     return found
@@ -85,7 +85,7 @@ def file(matcher, place, n: int, tag: str, **extra):
     lon, lat, category = place
     extra.setdefault("description", f"{tag} {n}")
     filing = intake.Filing(lon=lon, lat=lat, categories=(category,), client_ticket_id=f"{RUN}-{tag}-{n}", **extra)
-    complaint, created = intake.file(filing, matcher=matcher, directory=live.directory())
+    complaint, created = intake.file(filing, matcher=matcher, directory=live.directory.current())
     assert created
     return complaint
 
@@ -299,12 +299,23 @@ def test_forwarding_sends_to_the_new_agency_and_a_withdrawal_to_the_old(db, data
         wire(old, webhook_url=receiver.url + "/old")
         wire(new, webhook_url=receiver.url + "/new")
         complaint = file(db, PLACES[0], 1, "forwarded")
+        wait_for(lambda: len(receiver.received) == 1, 30, "the first delivery")
         intake.move(complaint.id, "forward", actor="test", note="ไม่ใช่พื้นที่ของเรา", forward_to=new.code)
         wait_for(lambda: len(receiver.received) == 3, 30, "three deliveries")
-    kinds = sorted((r.path, r.json()["kind"]) for r in receiver.received)
-    assert kinds == [("/new", "new"), ("/old", "new"), ("/old", "withdrawal")]
-    withdrawal = next(r.json() for r in receiver.received if r.json()["kind"] == "withdrawal")
+        # Forwarded again before the paused agency got it: taken back, and no withdrawal notice.
+        third = wire(agencies_of(db)[2], webhook_url=receiver.url + "/third")
+        control.pause(third, by="test")
+        intake.move(complaint.id, "forward", actor="test", note="ส่งผิด", forward_to=third.code)
+        wait_for(lambda: len(receiver.received) == 4, 30, "the second withdrawal")
+        intake.move(complaint.id, "forward", actor="test", note="กลับ", forward_to=new.code)
+        wait_for(lambda: len(receiver.received) == 5, 30, "the new agency's second delivery")
+        time.sleep(1)
+    kinds = [(r.path, r.json()["kind"]) for r in receiver.received]
+    assert sorted(kinds[:3]) == [("/new", "new"), ("/old", "new"), ("/old", "withdrawal")]
+    assert sorted(kinds[3:]) == [("/new", "new"), ("/new", "withdrawal")]  # nothing ever reached /third
+    withdrawal = next(r.json() for r in receiver.received if r.path == "/old" and r.json()["kind"] == "withdrawal")
     assert withdrawal["note"] == "ไม่ใช่พื้นที่ของเรา" and withdrawal["complaint"]["agency"]["code"] == new.code
+    assert states(complaint=complaint, agency=third) == {"withdrawn": 1}
 
 
 def test_e_mail_arrives_in_thai_and_english_at_a_real_smtp_server(db, database_url, settings):
