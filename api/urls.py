@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views.boundaries import BoundaryDetail, BoundaryList
+from .views.changes import Changes
 from .views.complaints import ComplaintDetail, ComplaintList, ComplaintTransition
 from .views.health import Health
 from .views.route import Route, RouteBatch
@@ -18,4 +19,5 @@ urlpatterns = [
     path("complaints", ComplaintList.as_view(), name="complaint-list"),
     path("complaints/<int:complaint_id>", ComplaintDetail.as_view(), name="complaint-detail"),
     path("complaints/<int:complaint_id>/transitions", ComplaintTransition.as_view(), name="complaint-transition"),
+    path("changes", Changes.as_view(), name="changes"),
 ]

@@ -89,6 +89,7 @@ def _create(request, fmt):
         reporter_contact=contact[:200],
         source=key.name,
         client_ticket_id="",
+        intake_key_id=key.id,
     )
     try:
         complaint, _ = intake.file(

@@ -13,6 +13,7 @@ PLAIN_PYTHON = [
     "routing.engine.evaluation",
     "routing.rules.responsibility",
     "routing.rules.tambon_xml",
+    "routing.rules.escalation",
 ]
 
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 import params
 from access.auth import AgencyStaffPermission, FilingPermission, staff_agency
 from complaints import intake, lifecycle
+from complaints.changes import Actor
 from complaints.models import Complaint
 from routing import live
 from routing.engine.points import PointError, parse_categories, parse_point
@@ -119,10 +120,12 @@ def _domain_errors(fn):
         raise ApiError(404, "not_found", "no such complaint") from None
 
 
-def actor_of(request) -> str:
+def actor_of(request) -> Actor:
     agency = staff_agency(request)
     name = getattr(request.user, "username", "") or str(request.user)
-    return f"{name} ({agency.code})" if agency else name
+    if agency:
+        return Actor("staff", name, agency.code)
+    return Actor("operator", name)
 
 
 class ComplaintList(APIView):
@@ -139,6 +142,7 @@ class ComplaintList(APIView):
             raise ApiError(413, "body_too_large", f"a complaint body may be at most {MAX_COMPLAINT_BODY:,} bytes")
         filing = _filing(request.data)
         filing.source = request.user.name  # the intake system is who its key says it is
+        filing.intake_key_id = request.user.key.id
         key = request.headers.get("Idempotency-Key") or None
         if key is not None and not (0 < len(key) <= 200):
             raise ApiError(400, "invalid", "Idempotency-Key: 1 to 200 characters")
