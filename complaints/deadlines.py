@@ -89,3 +89,7 @@ def extended(status: str, *, now: datetime, targets: Targets) -> Schedule:
 def alarm(due: datetime, now: datetime, targets: Targets) -> datetime:
     reminder = due - targets.reminder
     return reminder if reminder > now else due
+
+
+def overdue(status: str, due_at: datetime | None, now: datetime) -> bool:
+    return stage(status) is not None and due_at is not None and due_at <= now

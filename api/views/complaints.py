@@ -1,6 +1,7 @@
 import json
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -8,7 +9,7 @@ from rest_framework.views import APIView
 
 import params
 from access.auth import AgencyStaffPermission, FilingPermission, staff_agency
-from complaints import intake, lifecycle
+from complaints import deadlines, intake, lifecycle
 from complaints.changes import Actor
 from complaints.models import Complaint
 from routing import live
@@ -38,6 +39,10 @@ def public(complaint: Complaint, with_history=False) -> dict:
         "alternatives": complaint.decision.get("alternatives", []),
         "jurisdictions": complaint.decision.get("jurisdictions", {}),
         "reopen_count": complaint.reopen_count,
+        "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
+        "overdue": deadlines.overdue(complaint.status, complaint.due_at, timezone.now()),
+        "escalation_level": complaint.escalation_level,
+        "escalated_to": complaint.escalated_to.code if complaint.escalated_to_id else None,
         "source": complaint.source,
         "client_ticket_id": complaint.client_ticket_id or None,
         "generation": complaint.generation,
@@ -161,7 +166,7 @@ class ComplaintList(APIView):
     )
     def get(self, request):
         q = request.query_params
-        queryset = Complaint.objects.select_related("agency").matching(
+        queryset = Complaint.objects.select_related("agency", "escalated_to").matching(
             status=params.choice(q, "status", lifecycle.STATES),
             category=q.get("category"),
             agency=q.get("agency"),
@@ -201,7 +206,7 @@ class ComplaintList(APIView):
 
 
 def _checked(view, request, complaint_id) -> Complaint:
-    complaint = _domain_errors(lambda: Complaint.objects.select_related("agency").get(id=complaint_id))
+    complaint = _domain_errors(lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id))
     view.check_object_permissions(request, complaint)
     return complaint
 
@@ -211,7 +216,9 @@ class ComplaintDetail(APIView):
 
     @extend_schema(responses={200: schema.OBJECT, 404: schema.ERROR})
     def get(self, request, complaint_id):
-        complaint = _domain_errors(lambda: Complaint.objects.select_related("agency").get(id=complaint_id))
+        complaint = _domain_errors(
+            lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id)
+        )
         return Response(public(complaint, with_history=True))
 
     @extend_schema(
