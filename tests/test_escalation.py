@@ -2,16 +2,19 @@
 (not a second before), up the chain the rules name, and shown wherever complaints are counted."""
 
 import io
+import math
+import subprocess
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from complaints import escalation, intake, stats
 from complaints.models import Complaint
 from routing import loaders
 
-pytestmark = pytest.mark.django_db
+from .web import get, post
 
 BAN_DAN = (100.2785, 17.6538)  # Ban Dan (530111), Mueang Uttaradit: an SAO's area
 PHRA_NAKHON = (100.5018, 13.7563)  # Bowon Niwet (100107), Phra Nakhon, Bangkok
@@ -49,6 +52,7 @@ def events(complaint):
     return [(h.event, h.data.get("to_agency")) for h in complaint.history.order_by("id")]
 
 
+@pytest.mark.django_db
 def test_an_sao_complaint_goes_up_to_the_district_office_then_the_province_hall(file, sweep):
     c = file(BAN_DAN, "road")
     assert c.agency.code == "SAO-530111"
@@ -86,6 +90,7 @@ def test_an_sao_complaint_goes_up_to_the_district_office_then_the_province_hall(
     ]
 
 
+@pytest.mark.django_db
 def test_a_bangkok_division_complaint_goes_to_its_district_office(file, sweep):
     c = file(PHRA_NAKHON, "street_light")
     assert c.agency.code == "BKK-1001-PW"
@@ -96,6 +101,7 @@ def test_a_bangkok_division_complaint_goes_to_its_district_office(file, sweep):
     assert fresh(c).escalated_to.name_en == "Bangkok City Hall"
 
 
+@pytest.mark.django_db
 def test_no_resolution_escalates_at_the_resolution_target_and_closing_stops_the_clock(file, sweep):
     c = file(BAN_DAN, "road")
     intake.move(c.id, "start")
@@ -110,6 +116,7 @@ def test_no_resolution_escalates_at_the_resolution_target_and_closing_stops_the_
     assert done.id not in sweep(c.created + 1000 * HOUR).reminded
 
 
+@pytest.mark.django_db
 def test_forwarding_starts_a_new_window_for_the_new_agency(file, sweep):
     c = file(BAN_DAN, "electricity")
     assert c.agency.code == "PEA"
@@ -121,6 +128,7 @@ def test_forwarding_starts_a_new_window_for_the_new_agency(file, sweep):
     assert (c.id, "DO-5301") in sweep(c.due_at).escalated
 
 
+@pytest.mark.django_db
 def test_overdue_and_escalated_are_counted_and_the_command_sweeps(file, sweep):
     c = file(BAN_DAN, "noise")
     Complaint.objects.filter(id=c.id).update(due_at=c.created - HOUR, alarm_at=c.created - HOUR)
@@ -133,3 +141,57 @@ def test_overdue_and_escalated_are_counted_and_the_command_sweeps(file, sweep):
     row = next(r for r in stats.summary("subdistrict", stats.Scope(area="530111")) if r["key"] == "530111")
     # One more escalated, one fewer overdue: the district office's fresh window runs from now.
     assert (row["overdue"], row["escalated"]) == (before[0] - 1, before[1] + 1)
+
+
+def tile_of(lon, lat, z):
+    n = 2**z
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return int((lon + 180) / 360 * n), int(y)
+
+
+def test_overdue_and_escalated_show_in_the_api_ogc_and_tiles(live_api, credentials, django_db_blocker, tmp_path, sweep):
+    """Committed (the live server reads it): an escalated complaint whose new deadline has also passed."""
+    lon, lat = BAN_DAN
+    reply = post(
+        f"{live_api}/api/v1/complaints",
+        {"lon": lon, "lat": lat, "category": "sign"},
+        headers={"Authorization": f"Bearer {credentials['key']}"},
+    )
+    cid = reply.json()["id"]
+    assert reply.json()["overdue"] is False and reply.json()["escalation_level"] == 0
+    stats_url = f"{live_api}/api/v1/stats?group=category&area=530111&category=sign"
+    before = get(stats_url).json()["rows"][0]
+    with django_db_blocker.unblock():
+        past = timezone.now() - HOUR
+        Complaint.objects.filter(id=cid).update(due_at=past, alarm_at=past)
+        sweep(timezone.now())
+        Complaint.objects.filter(id=cid).update(due_at=past)  # the district office is late too
+    detail = get(f"{live_api}/api/v1/complaints/{cid}").json()
+    assert (detail["overdue"], detail["escalation_level"], detail["escalated_to"]) == (True, 1, "DO-5301")
+    assert detail["history"][-1]["event"] == "escalated"
+    after = get(stats_url).json()["rows"][0]
+    assert (after["overdue"], after["escalated"]) == (before["overdue"] + 1, before["escalated"] + 1)
+    choropleth = get(f"{live_api}/api/v1/stats?group=subdistrict&area=530111&category=sign&format=geojson").json()
+    ban_dan = next(f["properties"] for f in choropleth["features"] if f["id"] == "530111")
+    assert (ban_dan["overdue"], ban_dan["escalated"]) == (after["overdue"], after["escalated"])
+
+    features = get(f"{live_api}/ogc/collections/complaints/items?escalated_to=DO-5301&limit=10000").json()["features"]
+    mine = next(f for f in features if f["id"] == cid)
+    assert mine["properties"]["overdue"] is True and mine["properties"]["escalation_level"] == 1
+    assert mine["properties"]["escalated_to"] == "DO-5301" and mine["properties"]["due_at"]
+
+    x, y = tile_of(lon, lat, 16)
+    tile = get(f"{live_api}/tiles/complaints/16/{x}/{y}.mvt")
+    assert tile.status == 200
+    path = tmp_path / "complaints.mvt"
+    path.write_bytes(tile.body)
+    info = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-oo", f"X={x}", "-oo", f"Y={y}", "-oo", "Z=16", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    ours = info.split(f"id (Integer) = {cid}")[1].split("OGRFeature")[0]
+    assert "overdue (Integer(Boolean)) = 1" in ours and "escalation_level (Integer) = 1" in ours
+    fields = get(f"{live_api}/tiles/complaints.json").json()["vector_layers"][0]["fields"]
+    assert fields["overdue"] == "Boolean" and fields["escalation_level"] == "Number"
