@@ -143,3 +143,12 @@ CHANGES_PAGE = inline_serializer(
         "more": serializers.BooleanField(help_text="true when the page was full: read on at once"),
     },
 )
+SUBSCRIPTION_REQUEST = inline_serializer(
+    "SubscriptionRequest",
+    {
+        "callback_url": serializers.URLField(help_text="receives POSTs of changes, signed with the secret"),
+        "after": serializers.CharField(
+            required=False, help_text="a change-feed position to start after; default: changes from now on"
+        ),
+    },
+)

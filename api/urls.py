@@ -6,6 +6,7 @@ from .views.complaints import ComplaintDetail, ComplaintList, ComplaintTransitio
 from .views.health import Health
 from .views.route import Route, RouteBatch
 from .views.stats import Stats, StatsTop, StatsTrend
+from .views.subscriptions import SubscriptionDetail, SubscriptionList
 
 urlpatterns = [
     path("health", Health.as_view(), name="health"),
@@ -20,4 +21,6 @@ urlpatterns = [
     path("complaints/<int:complaint_id>", ComplaintDetail.as_view(), name="complaint-detail"),
     path("complaints/<int:complaint_id>/transitions", ComplaintTransition.as_view(), name="complaint-transition"),
     path("changes", Changes.as_view(), name="changes"),
+    path("subscriptions", SubscriptionList.as_view(), name="subscription-list"),
+    path("subscriptions/<int:subscription_id>", SubscriptionDetail.as_view(), name="subscription-detail"),
 ]

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "complaints",
     "access",
     "open311",
+    "subscriptions",
     "ogc",
     "web",
     "api",
