@@ -107,7 +107,8 @@ class Reader(threading.Thread):
             if not page["more"]:
                 # Done when the writers have finished, every change they wrote has been read, and
                 # three more reads found nothing (a change read twice would show up there).
-                arrived = sum(c["complaint_id"] in self.ours for c in self.seen) >= self.expected
+                arrived = sum(c["complaint_id"] in self.ours and c["event"] == "noted" for c in self.seen)
+                arrived = arrived >= self.expected
                 idle_after_all = idle_after_all + 1 if self.stop.is_set() and arrived else 0
                 time.sleep(0.05)
 
@@ -155,11 +156,15 @@ def test_a_reader_sees_every_change_of_concurrent_writers_exactly_once(api, cred
 
     written = {(cid, f"{w}:{i}") for w, cid in enumerate(mine + theirs) for i in range(CHANGES_EACH)}
     ours = set(mine + theirs)
-    public_seen = [(c["complaint_id"], c["note"]) for c in public.seen if c["complaint_id"] in ours]
+    # Only the writers' changes: the filings may or may not fall after the start position, depending
+    # on whether a transaction elsewhere held the horizon back when it was taken.
+    public_seen = [
+        (c["complaint_id"], c["note"]) for c in public.seen if c["complaint_id"] in ours and c["event"] == "noted"
+    ]
     assert len(public_seen) == WRITERS * CHANGES_EACH == len(set(public_seen))  # none twice
     assert set(public_seen) == written  # none missing
-    own_seen = [(c["complaint_id"], c["note"]) for c in own.seen]
-    assert {cid for cid, _ in own_seen} == set(mine)  # the key sees its own complaints only
+    assert {c["complaint_id"] for c in own.seen} == set(mine)  # the key sees its own complaints only
+    own_seen = [(c["complaint_id"], c["note"]) for c in own.seen if c["event"] == "noted"]
     assert len(own_seen) == len(set(own_seen)) == len(mine) * CHANGES_EACH
     # One order for everyone: positions only grow, each writer's changes come in the order it
     # committed them, and both readers agree on the order of the changes both see.
@@ -204,7 +209,7 @@ def test_each_caller_sees_only_its_own_and_no_personal_data(api, credentials, ot
     assert forward["actor"] == {"role": "staff", "agency": "5399"} and forward["note"] == "สายไฟ"
     assert forward["data"] == {"from_agency": "5399", "to_agency": "PEA"}
     assert own[0]["actor"] == {"role": "intake", "agency": None}
-    public = read_until(api, start, 6)
+    public = read_until(api, start, 5)
     assert {mine, theirs} <= {c["complaint_id"] for c in public}
     text = str(public) + str(own)
     for personal in ("สมชาย", "081-234-5678", "staff-5399", "staff-PEA"):
