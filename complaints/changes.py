@@ -44,8 +44,8 @@ class FeedError(ValueError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who made a change. Only `role` and `agency` ever leave the system: a staff member's user
-    name is stored for the agency's own audit but is personal data."""
+    """Who made a change. The feed and Open311 show only `role` and `agency`: a staff member's
+    user name is personal data, kept in the entry's `actor` for the agency's own audit."""
 
     role: str  # intake | staff | operator | agency_system | system
     name: str = ""
@@ -55,9 +55,6 @@ class Actor:
         if self.name and self.agency:
             return f"{self.name} ({self.agency})"
         return self.name or self.agency
-
-    def public(self) -> dict:
-        return {"role": self.role, "agency": self.agency or None}
 
 
 SYSTEM = Actor("system", "system")

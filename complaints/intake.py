@@ -75,26 +75,31 @@ def _route(matcher, directory, lon, lat, categories) -> dict:
     }
 
 
-_agency_rows = {"version": None, "by_code": {}, "hours": None}
+# Rows a directory version fixes (agencies, categories' targets), read once per version rather
+# than once per complaint; the version's stamp changes with any edit of those tables.
+_per_version = {"version": None, "agencies": {}, "hours": None}
+
+
+def _for(directory) -> dict:
+    if _per_version["version"] != directory.version:
+        _per_version.update(version=directory.version, agencies={}, hours=None)
+    return _per_version
 
 
 def _agency(directory, code: str) -> Agency | None:
-    """The Agency row for a decision, read once per directory version rather than once per complaint."""
-    if _agency_rows["version"] != directory.version:
-        _agency_rows.update(version=directory.version, by_code={}, hours=None)
-    by_code = _agency_rows["by_code"]
-    if code not in by_code:
-        by_code[code] = Agency.objects.filter(code=code).first()
-    return by_code[code]
+    """The Agency row for a decision."""
+    agencies = _for(directory)["agencies"]
+    if code not in agencies:
+        agencies[code] = Agency.objects.filter(code=code).first()
+    return agencies[code]
 
 
 def _category_hours(directory) -> dict:
-    """Categories' target hours, read once per directory version (its stamp covers the categories)."""
-    if _agency_rows["version"] != directory.version:
-        _agency_rows.update(version=directory.version, by_code={}, hours=None)
-    if _agency_rows["hours"] is None:
-        _agency_rows["hours"] = dict(Category.objects.values_list("code", "target_hours"))
-    return _agency_rows["hours"]
+    """Categories' target hours, by code."""
+    cached = _for(directory)
+    if cached["hours"] is None:
+        cached["hours"] = dict(Category.objects.values_list("code", "target_hours"))
+    return cached["hours"]
 
 
 def targets_of(complaint: Complaint, hours: dict | None = None) -> deadlines.Targets:
