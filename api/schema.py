@@ -109,3 +109,46 @@ COMPLAINT_PARAMETERS = [
     query("offset", OpenApiTypes.INT),
 ]
 OBJECT = OpenApiTypes.OBJECT
+
+CHANGES_PARAMETERS = [
+    query("after", description="the `next` of the previous page; empty: from the beginning"),
+    query("limit", OpenApiTypes.INT, description="1..1000 (default 100)", default=100),
+    query("complaint", OpenApiTypes.INT, description="only this complaint's changes"),
+]
+CHANGE_FIELDS = {
+    "position": serializers.CharField(help_text="opaque; pass as `after` to read on from here"),
+    "complaint_id": serializers.IntegerField(),
+    "client_ticket_id": serializers.CharField(allow_null=True),
+    "event": serializers.CharField(help_text="created, transition, rerouted, escalated, reminded, delivered ..."),
+    "action": serializers.CharField(allow_null=True),
+    "from": serializers.CharField(allow_null=True),
+    "to": serializers.CharField(allow_null=True),
+    "actor": inline_serializer(
+        "ChangeActor",
+        {
+            "role": serializers.CharField(help_text="intake, staff, operator, agency_system or system"),
+            "agency": serializers.CharField(allow_null=True),
+        },
+    ),
+    "note": serializers.CharField(allow_null=True),
+    "photo_url": serializers.CharField(allow_null=True),
+    "data": serializers.JSONField(),
+    "at": serializers.DateTimeField(),
+}
+CHANGES_PAGE = inline_serializer(
+    "ChangesPage",
+    {
+        "changes": inline_serializer("Change", CHANGE_FIELDS, many=True),
+        "next": serializers.CharField(help_text="where to read on; the same when nothing new was committed"),
+        "more": serializers.BooleanField(help_text="true when the page was full: read on at once"),
+    },
+)
+SUBSCRIPTION_REQUEST = inline_serializer(
+    "SubscriptionRequest",
+    {
+        "callback_url": serializers.URLField(help_text="receives POSTs of changes, signed with the secret"),
+        "after": serializers.CharField(
+            required=False, help_text="a change-feed position to start after; default: changes from now on"
+        ),
+    },
+)

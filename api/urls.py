@@ -1,11 +1,13 @@
 from django.urls import path
 
 from .views.boundaries import BoundaryDetail, BoundaryList
+from .views.changes import Changes
 from .views.complaints import ComplaintDetail, ComplaintList, ComplaintTransition
 from .views.deliveries import AgencyPause, AgencyResume, DeliveryDetail, DeliveryList, DeliveryResend, Unreachable
 from .views.health import Health
 from .views.route import Route, RouteBatch
 from .views.stats import Stats, StatsTop, StatsTrend
+from .views.subscriptions import SubscriptionDetail, SubscriptionList
 
 urlpatterns = [
     path("health", Health.as_view(), name="health"),
@@ -25,4 +27,7 @@ urlpatterns = [
     path("deliveries/<str:delivery_id>/resend", DeliveryResend.as_view(), name="delivery-resend"),
     path("agencies/<str:code>/pause", AgencyPause.as_view(), name="agency-pause"),
     path("agencies/<str:code>/resume", AgencyResume.as_view(), name="agency-resume"),
+    path("changes", Changes.as_view(), name="changes"),
+    path("subscriptions", SubscriptionList.as_view(), name="subscription-list"),
+    path("subscriptions/<int:subscription_id>", SubscriptionDetail.as_view(), name="subscription-detail"),
 ]

@@ -17,8 +17,9 @@ from django.utils import timezone
 from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
 
-from . import intake, lifecycle
-from .models import Complaint, HistoryEntry
+from . import changes, intake, lifecycle
+from .changes import Actor
+from .models import Complaint
 
 SOURCE = "traffy"
 STATES = {
@@ -79,13 +80,13 @@ def load(path, *, matcher, directory) -> ImportResult:
         result.states[state] += 1
         if state != lifecycle.WAITING:
             with transaction.atomic():
-                Complaint.objects.filter(id=complaint.id).update(status=state)
-                HistoryEntry.objects.create(
-                    complaint=complaint,
-                    event="imported",
+                complaint.status = state
+                complaint.save(update_fields=["status"])
+                changes.record(
+                    complaint,
+                    "imported",
                     from_status=lifecycle.WAITING,
-                    to_status=state,
-                    actor=SOURCE,
+                    actor=Actor("intake", SOURCE),
                     data={"imported": True, "state": row.get("state")},
                 )
     return result

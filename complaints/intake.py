@@ -11,11 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from delivery import outbox
-from routing.models import Agency
+from routing.models import Agency, Category
 from routing.rules.responsibility import UnknownCategory, decide
 
-from . import lifecycle
-from .models import Complaint, HistoryEntry
+from . import changes, deadlines, lifecycle
+from .changes import SYSTEM, Actor
+from .models import Complaint
 
 
 class IdempotencyConflict(Exception):
@@ -41,9 +42,12 @@ class Filing:
     source: str = "api"
     client_ticket_id: str = ""
     created: datetime | None = None  # when the intake system received it (imports); default now
+    intake_key_id: int | None = None  # the key that filed it, if one did
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True, default=str).encode()).hexdigest()
+        # The key is left out: fingerprints stored before keys were recorded must still match a retry.
+        fields = {k: v for k, v in self.__dict__.items() if k != "intake_key_id"}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _route(matcher, directory, lon, lat, categories) -> dict:
@@ -72,17 +76,48 @@ def _route(matcher, directory, lon, lat, categories) -> dict:
     }
 
 
-_agency_rows = {"version": None, "by_code": {}}
+# Rows a directory version fixes (agencies, categories' targets), read once per version rather
+# than once per complaint; the version's stamp changes with any edit of those tables.
+_per_version = {"version": None, "agencies": {}, "hours": None}
+
+
+def _for(directory) -> dict:
+    if _per_version["version"] != directory.version:
+        _per_version.update(version=directory.version, agencies={}, hours=None)
+    return _per_version
 
 
 def _agency(directory, code: str) -> Agency | None:
-    """The Agency row for a decision, read once per directory version rather than once per complaint."""
-    if _agency_rows["version"] != directory.version:
-        _agency_rows.update(version=directory.version, by_code={})
-    by_code = _agency_rows["by_code"]
-    if code not in by_code:
-        by_code[code] = Agency.objects.filter(code=code).first()
-    return by_code[code]
+    """The Agency row for a decision."""
+    agencies = _for(directory)["agencies"]
+    if code not in agencies:
+        agencies[code] = Agency.objects.filter(code=code).first()
+    return agencies[code]
+
+
+def _category_hours(directory) -> dict:
+    """Categories' target hours, by code."""
+    cached = _for(directory)
+    if cached["hours"] is None:
+        cached["hours"] = dict(Category.objects.values_list("code", "target_hours"))
+    return cached["hours"]
+
+
+def targets_of(complaint: Complaint, hours: dict | None = None) -> deadlines.Targets:
+    """The deadlines that apply to a complaint: its first category's target and its agency's kind."""
+    code = complaint.categories[0] if complaint.categories else "other"
+    if hours is None:
+        category = Category.objects.filter(code=code).values_list("target_hours", flat=True).first()
+    else:
+        category = hours.get(code)
+    return deadlines.targets(category, complaint.agency.kind if complaint.agency else None)
+
+
+def _reschedule(complaint: Complaint, now, hours: dict | None = None):
+    plan = deadlines.schedule(
+        complaint.status, created=complaint.created, now=now, targets=targets_of(complaint, hours)
+    )
+    complaint.due_at, complaint.alarm_at = plan.due_at, plan.alarm_at
 
 
 def _existing(filing: Filing, key: str | None):
@@ -114,25 +149,32 @@ def file(
         if found:
             return found, False
         raise
+    now = timezone.now()
+    complaint = Complaint(
+        source=filing.source,
+        intake_key_id=filing.intake_key_id,
+        client_ticket_id=filing.client_ticket_id,
+        idempotency_key=idempotency_key,
+        request_fingerprint=filing.fingerprint(),
+        description=filing.description,
+        photo_url=filing.photo_url,
+        reporter_name=filing.reporter_name,
+        reporter_contact=filing.reporter_contact,
+        created=filing.created or now,
+        **routed,
+    )
+    # Imported tickets (received earlier, elsewhere) are followed by the platform they came from:
+    # deadlines start with complaints filed here.
+    if filing.created is None:
+        _reschedule(complaint, now, _category_hours(directory))
     try:
         with transaction.atomic():
-            complaint = Complaint.objects.create(
-                source=filing.source,
-                client_ticket_id=filing.client_ticket_id,
-                idempotency_key=idempotency_key,
-                request_fingerprint=filing.fingerprint(),
-                description=filing.description,
-                photo_url=filing.photo_url,
-                reporter_name=filing.reporter_name,
-                reporter_contact=filing.reporter_contact,
-                created=filing.created or timezone.now(),
-                **routed,
-            )
-            HistoryEntry.objects.create(
-                complaint=complaint,
-                event="created",
-                to_status=complaint.status,
-                actor=filing.source,
+            complaint.save(force_insert=True)
+            changes.record(
+                complaint,
+                "created",
+                from_status="",
+                actor=Actor("intake", filing.source),
                 data={
                     "agency": complaint.agency.code if complaint.agency else None,
                     "reason": routed["decision"]["reason"],
@@ -153,15 +195,15 @@ def move(
     complaint_id: int,
     action: str,
     *,
-    actor: str = "",
+    actor: Actor = SYSTEM,
     note: str = "",
     photo_url: str = "",
     forward_to: str | None = None,
 ) -> Complaint:
     with transaction.atomic():
-        complaint = Complaint.objects.select_for_update().get(id=complaint_id)
+        complaint = Complaint.objects.select_for_update(of=("self",)).select_related("agency").get(id=complaint_id)
         step = lifecycle.transition(complaint.status, action)
-        data = {}
+        data, left = {}, None
         if action == "forward":
             if not forward_to:
                 raise ComplaintError("agency", "forward needs the code of the agency it goes to")
@@ -171,7 +213,9 @@ def move(
             if not note:
                 raise ComplaintError("note", "forward needs a reason in note")
             data = {"from_agency": complaint.agency.code if complaint.agency else None, "to_agency": target.code}
+            left = complaint.agency_id
             previous, complaint.agency = complaint.agency, target
+            complaint.escalated_to = None  # a new agency: escalation starts again from its level
         complaint.status = step.target
         if step.counts_reopen:
             complaint.reopen_count += 1
@@ -181,10 +225,14 @@ def move(
             complaint.first_response_at = now
         if step.target == lifecycle.FINISHED:
             complaint.resolved_at = now
+        if action == "forward" or deadlines.stage(step.source) != deadlines.stage(step.target):
+            # A new stage or a new agency gets its deadline; moves within a stage keep theirs
+            # (and with it the extra time an escalation gave).
+            _reschedule(complaint, now)
         complaint.save()
-        HistoryEntry.objects.create(
-            complaint=complaint,
-            event="transition",
+        changes.record(
+            complaint,
+            "transition",
             action=action,
             from_status=step.source,
             to_status=step.target,
@@ -192,16 +240,19 @@ def move(
             note=note,
             photo_url=photo_url,
             data=data,
+            left_agency_id=left,
         )
         if action == "forward":
             outbox.handover(complaint, previous, target, note=note)
     return complaint
 
 
-def correct(complaint_id: int, *, matcher, directory, lon=None, lat=None, categories=None, actor="") -> Complaint:
+def correct(
+    complaint_id: int, *, matcher, directory, lon=None, lat=None, categories=None, actor: Actor = SYSTEM
+) -> Complaint:
     """A corrected pin or category routes the complaint again; the change goes into its history."""
     with transaction.atomic():
-        complaint = Complaint.objects.select_for_update().get(id=complaint_id)
+        complaint = Complaint.objects.select_for_update(of=("self",)).select_related("agency").get(id=complaint_id)
         new_lon = complaint.location.x if lon is None else lon
         new_lat = complaint.location.y if lat is None else lat
         new_categories = tuple(complaint.categories) if categories is None else tuple(categories)
@@ -212,9 +263,15 @@ def correct(complaint_id: int, *, matcher, directory, lon=None, lat=None, catego
             "agency": complaint.agency.code if complaint.agency else None,
         }
         routed = _route(matcher, directory, new_lon, new_lat, new_categories)
-        previous = complaint.agency
+        previous, left = complaint.agency, complaint.agency_id
         for name, value in routed.items():
             setattr(complaint, name, value)
+        moved = complaint.agency_id != left
+        if moved:
+            complaint.escalated_to = None
+        if moved or list(new_categories) != before["categories"]:
+            # Another agency gets its own window; another category its own target.
+            _reschedule(complaint, timezone.now(), _category_hours(directory))
         complaint.save()
         after = {
             "lon": new_lon,
@@ -222,13 +279,12 @@ def correct(complaint_id: int, *, matcher, directory, lon=None, lat=None, catego
             "categories": list(new_categories),
             "agency": complaint.agency.code if complaint.agency else None,
         }
-        HistoryEntry.objects.create(
-            complaint=complaint,
-            event="rerouted",
-            from_status=complaint.status,
-            to_status=complaint.status,
+        changes.record(
+            complaint,
+            "rerouted",
             actor=actor,
             data={"before": before, "after": after, "reason": routed["decision"]["reason"]},
+            left_agency_id=left if moved else None,
         )
         outbox.handover(complaint, previous, complaint.agency)
     return complaint

@@ -1,8 +1,11 @@
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Polygon
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db.models import Q
 from django.utils import timezone
 
+from access.models import IntakeKey
 from routing.models import Agency
 
 from .lifecycle import STATES, WAITING
@@ -39,6 +42,10 @@ class ComplaintQuerySet(models.QuerySet):
 
 class Complaint(models.Model):
     source = models.CharField(max_length=60, default="api", help_text="intake system")
+    # The key that filed it: its change feed and subscriptions show it (names of keys need not be unique).
+    intake_key = models.ForeignKey(
+        IntakeKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+    )
     client_ticket_id = models.CharField(max_length=100, blank=True)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
@@ -61,6 +68,14 @@ class Complaint(models.Model):
     # Denormalised from the history so statistics over millions of complaints need no join.
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Deadlines (complaints/deadlines.py): the current stage's deadline, when the escalation sweep
+    # looks next (a reminder before the deadline, the escalation at it), and how far it went up.
+    due_at = models.DateTimeField(null=True, blank=True)
+    alarm_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0, db_default=0)
+    escalated_to = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="escalated_complaints"
+    )
     created = models.DateTimeField(default=timezone.now, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -73,22 +88,39 @@ class Complaint(models.Model):
                 fields=["source", "client_ticket_id"], condition=~Q(client_ticket_id=""), name="one_ticket_per_source"
             )
         ]
+        indexes = [
+            models.Index(fields=["alarm_at"], condition=Q(alarm_at__isnull=False), name="complaint_alarm"),
+        ]
 
     def __str__(self):
         return f"complaint {self.id} ({self.status})"
 
 
 class HistoryEntry(models.Model):
+    """One change to a complaint, written only through complaints.changes.record.
+
+    The table also has a `txid xid8` column (the writing transaction, set by the database; see the
+    migration and complaints/changes.py): the change feed's order. Django does not know it.
+    """
+
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="history")
-    event = models.CharField(max_length=20)  # created | transition | rerouted
+    event = models.CharField(max_length=20)  # created | transition | rerouted | escalated | reminded | ...
     action = models.CharField(max_length=20, blank=True)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     actor = models.CharField(max_length=200, blank=True)
+    # Who, without naming a person: intake | staff | operator | agency_system | system; and their agency.
+    actor_role = models.CharField(max_length=20, blank=True)
+    actor_agency = models.CharField(max_length=40, blank=True)
     note = models.TextField(blank=True)
     photo_url = models.URLField(max_length=500, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # Who may read this change in the feed, fixed when it is written: the filing key, and the agencies
+    # concerned (the one responsible, the one it just left, the one it is escalated to).
+    intake_key = models.ForeignKey(IntakeKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    agencies = ArrayField(models.BigIntegerField(), default=list, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [GinIndex(fields=["agencies"], name="history_agencies")]

@@ -1,5 +1,10 @@
 """Executive statistics computed in PostgreSQL: counts, response and resolution times, backlog,
-reopen rate, trends and top categories, by any jurisdiction level, agency, category or status."""
+overdue and escalated complaints, reopen rate, trends and top categories, by any jurisdiction
+level, agency, category or status.
+
+backlog: open for longer than the category's target since filing. overdue: open past the deadline
+it has now (first answer or resolution, complaints/deadlines.py). escalated: ever escalated.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,6 +74,8 @@ def summary(group: str, scope: Scope) -> list[dict]:
                count(*) FILTER (WHERE c.status IN ({open_states})
                                 AND now() - c.created > make_interval(hours => coalesce(k.target_hours, 72)))
                  AS backlog,
+               count(*) FILTER (WHERE c.status IN ({open_states}) AND c.due_at <= now()) AS overdue,
+               count(*) FILTER (WHERE c.escalation_level > 0) AS escalated,
                avg((c.reopen_count > 0)::int) AS reopen_rate
         FROM complaints_complaint c
         LEFT JOIN routing_agency a ON a.id = c.agency_id

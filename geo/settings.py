@@ -1,5 +1,6 @@
 """Settings come from the environment; the defaults suit the project-local cluster under var/."""
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "complaints",
     "access",
     "open311",
+    "subscriptions",
     "ogc",
     "procrastinate.contrib.django",
     "delivery",
@@ -157,6 +159,13 @@ LOGGING = {
 
 # Complaints' non-personal fields are readable by anyone unless this is off.
 GEO_PUBLIC_READ = env_bool("GEO_PUBLIC_READ", True)
+
+# Deadlines (complaints/deadlines.py): the first answer is due within GEO_RESPONSE_HOURS, the work
+# within the category's target hours, or GEO_TARGET_HOURS_BY_KIND for an agency kind (JSON, e.g.
+# {"province_hall": 120}); agencies are reminded GEO_REMINDER_HOURS before a deadline.
+GEO_RESPONSE_HOURS = float(os.environ.get("GEO_RESPONSE_HOURS", "24"))
+GEO_REMINDER_HOURS = float(os.environ.get("GEO_REMINDER_HOURS", "4"))
+GEO_TARGET_HOURS_BY_KIND = json.loads(os.environ.get("GEO_TARGET_HOURS_BY_KIND") or "{}")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Thailand complaint routing engine",

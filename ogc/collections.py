@@ -97,11 +97,14 @@ COLLECTIONS = {
         Collection(
             "complaints",
             "Complaints",
-            "Citizen complaints with status, category and the agency responsible (no personal data)",
+            "Citizen complaints with status, category and the agency responsible (no personal data); due_at is"
+            " the current deadline, overdue says it has passed while the complaint is open, escalation_level how"
+            " many levels it went up and escalated_to the agency it went to",
             "complaint",
             properties={
                 "status": "status",
                 "agency": "agency__code",
+                "escalated_to": "escalated_to__code",
                 "subdistrict_code": "subdistrict_code",
                 "district_code": "district_code",
                 "province_code": "province_code",

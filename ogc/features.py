@@ -13,10 +13,12 @@ from django.contrib.gis.geos import Polygon
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import F, Q
+from django.utils import timezone
 
 from boundaries import queries
 from boundaries.generations import active_generation_ids
 from boundaries.models import Boundary
+from complaints import deadlines
 from complaints.models import Complaint
 from routing.models import LocalGovernment
 
@@ -38,6 +40,9 @@ COMPLAINT_PROPERTIES = (
     "district_code",
     "subdistrict_code",
     "reopen_count",
+    "due_at",
+    "escalation_level",
+    "escalated_to__code",
     "created",
     "updated",
 )
@@ -252,6 +257,7 @@ def _service_areas(ids, resolution: str, precision: int) -> Page:
 def _complaints(qs, offset: int, limit: int) -> Page:
     rows = qs[offset : offset + limit].annotate(geojson=AsGeoJSON(F("location"), precision=7))
     page = Page()
+    now = timezone.now()
     for c in rows.values("id", "geojson", *COMPLAINT_PROPERTIES):
         props = {
             "status": c["status"],
@@ -264,6 +270,10 @@ def _complaints(qs, offset: int, limit: int) -> Page:
             "district_code": c["district_code"],
             "subdistrict_code": c["subdistrict_code"],
             "reopen_count": c["reopen_count"],
+            "due_at": c["due_at"].isoformat() if c["due_at"] else None,
+            "overdue": deadlines.overdue(c["status"], c["due_at"], now),
+            "escalation_level": c["escalation_level"],
+            "escalated_to": c["escalated_to__code"],
             "created": c["created"].isoformat(),
             "updated": c["updated"].isoformat(),
         }

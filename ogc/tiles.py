@@ -5,6 +5,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
 from boundaries import queries
+from complaints.lifecycle import OPEN_STATES
 
 from . import features
 from .collections import COLLECTIONS
@@ -19,6 +20,7 @@ WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile)
 SELECT ST_AsMVT(t, %(layer)s, 4096, 'geom') FROM (
   SELECT c.id, c.status, c.categories->>0 AS category, a.code AS agency, c.subdistrict_code,
          to_char(c.created, 'YYYY-MM-DD"T"HH24:MI:SSOF') AS created,
+         (c.status = ANY(%(open_states)s) AND c.due_at <= now()) IS TRUE AS overdue, c.escalation_level,
          ST_AsMVTGeom(ST_Transform(c.location, 3857), bounds.tile, 4096, 64, true) AS geom
   FROM complaints_complaint c
   LEFT JOIN routing_agency a ON a.id = c.agency_id
@@ -30,7 +32,7 @@ SELECT ST_AsMVT(t, %(layer)s, 4096, 'geom') FROM (
 
 def _complaint_tile(layer: str, z: int, x: int, y: int) -> bytes:
     with connection.cursor() as cursor:
-        cursor.execute(COMPLAINT_SQL, {"z": z, "x": x, "y": y, "layer": layer})
+        cursor.execute(COMPLAINT_SQL, {"z": z, "x": x, "y": y, "layer": layer, "open_states": list(OPEN_STATES)})
         data = cursor.fetchone()[0]
     return bytes(data) if data else b""
 
@@ -66,7 +68,15 @@ def tilejson(request, layer):
     fields = (
         {"code": "String", "name_th": "String", "name_en": "String", "parent_code": "String", "generation": "Number"}
         if collection.kind == "boundary"
-        else {"id": "Number", "status": "String", "category": "String", "agency": "String", "created": "String"}
+        else {
+            "id": "Number",
+            "status": "String",
+            "category": "String",
+            "agency": "String",
+            "created": "String",
+            "overdue": "Boolean",
+            "escalation_level": "Number",
+        }
     )
     west, south, east, north = features.extent(collection)
     return JsonResponse(

@@ -3,6 +3,7 @@
 import geothai
 from django.utils import timezone
 
+from complaints import deadlines
 from complaints.lifecycle import FINISHED, IRRELEVANT
 
 CLOSED = (FINISHED, IRRELEVANT)
@@ -31,7 +32,14 @@ def _zipcode(subdistrict_code: str):
     return unit.postal_codes[0] if unit and unit.postal_codes else None
 
 
-def service_request(complaint, categories: dict) -> dict:
+def expected(complaint, hours: dict):
+    """When the work is expected done: the category's target (or the agency kind's) after filing."""
+    code = complaint.categories[0] if complaint.categories else "other"
+    agency_kind = complaint.agency.kind if complaint.agency else None
+    return complaint.created + deadlines.targets(hours.get(code), agency_kind).resolution
+
+
+def service_request(complaint, categories: dict, hours: dict) -> dict:
     code = complaint.categories[0] if complaint.categories else "other"
     last_note = next((h.note for h in reversed(list(complaint.history.all())) if h.note), None)
     agency = complaint.agency
@@ -46,7 +54,7 @@ def service_request(complaint, categories: dict) -> dict:
         "service_notice": (complaint.decision.get("reason") or {}).get("en"),
         "requested_datetime": _iso(complaint.created),
         "updated_datetime": _iso(complaint.updated),
-        "expected_datetime": None,
+        "expected_datetime": _iso(expected(complaint, hours)),
         "address": None,
         "address_id": None,
         "zipcode": _zipcode(complaint.subdistrict_code),

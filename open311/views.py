@@ -8,24 +8,30 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+import params
 from access.auth import keys
 from complaints import intake
 from complaints.lifecycle import OPEN_STATES
-from complaints.models import Complaint
+from complaints.models import Complaint, HistoryEntry
 from params import parse_moment
 from routing import live
 from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
 from routing.rules.responsibility import UnknownCategory
 
-from . import mapping, render
+from . import mapping, render, updates
 
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
+MAX_PAGE = 1_000_000
 
 
 def _categories():
     return {c.code: c.name_en for c in Category.objects.filter(active=True)}
+
+
+def _target_hours():
+    return dict(Category.objects.values_list("code", "target_hours"))
 
 
 @require_http_methods(["GET"])
@@ -89,6 +95,7 @@ def _create(request, fmt):
         reporter_contact=contact[:200],
         source=key.name,
         client_ticket_id="",
+        intake_key_id=key.id,
     )
     try:
         complaint, _ = intake.file(
@@ -114,40 +121,107 @@ def _number(text, field):
         raise PointError(field, f"must be a number, got {text!r}") from None
 
 
+def _moments(q, names) -> dict:
+    """w3 date-times with a zone, by name."""
+    found = {}
+    for name in names:
+        if q.get(name):
+            found[name] = parse_moment(q[name], require_zone=True)
+            if found[name] is None:
+                raise params.bad(name, "must be a w3 date-time with a time zone")
+    return found
+
+
+def _window(moments: dict, start_name: str, end_name: str):
+    """(start, end) of a window of at most 90 days; the end defaults to now, the start to 90 days before it."""
+    end = moments.get(end_name) or timezone.now()
+    start = moments.get(start_name) or end - WINDOW
+    if end - start > WINDOW:
+        raise params.bad(start_name, f"{start_name} and {end_name} may be at most 90 days apart")
+    return start, end
+
+
+def _paging(q) -> slice:
+    """The page / page_size extension: pages count from 1, at most MAX_REQUESTS a page."""
+    values = {}
+    for name, default in (("page", 1), ("page_size", MAX_REQUESTS)):
+        raw = q.get(name, "")
+        if raw == "":
+            values[name] = default
+        elif not raw.isdigit() or not 1 <= int(raw) <= (MAX_PAGE if name == "page" else MAX_REQUESTS):
+            limit = MAX_PAGE if name == "page" else MAX_REQUESTS
+            raise params.bad(name, f"must be a whole number from 1 to {limit}")
+        else:
+            values[name] = int(raw)
+    start = (values["page"] - 1) * values["page_size"]
+    return slice(start, start + values["page_size"])
+
+
+def _ids(q):
+    ids = [i.strip() for i in q["service_request_id"].split(",") if i.strip()]
+    if not all(i.isdigit() and len(i) < 19 for i in ids):
+        raise params.bad("service_request_id", "must be a comma-separated list of numbers")
+    return ids
+
+
 def _search(request, fmt):
-    q = request.GET
+    try:
+        rows = _requests(request.GET)
+    except params.ParamError as exc:
+        return render.error(fmt, 400, exc.message)
+    return render.respond(fmt, "service_requests", "request", rows)
+
+
+def _requests(q) -> list:
     queryset = Complaint.objects.select_related("agency").prefetch_related("history")
+    page = _paging(q)
     if q.get("service_request_id"):
-        ids = [i.strip() for i in q["service_request_id"].split(",") if i.strip()]
-        if not all(i.isdigit() for i in ids):
-            return render.error(fmt, 400, "service_request_id must be a comma-separated list of numbers")
-        queryset = queryset.filter(id__in=ids)
+        queryset = queryset.filter(id__in=_ids(q))
     else:
         if q.get("service_code"):
             codes = [c.strip() for c in q["service_code"].split(",") if c.strip()]
             queryset = queryset.filter(categories__0__in=codes)
-        moments = {}
-        for name in ("start_date", "end_date"):
-            if q.get(name):
-                moments[name] = parse_moment(q[name], require_zone=True)
-                if moments[name] is None:
-                    return render.error(fmt, 400, f"{name} must be a w3 date-time with a time zone")
-        end = moments.get("end_date") or timezone.now()
-        start = moments.get("start_date") or end - WINDOW
-        if end - start > WINDOW:
-            return render.error(fmt, 400, "start_date and end_date may be at most 90 days apart")
-        queryset = queryset.filter(created__gte=start, created__lte=end)
+        moments = _moments(q, ("start_date", "end_date", "updated_after", "updated_before"))
+        changed = {"updated_after", "updated_before"} & set(moments)
+        # A client catching up on changes asks by update time: then the filing-time window
+        # applies only when it names one.
+        if not changed or {"start_date", "end_date"} & set(moments):
+            start, end = _window(moments, "start_date", "end_date")
+            queryset = queryset.filter(created__gte=start, created__lte=end)
+        if changed:
+            after, before = _window(moments, "updated_after", "updated_before")
+            queryset = queryset.filter(updated__gt=after, updated__lte=before)
         if q.get("status"):
             wanted = {s.strip() for s in q["status"].split(",")}
             if not wanted <= {"open", "closed"}:
-                return render.error(fmt, 400, "status must be open, closed or open,closed")
+                raise params.bad("status", "must be open, closed or open,closed")
             if wanted == {"open"}:
                 queryset = queryset.filter(status__in=OPEN_STATES)
             elif wanted == {"closed"}:
                 queryset = queryset.exclude(status__in=OPEN_STATES)
-    names = _categories()
-    rows = [mapping.service_request(c, names) for c in queryset.order_by("-created")[:MAX_REQUESTS]]
-    return render.respond(fmt, "service_requests", "request", rows)
+    names, hours = _categories(), _target_hours()
+    return [mapping.service_request(c, names, hours) for c in queryset.order_by("-created", "-id")[page]]
+
+
+@require_http_methods(["GET"])
+def request_updates(request, fmt):
+    """GET servicerequestupdates: what happened to requests, oldest first, by update time."""
+    q = request.GET
+    try:
+        page = _paging(q)
+        entries = HistoryEntry.objects.exclude(event__in=updates.HIDDEN_EVENTS)
+        moments = _moments(q, ("start_date", "end_date"))
+        if q.get("service_request_id"):
+            entries = entries.filter(complaint_id__in=_ids(q))
+        # The updates of named requests: all of them unless a window is asked for.
+        if moments or not q.get("service_request_id"):
+            start, end = _window(moments, "start_date", "end_date")
+            entries = entries.filter(at__gte=start, at__lte=end)
+    except params.ParamError as exc:
+        return render.error(fmt, 400, str(exc))
+    rows = list(entries.order_by("at", "id")[page])
+    names = updates.agency_names(rows)
+    return render.respond(fmt, "service_requests_updates", "request_update", [updates.update(e, names) for e in rows])
 
 
 @require_http_methods(["GET"])
@@ -155,7 +229,8 @@ def request_detail(request, request_id, fmt):
     complaint = Complaint.objects.select_related("agency").prefetch_related("history").filter(id=request_id).first()
     if complaint is None:
         return render.error(fmt, 404, f"service_request_id {request_id} was not found")
-    return render.respond(fmt, "service_requests", "request", [mapping.service_request(complaint, _categories())])
+    row = mapping.service_request(complaint, _categories(), _target_hours())
+    return render.respond(fmt, "service_requests", "request", [row])
 
 
 @require_http_methods(["GET"])

@@ -96,3 +96,32 @@ def test_map_shows_complaints_and_explains_a_click(live_api, credentials, browse
     assert browser.find_element(By.CSS_SELECTOR, "h1").text == "Complaints"
     OUTPUT.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(OUTPUT / "map.png"))
+
+
+def test_map_marks_overdue_and_escalated_complaints(live_api, credentials, browser, django_db_blocker):
+    from django.utils import timezone
+
+    from complaints.models import Complaint
+
+    reply = post(
+        f"{live_api}/api/v1/complaints",
+        {"lon": 100.5050, "lat": 13.7520, "category": "sidewalk"},
+        headers={"Authorization": f"Bearer {credentials['key']}"},
+    )
+    cid = reply.json()["id"]
+    with django_db_blocker.unblock():
+        Complaint.objects.filter(id=cid).update(due_at=timezone.now(), escalation_level=1)
+    browser.get(f"{live_api}/")
+    wait_for(browser, "return document.body.dataset.ready === '1'")
+    assert int(browser.execute_script("return document.body.dataset.overdue")) >= 1
+    assert int(browser.execute_script("return document.body.dataset.escalated")) >= 1
+    assert "เลยเส้นตาย" in browser.find_element(By.ID, "chart-deadlines").text
+    marked = wait_for(
+        browser,
+        "const m = window.complaintMap; return m.loaded() && m.queryRenderedFeatures({layers: ['complaints']})"
+        f".filter((f) => f.id === {cid} || f.properties.id === {cid})"
+        ".map((f) => [f.properties.overdue, f.properties.escalation_level])[0]",
+    )
+    assert marked == [True, 1]
+    options = browser.execute_script("return [...document.getElementById('metric').options].map((o) => o.value)")
+    assert {"overdue", "escalated"} <= set(options)

@@ -1,9 +1,11 @@
 """Open311 GeoReport v2 over real HTTP, validated against the spec's JSON Schemas and XML examples."""
 
+import base64
 import json
 import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta
 
 import jsonschema
 import pytest
@@ -11,7 +13,7 @@ from django.conf import settings
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from .web import get, request
+from .web import get, post, request
 
 SCHEMAS = settings.GEO_DATA_DIR / "open311" / "json-schema" / "georeport-v2"
 EXAMPLES = settings.GEO_DATA_DIR / "open311" / "xml-examples"
@@ -143,3 +145,139 @@ def test_errors_follow_the_spec(v2, credentials, fields, status, fragment):
         else:
             root = ET.fromstring(reply.body)
             assert root.tag == "errors" and root[0].find("code").text == str(status)
+
+
+@pytest.fixture
+def toilet_target(django_db_blocker):
+    """The toilet category's target set to 36 hours for one test, then put back."""
+    from routing.models import Category
+
+    with django_db_blocker.unblock():
+        category = Category.objects.get(code="toilet")
+        before = category.target_hours
+        category.target_hours = 36
+        category.save()
+        yield 36
+        category.target_hours = before
+        category.save()
+
+
+def moment():
+    from django.utils import timezone
+
+    return urllib.parse.quote(timezone.now().isoformat())
+
+
+def move(v2, credentials, rid, body):
+    """A staff member of Uttaradit Town Municipality works the request through the native API."""
+    user, password = credentials["staff"]["5399"]
+    headers = {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+    reply = post(f"{v2.replace('/open311/v2', '/api/v1')}/complaints/{rid}/transitions", body, headers=headers)
+    assert reply.status == 200, reply.body
+
+
+def ids(reply):
+    assert reply.status == 200, reply.body
+    return [r["service_request_id"] for r in reply.json()]
+
+
+def test_paging_updated_after_and_expected_datetime(v2, validate, credentials, toilet_target):
+    fields = {"api_key": credentials["key"], "service_code": "toilet", "lat": "17.6201", "long": "100.0997"}
+    before = moment()
+    a, b, c = (form_post(f"{v2}/requests.json", fields).json()[0]["service_request_id"] for _ in range(3))
+    middle = moment()
+    d, e = (form_post(f"{v2}/requests.json", fields).json()[0]["service_request_id"] for _ in range(2))
+    mine = f"{v2}/requests.json?service_code=toilet&updated_after={before}"
+    listed = get(mine).json()
+    validate(listed, "requests.json")
+    assert [r["service_request_id"] for r in listed] == [e, d, c, b, a]  # newest first
+    assert ids(get(f"{mine}&page_size=2")) == [e, d]
+    assert ids(get(f"{mine}&page_size=2&page=2")) == [c, b]
+    assert ids(get(f"{mine}&page_size=2&page=3")) == [a]
+    assert ids(get(f"{mine}&page_size=2&page=4")) == []
+    assert ids(get(f"{mine}&updated_before={middle}")) == [c, b, a]
+    # The target: 36 hours after filing (the toilet category's, set above).
+    for row in listed:
+        requested, expected = (datetime.fromisoformat(row[k]) for k in ("requested_datetime", "expected_datetime"))
+        assert expected - requested == timedelta(hours=36) and row["expected_datetime"].endswith("+07:00")
+    # A change is an update: only the started one is updated after it.
+    started = moment()
+    move(v2, credentials, b, {"action": "start"})
+    assert ids(get(f"{mine.replace(before, started)}")) == [b]
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "fragment"),
+    [
+        ("requests", "page=0", "page: must be"),
+        ("requests", "page=abc", "page: must be"),
+        ("requests", "page_size=1001", "page_size: must be"),
+        ("requests", "page_size=-5", "page_size: must be"),
+        ("requests", "updated_after=yesterday", "updated_after"),
+        ("requests", "updated_after=2001-01-01T00:00:00Z&updated_before=2002-01-01T00:00:00Z", "90 days"),
+        ("servicerequestupdates", "page=99999999999999999999", "page: must be"),
+        ("servicerequestupdates", "start_date=2026-13-01T00:00:00Z", "start_date"),
+        ("servicerequestupdates", "start_date=2001-01-01T00:00:00Z&end_date=2002-01-01T00:00:00Z", "90 days"),
+        ("servicerequestupdates", "service_request_id=1,x", "service_request_id"),
+    ],
+)
+def test_bad_paging_and_windows_are_400(v2, path, query, fragment):
+    for fmt in ("json", "xml"):
+        reply = get(f"{v2}/{path}.{fmt}?{query}")
+        assert reply.status == 400
+        if fmt == "json":
+            assert fragment in reply.json()[0]["description"]
+        else:
+            assert fragment in ET.fromstring(reply.body)[0].find("description").text
+
+
+UPDATE_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["service_request_id", "update_id", "updated_datetime", "status", "description", "media_url"],
+        "properties": {
+            "service_request_id": {"type": "string"},
+            "update_id": {"type": "string"},
+            "updated_datetime": {"type": "string", "format": "date-time"},
+            "status": {"enum": ["open", "in_progress", "action_scheduled", "internal_referral", "fixed", "closed"]},
+            "description": {"type": "string"},
+            "media_url": {"type": ["string", "null"]},
+            "external_status_code": {"type": ["string", "null"]},
+            "actor": {"type": "string"},
+        },
+    },
+}
+
+
+def test_service_request_updates_read_the_history_without_names(v2, credentials):
+    fields = {"api_key": credentials["key"], "service_code": "road", "lat": "17.6201", "long": "100.0997"}
+    fields["first_name"], fields["email"] = "สมหญิง", "somying@example.org"
+    rid = form_post(f"{v2}/requests.json", fields).json()[0]["service_request_id"]
+    move(v2, credentials, rid, {"action": "start", "note": "รับเรื่องแล้ว"})
+    before_finish = moment()
+    move(v2, credentials, rid, {"action": "finish", "note": "ซ่อมแล้ว", "photo_url": "https://example.org/after.jpg"})
+
+    reply = get(f"{v2}/servicerequestupdates.json?service_request_id={rid}")
+    assert reply.status == 200
+    rows = reply.json()
+    jsonschema.Draft7Validator(UPDATE_SCHEMA, format_checker=jsonschema.FormatChecker()).validate(rows)
+    town = "เทศบาลเมืองอุตรดิตถ์ (Uttaradit Town Municipality)"
+    assert [(r["status"], r["external_status_code"], r["description"], r["media_url"], r["actor"]) for r in rows] == [
+        ("open", "waiting", f"received; sent to {town}", None, "intake system"),
+        ("in_progress", "in_progress", "รับเรื่องแล้ว", None, f"agency staff, {town}"),
+        ("fixed", "finished", "ซ่อมแล้ว", "https://example.org/after.jpg", f"agency staff, {town}"),
+    ]
+    assert {r["service_request_id"] for r in rows} == {rid}
+    assert [int(r["update_id"]) for r in rows] == sorted(int(r["update_id"]) for r in rows)
+    for personal in ("staff-5399", "สมหญิง", "somying"):
+        assert personal not in reply.body.decode()
+    later = get(f"{v2}/servicerequestupdates.json?service_request_id={rid}&start_date={before_finish}").json()
+    assert [r["status"] for r in later] == ["fixed"]
+    in_window = get(f"{v2}/servicerequestupdates.json?start_date={before_finish}").json()
+    assert rows[-1] in in_window
+    xml = ET.fromstring(get(f"{v2}/servicerequestupdates.xml?service_request_id={rid}").body)
+    assert xml.tag == "service_requests_updates" and [u.tag for u in xml] == ["request_update"] * 3
+    assert [u.find("status").text for u in xml] == ["open", "in_progress", "fixed"]
+    assert xml[2].find("media_url").text == "https://example.org/after.jpg"
+    assert get(f"{v2}/servicerequestupdates.json?service_request_id={rid}&page_size=1&page=3").json() == rows[2:]

@@ -1,6 +1,7 @@
 import json
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -8,7 +9,8 @@ from rest_framework.views import APIView
 
 import params
 from access.auth import AgencyStaffPermission, FilingPermission, is_operator, staff_agency
-from complaints import intake, lifecycle
+from complaints import deadlines, intake, lifecycle
+from complaints.changes import Actor
 from complaints.models import Complaint
 from delivery import report as delivery_report
 from routing import live
@@ -38,6 +40,10 @@ def public(complaint: Complaint, with_history=False) -> dict:
         "alternatives": complaint.decision.get("alternatives", []),
         "jurisdictions": complaint.decision.get("jurisdictions", {}),
         "reopen_count": complaint.reopen_count,
+        "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
+        "overdue": deadlines.overdue(complaint.status, complaint.due_at, timezone.now()),
+        "escalation_level": complaint.escalation_level,
+        "escalated_to": complaint.escalated_to.code if complaint.escalated_to_id else None,
         "source": complaint.source,
         "client_ticket_id": complaint.client_ticket_id or None,
         "generation": complaint.generation,
@@ -120,10 +126,12 @@ def _domain_errors(fn):
         raise ApiError(404, "not_found", "no such complaint") from None
 
 
-def actor_of(request) -> str:
+def actor_of(request) -> Actor:
     agency = staff_agency(request)
     name = getattr(request.user, "username", "") or str(request.user)
-    return f"{name} ({agency.code})" if agency else name
+    if agency:
+        return Actor("staff", name, agency.code)
+    return Actor("operator", name)
 
 
 class ComplaintList(APIView):
@@ -140,6 +148,7 @@ class ComplaintList(APIView):
             raise ApiError(413, "body_too_large", f"a complaint body may be at most {MAX_COMPLAINT_BODY:,} bytes")
         filing = _filing(request.data)
         filing.source = request.user.name  # the intake system is who its key says it is
+        filing.intake_key_id = request.user.key.id
         key = request.headers.get("Idempotency-Key") or None
         if key is not None and not (0 < len(key) <= 200):
             raise ApiError(400, "invalid", "Idempotency-Key: 1 to 200 characters")
@@ -158,7 +167,7 @@ class ComplaintList(APIView):
     )
     def get(self, request):
         q = request.query_params
-        queryset = Complaint.objects.select_related("agency").matching(
+        queryset = Complaint.objects.select_related("agency", "escalated_to").matching(
             status=params.choice(q, "status", lifecycle.STATES),
             category=q.get("category"),
             agency=q.get("agency"),
@@ -198,7 +207,7 @@ class ComplaintList(APIView):
 
 
 def _checked(view, request, complaint_id) -> Complaint:
-    complaint = _domain_errors(lambda: Complaint.objects.select_related("agency").get(id=complaint_id))
+    complaint = _domain_errors(lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id))
     view.check_object_permissions(request, complaint)
     return complaint
 
@@ -208,7 +217,9 @@ class ComplaintDetail(APIView):
 
     @extend_schema(responses={200: schema.OBJECT, 404: schema.ERROR})
     def get(self, request, complaint_id):
-        complaint = _domain_errors(lambda: Complaint.objects.select_related("agency").get(id=complaint_id))
+        complaint = _domain_errors(
+            lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id)
+        )
         out = public(complaint, with_history=True)
         own = staff_agency(request)
         if is_operator(request) or (own is not None and own.id == complaint.agency_id):

@@ -95,14 +95,13 @@ class Stats(APIView):
         polygons = Boundary.objects.active().filter(level=group).order_by("code")
         if scope.area:
             polygons = polygons.filter(code__startswith=scope.area[: {"province": 2, "district": 4}.get(group, 6)])
-        figures = ("complaints", "open", "finished", "backlog", "reopen_rate", "resolution_h_median")
+        counts = ("complaints", "open", "finished", "backlog", "overdue", "escalated")
+        figures = (*counts, "reopen_rate", "resolution_h_median")
         features = []
         for text in geojson.features(polygons, precision=5, simplify=simplify or None):
             feature = json.loads(text)
             row = by_key.get(feature["id"], {})
-            feature["properties"].update(
-                {f: row.get(f, 0 if f in ("complaints", "open", "finished", "backlog") else None) for f in figures}
-            )
+            feature["properties"].update({f: row.get(f, 0 if f in counts else None) for f in figures})
             features.append(json.dumps(feature, ensure_ascii=False))
         return HttpResponse(geojson.feature_collection(features), content_type="application/geo+json")
 

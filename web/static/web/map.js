@@ -55,8 +55,11 @@
           paint: { "line-color": "#8c8c8c", "line-width": 1 } },
         { id: "province-lines", type: "line", source: "provinces", "source-layer": "provinces",
           paint: { "line-color": "#555", "line-width": 1.5 } },
+        // Overdue: a dark red ring; escalated: a larger dot.
         { id: "complaints", type: "circle", source: "complaints",
-          paint: { "circle-radius": 4, "circle-stroke-width": 0.5, "circle-stroke-color": "#fff",
+          paint: { "circle-radius": ["case", [">", ["coalesce", ["get", "escalation_level"], 0], 0], 7, 4],
+                   "circle-stroke-width": ["case", ["==", ["get", "overdue"], true], 2.5, 0.5],
+                   "circle-stroke-color": ["case", ["==", ["get", "overdue"], true], "#7f0000", "#fff"],
                    "circle-color": ["match", ["get", "status"], ...Object.entries(STATUS_COLOURS).flat(), "#333"] } },
       ],
     },
@@ -95,6 +98,14 @@
     paintChoropleth(choropleth);
     const name = (row) => (lang === "th" ? row.name_th : row.name_en) || row.key;
     bars($("chart-status"), status.rows, (r) => (STATUS_LABELS[r.key] || [r.key, r.key])[lang === "th" ? 0 : 1], (r) => r.complaints);
+    const total = (field) => status.rows.reduce((sum, r) => sum + (r[field] || 0), 0);
+    const deadlines = [
+      { label: ["เลยเส้นตาย", "Overdue"], n: total("overdue") },
+      { label: ["ยกระดับแล้ว", "Escalated"], n: total("escalated") },
+    ];
+    bars($("chart-deadlines"), deadlines, (r) => r.label[lang === "th" ? 0 : 1], (r) => r.n);
+    document.body.dataset.overdue = String(deadlines[0].n);
+    document.body.dataset.escalated = String(deadlines[1].n);
     bars($("chart-categories"), categories.rows.slice(0, 10), name, (r) => r.complaints);
     bars($("chart-trend"), trend.rows.slice(-12), (r) => r.period.slice(0, 10), (r) => r.filed);
     bars($("chart-agencies"), agencies.rows.filter((r) => r.backlog > 0).sort((a, b) => b.backlog - a.backlog).slice(0, 8),
