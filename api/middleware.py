@@ -40,27 +40,26 @@ class BodySizeLimit:
         return self.get_response(request)
 
 
-# How a NUL is written in each text body we accept.
-NUL_MARKS = {
-    "application/json": (b"\\u0000", b"\x00"),
-    "application/geo+json": (b"\\u0000", b"\x00"),
-    "application/x-www-form-urlencoded": (b"%00", b"\x00"),
-}
+def _url_error(path: str, message: str):
+    """The URL's own protocol's error shape: Open311 and OGC clients parse theirs, not ours."""
+    if path.startswith("/open311/"):
+        from open311 import render
+
+        return render.error("xml" if path.endswith(".xml") else "json", 400, message)
+    if path.startswith(("/ogc", "/tiles/")):
+        return JsonResponse({"code": "InvalidParameterValue", "description": message}, status=400)
+    return JsonResponse(body("invalid", message), status=400)
 
 
 class RejectNul:
-    """400 for a NUL character in the URL or body: PostgreSQL cannot store one in text, and a
-    parameter or field carrying it would otherwise fail deep in a query."""
+    """400 for a NUL character in the URL: PostgreSQL cannot store one in text, and a parameter
+    carrying it would otherwise fail deep in a query. Bodies are checked where they are parsed
+    (api/parsers.py for JSON, params.text_problem for form fields)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        where = None
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            where = "URL"
-        elif any(mark in request.body for mark in NUL_MARKS.get(request.content_type, ())):
-            where = "request body"
-        if where:
-            return JsonResponse(body("invalid", f"the {where} contains a NUL character (U+0000)"), status=400)
+            return _url_error(request.path, "the URL contains a NUL character (U+0000)")
         return self.get_response(request)

@@ -86,6 +86,7 @@ def load(path, *, matcher, directory) -> ImportResult:
                     from_status=lifecycle.WAITING,
                     to_status=state,
                     actor=SOURCE,
+                    actor_role="intake",
                     data={"imported": True, "state": row.get("state")},
                 )
     return result

@@ -14,6 +14,7 @@ from routing.models import Agency
 from routing.rules.responsibility import UnknownCategory, decide
 
 from . import lifecycle
+from .actors import SYSTEM, Actor
 from .models import Complaint, HistoryEntry
 
 
@@ -40,9 +41,12 @@ class Filing:
     source: str = "api"
     client_ticket_id: str = ""
     created: datetime | None = None  # when the intake system received it (imports); default now
+    intake_key_id: int | None = None  # the key that filed it: Idempotency-Keys and ticket ids are its own
 
     def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True, default=str).encode()).hexdigest()
+        # The key is left out: fingerprints stored before keys were recorded must still match a retry.
+        fields = {k: v for k, v in self.__dict__.items() if k != "intake_key_id"}
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _route(matcher, directory, lon, lat, categories) -> dict:
@@ -84,16 +88,27 @@ def _agency(directory, code: str) -> Agency | None:
     return by_code[code]
 
 
+def _scope(filing: Filing):
+    """The complaints a filing's Idempotency-Key and ticket id are unique among: its intake key's, or
+    for imports (no key) its source's."""
+    if filing.intake_key_id is not None:
+        return Complaint.objects.filter(intake_key_id=filing.intake_key_id)
+    return Complaint.objects.filter(intake_key__isnull=True, source=filing.source)
+
+
 def _existing(filing: Filing, key: str | None):
+    """The complaint this filing repeats, or None; IdempotencyConflict when it reuses an
+    Idempotency-Key or ticket id of the same intake system for a different complaint."""
+    scope = _scope(filing)
+    found, what = None, ""
     if key:
-        found = Complaint.objects.filter(idempotency_key=key).first()
-        if found:
-            if found.request_fingerprint != filing.fingerprint():
-                raise IdempotencyConflict(f"Idempotency-Key {key!r} was used for a different complaint")
-            return found
-    if filing.client_ticket_id:
-        return Complaint.objects.filter(source=filing.source, client_ticket_id=filing.client_ticket_id).first()
-    return None
+        found, what = scope.filter(idempotency_key=key).first(), f"Idempotency-Key {key!r}"
+    if found is None and filing.client_ticket_id:
+        found = scope.filter(client_ticket_id=filing.client_ticket_id).first()
+        what = f"client_ticket_id {filing.client_ticket_id!r}"
+    if found is not None and found.request_fingerprint != filing.fingerprint():
+        raise IdempotencyConflict(f"{what} was used for a different complaint")
+    return found
 
 
 def file(filing: Filing, *, matcher, directory, idempotency_key: str | None = None) -> tuple[Complaint, bool]:
@@ -114,6 +129,7 @@ def file(filing: Filing, *, matcher, directory, idempotency_key: str | None = No
         with transaction.atomic():
             complaint = Complaint.objects.create(
                 source=filing.source,
+                intake_key_id=filing.intake_key_id,
                 client_ticket_id=filing.client_ticket_id,
                 idempotency_key=idempotency_key,
                 request_fingerprint=filing.fingerprint(),
@@ -128,7 +144,7 @@ def file(filing: Filing, *, matcher, directory, idempotency_key: str | None = No
                 complaint=complaint,
                 event="created",
                 to_status=complaint.status,
-                actor=filing.source,
+                **Actor("intake", filing.source).fields(),
                 data={
                     "agency": complaint.agency.code if complaint.agency else None,
                     "reason": routed["decision"]["reason"],
@@ -147,7 +163,7 @@ def move(
     complaint_id: int,
     action: str,
     *,
-    actor: str = "",
+    actor: Actor = SYSTEM,
     note: str = "",
     photo_url: str = "",
     forward_to: str | None = None,
@@ -182,7 +198,7 @@ def move(
             action=action,
             from_status=step.source,
             to_status=step.target,
-            actor=actor,
+            **actor.fields(),
             note=note,
             photo_url=photo_url,
             data=data,
@@ -190,7 +206,9 @@ def move(
     return complaint
 
 
-def correct(complaint_id: int, *, matcher, directory, lon=None, lat=None, categories=None, actor="") -> Complaint:
+def correct(
+    complaint_id: int, *, matcher, directory, lon=None, lat=None, categories=None, actor: Actor = SYSTEM
+) -> Complaint:
     """A corrected pin or category routes the complaint again; the change goes into its history."""
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update().get(id=complaint_id)
@@ -218,7 +236,7 @@ def correct(complaint_id: int, *, matcher, directory, lon=None, lat=None, catego
             event="rerouted",
             from_status=complaint.status,
             to_status=complaint.status,
-            actor=actor,
+            **actor.fields(),
             data={"before": before, "after": after, "reason": routed["decision"]["reason"]},
         )
     return complaint

@@ -3,6 +3,7 @@ from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 from django.utils import timezone
 
+from access.models import IntakeKey
 from routing.models import Agency
 
 from .lifecycle import STATES, WAITING
@@ -38,9 +39,15 @@ class ComplaintQuerySet(models.QuerySet):
 
 
 class Complaint(models.Model):
-    source = models.CharField(max_length=60, default="api", help_text="intake system")
+    source = models.CharField(max_length=100, default="api", help_text="intake system (its key's name)")
+    # The key that filed it: Idempotency-Keys and ticket ids are scoped by it (key names need not be
+    # unique). Empty for imports (source "traffy"), which are scoped by source. Keys are revoked,
+    # not deleted, while complaints they filed exist.
+    intake_key = models.ForeignKey(
+        IntakeKey, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+    )
     client_ticket_id = models.CharField(max_length=100, blank=True)
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     location = models.PointField(srid=4326)
     categories = models.JSONField(default=list)
@@ -70,8 +77,20 @@ class Complaint(models.Model):
         ordering = ["-created", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "client_ticket_id"], condition=~Q(client_ticket_id=""), name="one_ticket_per_source"
-            )
+                fields=["intake_key", "client_ticket_id"],
+                condition=~Q(client_ticket_id="") & Q(intake_key__isnull=False),
+                name="one_ticket_per_intake_key",
+            ),
+            models.UniqueConstraint(
+                fields=["intake_key", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False) & Q(intake_key__isnull=False),
+                name="one_idempotency_key_per_intake_key",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "client_ticket_id"],
+                condition=~Q(client_ticket_id="") & Q(intake_key__isnull=True),
+                name="one_imported_ticket_per_source",
+            ),
         ]
 
     def __str__(self):
@@ -84,7 +103,11 @@ class HistoryEntry(models.Model):
     action = models.CharField(max_length=20, blank=True)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
+    # Who, without naming a person: intake | staff | operator | system, and their agency. `actor`
+    # (a user name or an intake system's name) is kept for the agency's own audit, never published.
     actor = models.CharField(max_length=200, blank=True)
+    actor_role = models.CharField(max_length=20, blank=True)
+    actor_agency = models.CharField(max_length=40, blank=True)
     note = models.TextField(blank=True)
     photo_url = models.URLField(max_length=500, blank=True)
     data = models.JSONField(default=dict, blank=True)

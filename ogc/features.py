@@ -14,6 +14,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import F, Q
 
+import params
 from boundaries import queries
 from boundaries.generations import active_generation_ids
 from boundaries.models import Boundary
@@ -329,8 +330,8 @@ def one_feature(collection: Collection, fid: str, resolution: str = LIGHT, preci
         qs = qs.filter(code=fid)
     elif collection.kind == "service_area":
         qs = qs.filter(agency__code=fid)
-    elif fid.isdigit():
-        qs = qs.filter(id=int(fid))
+    elif params.parse_id(fid) is not None:
+        qs = qs.filter(id=params.parse_id(fid))
     else:
         return None
     found = page_features(collection, qs, 0, 1, precision, resolution)

@@ -4,6 +4,7 @@ import geothai
 from django.utils import timezone
 
 from complaints.lifecycle import FINISHED, IRRELEVANT
+from complaints.privacy import mask
 
 CLOSED = (FINISHED, IRRELEVANT)
 
@@ -31,17 +32,20 @@ def _zipcode(subdistrict_code: str):
     return unit.postal_codes[0] if unit and unit.postal_codes else None
 
 
-def service_request(complaint, categories: dict) -> dict:
+def service_request(complaint, categories: dict, verbatim: bool = False) -> dict:
+    """One request as published: phone numbers, ID numbers and e-mail addresses in the description
+    (attributes included) and in staff notes masked, unless `verbatim` (the agency's own staff)."""
+    text = (lambda value: value) if verbatim else mask
     code = complaint.categories[0] if complaint.categories else "other"
     last_note = next((h.note for h in reversed(list(complaint.history.all())) if h.note), None)
     agency = complaint.agency
     return {
         "service_request_id": str(complaint.id),
         "status": "closed" if complaint.status in CLOSED else "open",
-        "status_notes": last_note or complaint.status,
+        "status_notes": text(last_note) or complaint.status,
         "service_name": categories.get(code, code),
         "service_code": code,
-        "description": complaint.description or None,
+        "description": text(complaint.description) or None,
         "agency_responsible": f"{agency.name_th} ({agency.name_en})" if agency else None,
         "service_notice": (complaint.decision.get("reason") or {}).get("en"),
         "requested_datetime": _iso(complaint.created),

@@ -1,18 +1,19 @@
 """GeoReport v2 at /open311/v2/: services, service definitions, requests (GET and POST), tokens."""
 
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from access.auth import keys
+import params
+from access.auth import keys, sees_personal_data
 from complaints import intake
 from complaints.lifecycle import OPEN_STATES
 from complaints.models import Complaint
-from params import parse_moment
+from params import ParamError, parse_moment
 from routing import live
 from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
@@ -53,9 +54,28 @@ def requests(request, fmt):
     return _create(request, fmt) if request.method == "POST" else _search(request, fmt)
 
 
+def _form_problem(form) -> str | None:
+    """The first form field (urlencoded or multipart) whose text cannot be stored, or None."""
+    for name, values in form.lists():
+        for value in [name, *values]:
+            problem = params.text_problem(value)
+            if problem:
+                return f"{name[:40]}: {problem}"
+    return None
+
+
+def _caller(request):
+    """The intake key named by api_key (form or query), or None."""
+    api_key = request.POST.get("api_key") or request.GET.get("api_key")
+    return keys.lookup(api_key) if api_key else None
+
+
 def _create(request, fmt):
     form = request.POST
-    key = keys.lookup(form["api_key"]) if form.get("api_key") else None
+    problem = _form_problem(form)
+    if problem:
+        return render.error(fmt, 400, problem)
+    key = _caller(request)
     if key is None:
         return render.error(fmt, 403, "api_key is missing or not valid")
     code = form.get("service_code", "").strip()
@@ -77,6 +97,10 @@ def _create(request, fmt):
     description = form.get("description", "")
     if attributes:
         description += "".join(f"\n{k}: {v}" for k, v in sorted(attributes.items()))
+    try:
+        media_url = params.url(form, "media_url")
+    except ParamError as exc:
+        return render.error(fmt, 400, exc.message)
     name = " ".join(p for p in (form.get("first_name", ""), form.get("last_name", "")) if p)
     contact = ", ".join(p for p in (form.get("email", ""), form.get("phone", "")) if p)
     filing = intake.Filing(
@@ -84,11 +108,12 @@ def _create(request, fmt):
         lat=lat,
         categories=(code,),
         description=description.strip()[:5000],
-        photo_url=form.get("media_url", "")[:500],
+        photo_url=media_url[:500],
         reporter_name=name[:200],
         reporter_contact=contact[:200],
         source=key.name,
         client_ticket_id="",
+        intake_key_id=key.id,
     )
     try:
         complaint, _ = intake.file(
@@ -97,7 +122,9 @@ def _create(request, fmt):
             directory=live.directory.current(),
             idempotency_key=request.headers.get("Idempotency-Key") or None,
         )
-    except (intake.ComplaintError, UnknownCategory, intake.IdempotencyConflict) as exc:
+    except intake.IdempotencyConflict as exc:
+        return render.error(fmt, 409, str(exc))
+    except (intake.ComplaintError, UnknownCategory) as exc:
         return render.error(fmt, 400, str(exc))
     row = {
         "service_request_id": str(complaint.id),
@@ -118,9 +145,10 @@ def _search(request, fmt):
     q = request.GET
     queryset = Complaint.objects.select_related("agency").prefetch_related("history")
     if q.get("service_request_id"):
-        ids = [i.strip() for i in q["service_request_id"].split(",") if i.strip()]
-        if not all(i.isdigit() for i in ids):
-            return render.error(fmt, 400, "service_request_id must be a comma-separated list of numbers")
+        try:
+            ids = params.ids(q, "service_request_id", maximum=MAX_REQUESTS)
+        except ParamError as exc:
+            return render.error(fmt, 400, exc.message)
         queryset = queryset.filter(id__in=ids)
     else:
         if q.get("service_code"):
@@ -133,7 +161,10 @@ def _search(request, fmt):
                 if moments[name] is None:
                     return render.error(fmt, 400, f"{name} must be a w3 date-time with a time zone")
         end = moments.get("end_date") or timezone.now()
-        start = moments.get("start_date") or end - WINDOW
+        try:
+            start = moments.get("start_date") or end - WINDOW
+        except OverflowError:  # an end_date within 90 days of year 1
+            start = datetime.min.replace(tzinfo=UTC)
         if end - start > WINDOW:
             return render.error(fmt, 400, "start_date and end_date may be at most 90 days apart")
         queryset = queryset.filter(created__gte=start, created__lte=end)
@@ -146,22 +177,41 @@ def _search(request, fmt):
             elif wanted == {"closed"}:
                 queryset = queryset.exclude(status__in=OPEN_STATES)
     names = _categories()
-    rows = [mapping.service_request(c, names) for c in queryset.order_by("-created")[:MAX_REQUESTS]]
+    rows = [
+        mapping.service_request(c, names, sees_personal_data(request, c))
+        for c in queryset.order_by("-created")[:MAX_REQUESTS]
+    ]
     return render.respond(fmt, "service_requests", "request", rows)
 
 
 @require_http_methods(["GET"])
 def request_detail(request, request_id, fmt):
-    complaint = Complaint.objects.select_related("agency").prefetch_related("history").filter(id=request_id).first()
+    found = params.parse_id(request_id)
+    queryset = Complaint.objects.select_related("agency").prefetch_related("history")
+    complaint = queryset.filter(id=found).first() if found else None
     if complaint is None:
         return render.error(fmt, 404, f"service_request_id {request_id} was not found")
-    return render.respond(fmt, "service_requests", "request", [mapping.service_request(complaint, _categories())])
+    return render.respond(
+        fmt,
+        "service_requests",
+        "request",
+        [mapping.service_request(complaint, _categories(), sees_personal_data(request, complaint))],
+    )
 
 
 @require_http_methods(["GET"])
 def token(request, token_id, fmt):
-    """Tokens are the Idempotency-Key a client sent with its POST: they lead to the request they made."""
-    complaint = Complaint.objects.filter(idempotency_key=token_id).first()
+    """Tokens are the Idempotency-Key a client sent with its POST: they lead to the request they made.
+
+    Our services are `realtime` (POST answers with the service_request_id), so the spec needs no
+    tokens; a token here is a key the intake system chose, so only that system (its api_key) may
+    resolve it: another system's token is "not found", as one that was never used."""
+    key = _caller(request)
+    if key is None:
+        return render.error(
+            fmt, 403, "api_key is missing or not valid: a token resolves only for the system that sent it"
+        )
+    complaint = Complaint.objects.filter(intake_key=key, idempotency_key=token_id).first()
     if complaint is None:
         return render.error(fmt, 404, f"token {token_id} was not found")
     return render.respond(
