@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import JsonResponse
 
-from .errors import body
+from .errors import body, for_path
 
 DRAIN_LIMIT = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -40,17 +40,6 @@ class BodySizeLimit:
         return self.get_response(request)
 
 
-def _url_error(path: str, message: str):
-    """The URL's own protocol's error shape: Open311 and OGC clients parse theirs, not ours."""
-    if path.startswith("/open311/"):
-        from open311 import render
-
-        return render.error("xml" if path.endswith(".xml") else "json", 400, message)
-    if path.startswith(("/ogc", "/tiles/")):
-        return JsonResponse({"code": "InvalidParameterValue", "description": message}, status=400)
-    return JsonResponse(body("invalid", message), status=400)
-
-
 class RejectNul:
     """400 for a NUL character in the URL: PostgreSQL cannot store one in text, and a parameter
     carrying it would otherwise fail deep in a query. Bodies are checked where they are parsed
@@ -61,5 +50,5 @@ class RejectNul:
 
     def __call__(self, request):
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            return _url_error(request.path, "the URL contains a NUL character (U+0000)")
+            return for_path(request.path, 400, "invalid", "the URL contains a NUL character (U+0000)")
         return self.get_response(request)
