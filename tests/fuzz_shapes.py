@@ -57,6 +57,7 @@ moments = st.one_of(
 # Text a client might send in any field: NUL, lone surrogates, odd digits, markup.
 hostile_text = st.one_of(
     st.text(min_size=0, max_size=30),
+    st.builds(lambda a: a + "\x00", st.text(max_size=5)),
     st.builds(lambda a, b: a + "\x00" + b, st.text(max_size=5), st.text(max_size=5)),
     st.builds(lambda a, s: a + s, st.text(max_size=5), surrogates),
     st.text(alphabet=ODD_DIGITS, min_size=1, max_size=5),
@@ -112,7 +113,8 @@ def form_fields(draw, api_key: str) -> dict:
                 ["description", "lat", "long", "service_code", "media_url", "email", "first_name", "attribute[x]"]
             )
         )
-        fields[name] = draw(st.one_of(hostile_text, integers_of_any_shape, moments))
+        # Text first: numbers and moments only reach the fields that parse them.
+        fields[name] = draw(st.one_of(hostile_text, hostile_text, hostile_text, integers_of_any_shape, moments))
     return fields
 
 
