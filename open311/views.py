@@ -116,11 +116,12 @@ def _create(request, fmt):
         intake_key_id=key.id,
     )
     try:
+        token = params.key_text(request.headers, "Idempotency-Key")
+    except ParamError as exc:
+        return render.error(fmt, 400, exc.message)
+    try:
         complaint, _ = intake.file(
-            filing,
-            matcher=live.matcher.current(),
-            directory=live.directory.current(),
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=token
         )
     except intake.IdempotencyConflict as exc:
         return render.error(fmt, 409, str(exc))

@@ -225,3 +225,16 @@ class IdConverter:
 
     def to_url(self, value) -> str:
         return str(value)
+
+
+def key_text(params, name: str, maximum: int = 200) -> str | None:
+    """A client-chosen key (an Idempotency-Key header, a token): 1 to `maximum` characters, or None."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    if len(raw) > maximum:
+        raise bad(name, f"1 to {maximum} characters")
+    problem = text_problem(raw)
+    if problem:
+        raise bad(name, problem)
+    return raw

@@ -268,3 +268,24 @@ def test_a_key_with_the_longest_name_files_complaints(live_api, django_db_blocke
     body = {"lon": 100.0997, "lat": 17.6201, "category": "road"}
     reply = post(f"{live_api}/api/v1/complaints", body, headers={"Authorization": f"Bearer {key}"})
     assert len(name) == 100 and reply.status == 201 and reply.json()["source"] == name
+
+
+def test_an_idempotency_key_longer_than_its_column_is_a_400_on_both_apis(live_api, credentials):
+    long_key = "k" * 201
+    native = post(
+        f"{live_api}/api/v1/complaints",
+        {"lon": 100.0997, "lat": 17.6201, "category": "road"},
+        headers={"Authorization": f"Bearer {credentials['key']}", "Idempotency-Key": long_key},
+    )
+    assert native.status == 400 and native.json()["error"]["message"] == "Idempotency-Key: 1 to 200 characters"
+    form = urllib.parse.urlencode(
+        {"api_key": credentials["key"], "service_code": "road", "lat": "17.6201", "long": "100.0997"}
+    )
+    open311 = request(
+        f"{live_api}/open311/v2/requests.json",
+        "POST",
+        form,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Idempotency-Key": long_key},
+    )
+    assert open311.status == 400
+    assert json.loads(open311.body) == [{"code": 400, "description": "Idempotency-Key: 1 to 200 characters"}]

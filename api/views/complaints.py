@@ -153,9 +153,10 @@ class ComplaintList(APIView):
         filing = _filing(request.data)
         filing.source = request.user.name  # the intake system is who its key says it is
         filing.intake_key_id = request.user.key.id
-        key = request.headers.get("Idempotency-Key") or None
-        if key is not None and not (0 < len(key) <= 200):
-            raise ApiError(400, "invalid", "Idempotency-Key: 1 to 200 characters")
+        try:
+            key = params.key_text(request.headers, "Idempotency-Key")
+        except params.ParamError as exc:
+            raise ApiError(400, "invalid", exc.message) from None
         complaint, created = _domain_errors(
             lambda: intake.file(
                 filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=key
