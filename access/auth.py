@@ -7,7 +7,12 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from rest_framework import authentication, exceptions, permissions
 
+from params import text_problem
+
 from .models import IntakeKey, digest
+
+# Django's own limit on user names; longer ones cannot name an account.
+MAX_USERNAME = 150
 
 # A revoked key stops working within this many seconds on every process.
 KEY_CACHE_SECONDS = 10.0
@@ -84,6 +89,26 @@ class IntakeKeyAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="api"'
 
 
+class GuardedBasicAuthentication(authentication.BasicAuthentication):
+    """HTTP Basic for staff, behind django-axes: a locked-out account or address gets a 429 with
+    Retry-After before any password is hashed (axes' backend comes first in AUTHENTICATION_BACKENDS
+    and checks the failure count first). Names no account can have are refused before axes records
+    them (its columns are 255 characters; PostgreSQL refuses NUL)."""
+
+    def authenticate_credentials(self, userid, password, request=None):
+        if len(userid) > MAX_USERNAME or text_problem(userid) or text_problem(password):
+            raise exceptions.AuthenticationFailed("Invalid username/password.")
+        try:
+            return super().authenticate_credentials(userid, password, request)
+        except exceptions.AuthenticationFailed:
+            if getattr(request, "axes_locked_out", False):
+                raise exceptions.Throttled(
+                    wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                    detail="too many failed logins for this account or from this address; try again later",
+                ) from None
+            raise
+
+
 def is_intake(request) -> bool:
     return isinstance(getattr(request, "user", None), IntakeSystem)
 
@@ -152,3 +177,11 @@ def actor_name(request) -> str:
     agency = staff_agency(request)
     name = getattr(request.user, "username", "") or str(request.user)
     return f"{name} ({agency.code})" if agency else name
+
+
+def sees_personal_data(request, complaint) -> bool:
+    """The staff of the complaint's agency (and superusers) read its text verbatim and who did what."""
+    if getattr(getattr(request, "user", None), "is_superuser", False):
+        return True
+    agency = staff_agency(request)
+    return agency is not None and complaint.agency_id == agency.id

@@ -79,8 +79,21 @@ def exception_handler(exc, context):
     return None
 
 
+def for_path(path: str, status_code: int, code: str, message: str):
+    """An error in the shape of the protocol the URL belongs to, for answers made before any view
+    (unmatched routes, URL checks): Open311 and OGC clients parse theirs, not ours."""
+    if path.startswith("/open311/"):
+        from open311 import render
+
+        return render.error("xml" if path.endswith(".xml") else "json", status_code, message)
+    if path.startswith(("/ogc", "/tiles/")):
+        ogc_code = "NotFound" if status_code == 404 else "InvalidParameterValue"
+        return JsonResponse({"code": ogc_code, "description": message}, status=status_code)
+    return JsonResponse(body(code, message), status=status_code)
+
+
 def not_found(request, exception=None):
-    return JsonResponse(body("not_found", f"no such resource: {request.path}"), status=404)
+    return for_path(request.path, 404, "not_found", f"no such resource: {request.path}")
 
 
 def server_error(request):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import JsonResponse
 
-from .errors import body
+from .errors import body, for_path
 
 DRAIN_LIMIT = 64 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -40,27 +40,15 @@ class BodySizeLimit:
         return self.get_response(request)
 
 
-# How a NUL is written in each text body we accept.
-NUL_MARKS = {
-    "application/json": (b"\\u0000", b"\x00"),
-    "application/geo+json": (b"\\u0000", b"\x00"),
-    "application/x-www-form-urlencoded": (b"%00", b"\x00"),
-}
-
-
 class RejectNul:
-    """400 for a NUL character in the URL or body: PostgreSQL cannot store one in text, and a
-    parameter or field carrying it would otherwise fail deep in a query."""
+    """400 for a NUL character in the URL: PostgreSQL cannot store one in text, and a parameter
+    carrying it would otherwise fail deep in a query. Bodies are checked where they are parsed
+    (api/parsers.py for JSON, params.text_problem for form fields)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        where = None
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            where = "URL"
-        elif any(mark in request.body for mark in NUL_MARKS.get(request.content_type, ())):
-            where = "request body"
-        if where:
-            return JsonResponse(body("invalid", f"the {where} contains a NUL character (U+0000)"), status=400)
+            return for_path(request.path, 400, "invalid", "the URL contains a NUL character (U+0000)")
         return self.get_response(request)

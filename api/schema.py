@@ -16,6 +16,18 @@ class IntakeKeyScheme(OpenApiAuthenticationExtension):
         return {"type": "http", "scheme": "bearer", "description": "an intake system's API key"}
 
 
+class StaffBasicScheme(OpenApiAuthenticationExtension):
+    target_class = "access.auth.GuardedBasicAuthentication"
+    name = "basicAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "agency staff; repeated failures lock the account and the address out (429)",
+        }
+
+
 ERROR = inline_serializer(
     "Error",
     {

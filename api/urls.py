@@ -1,4 +1,6 @@
-from django.urls import path
+from django.urls import path, register_converter
+
+from params import IdConverter
 
 from .views.boundaries import BoundaryDetail, BoundaryList
 from .views.changes import Changes
@@ -8,6 +10,8 @@ from .views.health import Health
 from .views.route import Route, RouteBatch
 from .views.stats import Stats, StatsTop, StatsTrend
 from .views.subscriptions import SubscriptionDetail, SubscriptionList
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("health", Health.as_view(), name="health"),
@@ -19,8 +23,8 @@ urlpatterns = [
     path("stats/trend", StatsTrend.as_view(), name="stats-trend"),
     path("stats/top", StatsTop.as_view(), name="stats-top"),
     path("complaints", ComplaintList.as_view(), name="complaint-list"),
-    path("complaints/<int:complaint_id>", ComplaintDetail.as_view(), name="complaint-detail"),
-    path("complaints/<int:complaint_id>/transitions", ComplaintTransition.as_view(), name="complaint-transition"),
+    path("complaints/<id:complaint_id>", ComplaintDetail.as_view(), name="complaint-detail"),
+    path("complaints/<id:complaint_id>/transitions", ComplaintTransition.as_view(), name="complaint-transition"),
     path("deliveries", DeliveryList.as_view(), name="delivery-list"),
     path("deliveries/unreachable", Unreachable.as_view(), name="delivery-unreachable"),
     path("deliveries/<str:delivery_id>", DeliveryDetail.as_view(), name="delivery-detail"),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from .actors import SYSTEM, Actor
 from .models import HistoryEntry
 
 MAX_LIMIT = 1000
@@ -40,24 +41,6 @@ class FeedError(ValueError):
         super().__init__(f"{field_name}: {message}")
         self.field = field_name
         self.message = message
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who made a change. The feed and Open311 show only `role` and `agency`: a staff member's
-    user name is personal data, kept in the entry's `actor` for the agency's own audit."""
-
-    role: str  # intake | staff | operator | agency_system | system
-    name: str = ""
-    agency: str = ""
-
-    def label(self) -> str:
-        if self.name and self.agency:
-            return f"{self.name} ({self.agency})"
-        return self.name or self.agency
-
-
-SYSTEM = Actor("system", "system")
 
 
 def record(
@@ -85,9 +68,7 @@ def record(
         action=action,
         from_status=complaint.status if from_status is None else from_status,
         to_status=complaint.status if to_status is None else to_status,
-        actor=actor.label(),
-        actor_role=actor.role,
-        actor_agency=actor.agency,
+        **actor.fields(),
         note=note,
         photo_url=photo_url,
         data=data or {},

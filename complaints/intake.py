@@ -15,7 +15,7 @@ from routing.models import Agency, Category
 from routing.rules.responsibility import UnknownCategory, decide
 
 from . import changes, deadlines, lifecycle
-from .changes import SYSTEM, Actor
+from .actors import SYSTEM, Actor
 from .models import Complaint
 
 
@@ -42,7 +42,7 @@ class Filing:
     source: str = "api"
     client_ticket_id: str = ""
     created: datetime | None = None  # when the intake system received it (imports); default now
-    intake_key_id: int | None = None  # the key that filed it, if one did
+    intake_key_id: int | None = None  # the key that filed it: Idempotency-Keys and ticket ids are its own
 
     def fingerprint(self) -> str:
         # The key is left out: fingerprints stored before keys were recorded must still match a retry.
@@ -120,16 +120,27 @@ def _reschedule(complaint: Complaint, now, hours: dict | None = None):
     complaint.due_at, complaint.alarm_at = plan.due_at, plan.alarm_at
 
 
+def _scope(filing: Filing):
+    """The complaints a filing's Idempotency-Key and ticket id are unique among: its intake key's, or
+    for imports (no key) its source's."""
+    if filing.intake_key_id is not None:
+        return Complaint.objects.filter(intake_key_id=filing.intake_key_id)
+    return Complaint.objects.filter(intake_key__isnull=True, source=filing.source)
+
+
 def _existing(filing: Filing, key: str | None):
+    """The complaint this filing repeats, or None; IdempotencyConflict when it reuses an
+    Idempotency-Key or ticket id of the same intake system for a different complaint."""
+    scope = _scope(filing)
+    found, what = None, ""
     if key:
-        found = Complaint.objects.filter(idempotency_key=key).first()
-        if found:
-            if found.request_fingerprint != filing.fingerprint():
-                raise IdempotencyConflict(f"Idempotency-Key {key!r} was used for a different complaint")
-            return found
-    if filing.client_ticket_id:
-        return Complaint.objects.filter(source=filing.source, client_ticket_id=filing.client_ticket_id).first()
-    return None
+        found, what = scope.filter(idempotency_key=key).first(), f"Idempotency-Key {key!r}"
+    if found is None and filing.client_ticket_id:
+        found = scope.filter(client_ticket_id=filing.client_ticket_id).first()
+        what = f"client_ticket_id {filing.client_ticket_id!r}"
+    if found is not None and found.request_fingerprint != filing.fingerprint():
+        raise IdempotencyConflict(f"{what} was used for a different complaint")
+    return found
 
 
 def file(

@@ -41,13 +41,15 @@ class ComplaintQuerySet(models.QuerySet):
 
 
 class Complaint(models.Model):
-    source = models.CharField(max_length=60, default="api", help_text="intake system")
-    # The key that filed it: its change feed and subscriptions show it (names of keys need not be unique).
+    source = models.CharField(max_length=100, default="api", help_text="intake system (its key's name)")
+    # The key that filed it: Idempotency-Keys and ticket ids are scoped by it (key names need not be
+    # unique). Empty for imports (source "traffy"), which are scoped by source. Keys are revoked,
+    # not deleted, while complaints they filed exist.
     intake_key = models.ForeignKey(
-        IntakeKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="complaints"
+        IntakeKey, null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
     )
     client_ticket_id = models.CharField(max_length=100, blank=True)
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     location = models.PointField(srid=4326)
     categories = models.JSONField(default=list)
@@ -85,8 +87,20 @@ class Complaint(models.Model):
         ordering = ["-created", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "client_ticket_id"], condition=~Q(client_ticket_id=""), name="one_ticket_per_source"
-            )
+                fields=["intake_key", "client_ticket_id"],
+                condition=~Q(client_ticket_id="") & Q(intake_key__isnull=False),
+                name="one_ticket_per_intake_key",
+            ),
+            models.UniqueConstraint(
+                fields=["intake_key", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False) & Q(intake_key__isnull=False),
+                name="one_idempotency_key_per_intake_key",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "client_ticket_id"],
+                condition=~Q(client_ticket_id="") & Q(intake_key__isnull=True),
+                name="one_imported_ticket_per_source",
+            ),
         ]
         indexes = [
             models.Index(fields=["alarm_at"], condition=Q(alarm_at__isnull=False), name="complaint_alarm"),
@@ -108,8 +122,10 @@ class HistoryEntry(models.Model):
     action = models.CharField(max_length=20, blank=True)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
+    # Who, without naming a person: intake | staff | operator | agency_system | system, and their
+    # agency. `actor` (a user name or an intake system's name) is kept for the agency's own audit,
+    # never published.
     actor = models.CharField(max_length=200, blank=True)
-    # Who, without naming a person: intake | staff | operator | agency_system | system; and their agency.
     actor_role = models.CharField(max_length=20, blank=True)
     actor_agency = models.CharField(max_length=40, blank=True)
     note = models.TextField(blank=True)

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from django.db import transaction
 
-from complaints.models import HistoryEntry
+from complaints import changes
+from complaints.actors import Actor
+from complaints.models import Complaint
 
 from . import jobs
 from .channels import send
@@ -17,6 +19,7 @@ from .outcome import Outcome
 from .policy import DELIVERED as OK
 from .policy import RETRY, RetryPolicy
 
+DELIVERY = Actor("system", "delivery")
 log = logging.getLogger(__name__)
 
 # One job sends at most this many before handing over to a fresh job, so a busy agency's sender
@@ -135,10 +138,10 @@ def _note_problem(delivery: Delivery, outcome: Outcome, decision) -> None:
 
 
 def _history(delivery: Delivery, decision) -> None:
-    HistoryEntry.objects.create(
-        complaint_id=delivery.complaint_id,
-        event="delivered" if decision.verdict == OK else "delivery_failed",
-        actor="delivery",
+    changes.record(
+        Complaint.objects.get(id=delivery.complaint_id),
+        "delivered" if decision.verdict == OK else "delivery_failed",
+        actor=DELIVERY,
         note="" if decision.verdict == OK else decision.message[:1000],
         data={
             "delivery_id": str(delivery.uuid),

@@ -9,8 +9,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F
 
-from complaints import intake, lifecycle
-from complaints.models import Complaint, HistoryEntry
+from complaints import changes, intake, lifecycle
+from complaints.actors import Actor
+from complaints.models import Complaint
 
 from .channels.open311 import requests_url
 from .clock import now
@@ -110,7 +111,7 @@ def apply(delivery, remote: dict) -> bool:
     notes = str(remote.get("status_notes") or "")[:2000]
     if status == delivery.remote_status and updated == delivery.remote_updated:
         return False
-    actor = f"open311:{delivery.agency.code}"
+    actor = Actor("agency_system", f"open311:{delivery.agency.code}", delivery.agency.code)
     with transaction.atomic():
         current = Delivery.objects.select_for_update().get(id=delivery.id)
         complaint = Complaint.objects.get(id=current.complaint_id)
@@ -122,11 +123,9 @@ def apply(delivery, remote: dict) -> bool:
         for action in actions:
             intake.move(complaint.id, action, actor=actor, note=notes or f"{status} in {delivery.agency.code}'s system")
         if not actions:
-            HistoryEntry.objects.create(
-                complaint=complaint,
-                event="remote_update",
-                from_status=complaint.status,
-                to_status=complaint.status,
+            changes.record(
+                complaint,
+                "remote_update",
                 actor=actor,
                 note=notes,
                 data={"service_request_id": current.remote_id, "status": status, "updated_datetime": updated},

@@ -2,8 +2,10 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from geo.wsgi_body import ChunkedBody
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
-application = get_wsgi_application()
+application = ChunkedBody(get_wsgi_application())
 
 if os.environ.get("GEO_PRELOAD_MATCHER"):
     # Built once in the gunicorn master (--preload): forked workers share it copy-on-write.

@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+import params
 from boundaries import queries
 from boundaries.generations import active_generation_ids
 from boundaries.models import Boundary
@@ -339,8 +340,8 @@ def one_feature(collection: Collection, fid: str, resolution: str = LIGHT, preci
         qs = qs.filter(code=fid)
     elif collection.kind == "service_area":
         qs = qs.filter(agency__code=fid)
-    elif fid.isdigit():
-        qs = qs.filter(id=int(fid))
+    elif params.parse_id(fid) is not None:
+        qs = qs.filter(id=params.parse_id(fid))
     else:
         return None
     found = page_features(collection, qs, 0, 1, precision, resolution)

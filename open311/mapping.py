@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from complaints import deadlines
 from complaints.lifecycle import FINISHED, IRRELEVANT
+from complaints.privacy import mask
 
 CLOSED = (FINISHED, IRRELEVANT)
 
@@ -39,17 +40,20 @@ def expected(complaint, hours: dict):
     return complaint.created + deadlines.targets(hours.get(code), agency_kind).resolution
 
 
-def service_request(complaint, categories: dict, hours: dict) -> dict:
+def service_request(complaint, categories: dict, hours: dict, verbatim: bool = False) -> dict:
+    """One request as published: phone numbers, ID numbers and e-mail addresses in the description
+    (attributes included) and in staff notes masked, unless `verbatim` (the agency's own staff)."""
+    text = (lambda value: value) if verbatim else mask
     code = complaint.categories[0] if complaint.categories else "other"
     last_note = next((h.note for h in reversed(list(complaint.history.all())) if h.note), None)
     agency = complaint.agency
     return {
         "service_request_id": str(complaint.id),
         "status": "closed" if complaint.status in CLOSED else "open",
-        "status_notes": last_note or complaint.status,
+        "status_notes": text(last_note) or complaint.status,
         "service_name": categories.get(code, code),
         "service_code": code,
-        "description": complaint.description or None,
+        "description": text(complaint.description) or None,
         "agency_responsible": f"{agency.name_th} ({agency.name_en})" if agency else None,
         "service_notice": (complaint.decision.get("reason") or {}).get("en"),
         "requested_datetime": _iso(complaint.created),

@@ -1,7 +1,7 @@
 """GeoReport v2 at /open311/v2/: services, service definitions, requests (GET and POST), tokens."""
 
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -9,11 +9,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 import params
-from access.auth import keys
+from access.auth import keys, sees_personal_data
 from complaints import intake
 from complaints.lifecycle import OPEN_STATES
 from complaints.models import Complaint, HistoryEntry
-from params import parse_moment
+from params import ParamError, parse_moment
 from routing import live
 from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
@@ -59,9 +59,28 @@ def requests(request, fmt):
     return _create(request, fmt) if request.method == "POST" else _search(request, fmt)
 
 
+def _form_problem(form) -> str | None:
+    """The first form field (urlencoded or multipart) whose text cannot be stored, or None."""
+    for name, values in form.lists():
+        for value in [name, *values]:
+            problem = params.text_problem(value)
+            if problem:
+                return f"{name[:40]}: {problem}"
+    return None
+
+
+def _caller(request):
+    """The intake key named by api_key (form or query), or None."""
+    api_key = request.POST.get("api_key") or request.GET.get("api_key")
+    return keys.lookup(api_key) if api_key else None
+
+
 def _create(request, fmt):
     form = request.POST
-    key = keys.lookup(form["api_key"]) if form.get("api_key") else None
+    problem = _form_problem(form)
+    if problem:
+        return render.error(fmt, 400, problem)
+    key = _caller(request)
     if key is None:
         return render.error(fmt, 403, "api_key is missing or not valid")
     code = form.get("service_code", "").strip()
@@ -83,6 +102,10 @@ def _create(request, fmt):
     description = form.get("description", "")
     if attributes:
         description += "".join(f"\n{k}: {v}" for k, v in sorted(attributes.items()))
+    try:
+        media_url = params.url(form, "media_url")
+    except ParamError as exc:
+        return render.error(fmt, 400, exc.message)
     name = " ".join(p for p in (form.get("first_name", ""), form.get("last_name", "")) if p)
     contact = ", ".join(p for p in (form.get("email", ""), form.get("phone", "")) if p)
     filing = intake.Filing(
@@ -90,7 +113,7 @@ def _create(request, fmt):
         lat=lat,
         categories=(code,),
         description=description.strip()[:5000],
-        photo_url=form.get("media_url", "")[:500],
+        photo_url=media_url[:500],
         reporter_name=name[:200],
         reporter_contact=contact[:200],
         source=key.name,
@@ -98,13 +121,16 @@ def _create(request, fmt):
         intake_key_id=key.id,
     )
     try:
+        token = params.key_text(request.headers, "Idempotency-Key")
+    except ParamError as exc:
+        return render.error(fmt, 400, exc.message)
+    try:
         complaint, _ = intake.file(
-            filing,
-            matcher=live.matcher.current(),
-            directory=live.directory.current(),
-            idempotency_key=request.headers.get("Idempotency-Key") or None,
+            filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=token
         )
-    except (intake.ComplaintError, UnknownCategory, intake.IdempotencyConflict) as exc:
+    except intake.IdempotencyConflict as exc:
+        return render.error(fmt, 409, str(exc))
+    except (intake.ComplaintError, UnknownCategory) as exc:
         return render.error(fmt, 400, str(exc))
     row = {
         "service_request_id": str(complaint.id),
@@ -135,7 +161,10 @@ def _moments(q, names) -> dict:
 def _window(moments: dict, start_name: str, end_name: str):
     """(start, end) of a window of at most 90 days; the end defaults to now, the start to 90 days before it."""
     end = moments.get(end_name) or timezone.now()
-    start = moments.get(start_name) or end - WINDOW
+    try:
+        start = moments.get(start_name) or end - WINDOW
+    except OverflowError:  # an end within 90 days of year 1
+        start = datetime.min.replace(tzinfo=UTC)
     if end - start > WINDOW:
         raise params.bad(start_name, f"{start_name} and {end_name} may be at most 90 days apart")
     return start, end
@@ -143,36 +172,28 @@ def _window(moments: dict, start_name: str, end_name: str):
 
 def _paging(q) -> slice:
     """The page / page_size extension: pages count from 1, at most MAX_REQUESTS a page."""
-    values = {}
-    for name, default in (("page", 1), ("page_size", MAX_REQUESTS)):
-        raw = q.get(name, "")
-        if raw == "":
-            values[name] = default
-        elif not raw.isdigit() or not 1 <= int(raw) <= (MAX_PAGE if name == "page" else MAX_REQUESTS):
-            limit = MAX_PAGE if name == "page" else MAX_REQUESTS
-            raise params.bad(name, f"must be a whole number from 1 to {limit}")
-        else:
-            values[name] = int(raw)
+    values = {
+        "page": params.integer(q, "page", default=1, minimum=1, maximum=MAX_PAGE),
+        "page_size": params.integer(q, "page_size", default=MAX_REQUESTS, minimum=1, maximum=MAX_REQUESTS),
+    }
     start = (values["page"] - 1) * values["page_size"]
     return slice(start, start + values["page_size"])
 
 
 def _ids(q):
-    ids = [i.strip() for i in q["service_request_id"].split(",") if i.strip()]
-    if not all(i.isdigit() and len(i) < 19 for i in ids):
-        raise params.bad("service_request_id", "must be a comma-separated list of numbers")
-    return ids
+    return params.ids(q, "service_request_id", maximum=MAX_REQUESTS)
 
 
 def _search(request, fmt):
     try:
-        rows = _requests(request.GET)
+        rows = _requests(request)
     except params.ParamError as exc:
         return render.error(fmt, 400, exc.message)
     return render.respond(fmt, "service_requests", "request", rows)
 
 
-def _requests(q) -> list:
+def _requests(request) -> list:
+    q = request.GET
     queryset = Complaint.objects.select_related("agency").prefetch_related("history")
     page = _paging(q)
     if q.get("service_request_id"):
@@ -200,7 +221,10 @@ def _requests(q) -> list:
             elif wanted == {"closed"}:
                 queryset = queryset.exclude(status__in=OPEN_STATES)
     names, hours = _categories(), _target_hours()
-    return [mapping.service_request(c, names, hours) for c in queryset.order_by("-created", "-id")[page]]
+    return [
+        mapping.service_request(c, names, hours, sees_personal_data(request, c))
+        for c in queryset.order_by("-created", "-id")[page]
+    ]
 
 
 @require_http_methods(["GET"])
@@ -226,17 +250,28 @@ def request_updates(request, fmt):
 
 @require_http_methods(["GET"])
 def request_detail(request, request_id, fmt):
-    complaint = Complaint.objects.select_related("agency").prefetch_related("history").filter(id=request_id).first()
+    found = params.parse_id(request_id)
+    queryset = Complaint.objects.select_related("agency").prefetch_related("history")
+    complaint = queryset.filter(id=found).first() if found else None
     if complaint is None:
         return render.error(fmt, 404, f"service_request_id {request_id} was not found")
-    row = mapping.service_request(complaint, _categories(), _target_hours())
+    row = mapping.service_request(complaint, _categories(), _target_hours(), sees_personal_data(request, complaint))
     return render.respond(fmt, "service_requests", "request", [row])
 
 
 @require_http_methods(["GET"])
 def token(request, token_id, fmt):
-    """Tokens are the Idempotency-Key a client sent with its POST: they lead to the request they made."""
-    complaint = Complaint.objects.filter(idempotency_key=token_id).first()
+    """Tokens are the Idempotency-Key a client sent with its POST: they lead to the request they made.
+
+    Our services are `realtime` (POST answers with the service_request_id), so the spec needs no
+    tokens; a token here is a key the intake system chose, so only that system (its api_key) may
+    resolve it: another system's token is "not found", as one that was never used."""
+    key = _caller(request)
+    if key is None:
+        return render.error(
+            fmt, 403, "api_key is missing or not valid: a token resolves only for the system that sent it"
+        )
+    complaint = Complaint.objects.filter(intake_key=key, idempotency_key=token_id).first()
     if complaint is None:
         return render.error(fmt, 404, f"token {token_id} was not found")
     return render.respond(

@@ -2,13 +2,22 @@
 expected, and each protocol renders a ParamError in its own error shape (native, OGC, Open311)."""
 
 import math
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 # Real UTC offsets run from -12:00 to +14:00; PostgreSQL refuses anything past ±15:59.
 MAX_UTC_OFFSET = timedelta(hours=14)
+# ASCII digits only (str.isdigit() and int() also take "²" or Thai "๑"), at most 18 of them: every
+# value, and an offset plus a page size, then fits PostgreSQL's bigint.
+ASCII_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+ASCII_ID = re.compile(r"[0-9]{1,18}")
+# A lone UTF-16 surrogate (JSON "\ud800") cannot be encoded as UTF-8: PostgreSQL and every encoder refuse it.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ParamError(ValueError):
@@ -22,14 +31,64 @@ def bad(name: str, message: str) -> ParamError:
     return ParamError(name, message)
 
 
+def parse_integer(text) -> int | None:
+    """A whole number written in ASCII digits that fits a bigint, or None."""
+    if not isinstance(text, str) or not ASCII_INTEGER.fullmatch(text):
+        return None
+    return int(text)
+
+
+def parse_id(text) -> int | None:
+    """A row id (positive, ASCII digits, within bigint), or None."""
+    if not isinstance(text, str) or not ASCII_ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value > 0 else None
+
+
+def text_problem(value: str) -> str | None:
+    """Why a string cannot be stored or published as text, or None: NUL or a lone surrogate."""
+    if "\x00" in value:
+        return "contains a NUL character (U+0000)"
+    found = SURROGATE.search(value)
+    if found:
+        return f"contains a lone surrogate (U+{ord(found.group()):04X}), which is not a character"
+    return None
+
+
+def text(params, name: str, default=None):
+    """A parameter or form field as text that can be stored (no NUL, no lone surrogate)."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    problem = text_problem(raw)
+    if problem:
+        raise bad(name, problem)
+    return raw
+
+
+def ids(params, name: str, maximum: int = 1000) -> list[int] | None:
+    """A comma-separated list of row ids, e.g. 12,13,14."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    values = [parse_id(p) for p in parts]
+    if not parts or None in values:
+        raise bad(name, "expected a comma-separated list of ids (ASCII digits, e.g. 12,13)")
+    if len(values) > maximum:
+        raise bad(name, f"at most {maximum} ids")
+    return values
+
+
 def integer(params, name: str, default=None, minimum=None, maximum=None):
     raw = params.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad(name, f"expected an integer, got {raw!r}") from None
+    value = parse_integer(raw)
+    if value is None:
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        raise bad(name, f"expected an integer of at most 18 ASCII digits, got {shown!r}")
     if minimum is not None and value < minimum:
         raise bad(name, f"must be at least {minimum}")
     if maximum is not None and value > maximum:
@@ -103,6 +162,12 @@ def parse_moment(text: str, *, require_zone: bool = False) -> datetime | None:
     offset = moment.utcoffset()
     if offset is None or abs(offset) > MAX_UTC_OFFSET:
         return None
+    try:
+        # 0001-01-01T00:00:00+14:00 or 9999-12-31T23:59:59-12:00 leave datetime's range in UTC,
+        # which is how the database and every comparison see them.
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
     return moment
 
 
@@ -114,3 +179,62 @@ def moment(params, name: str):
     if value is None:
         raise bad(name, "expected an ISO 8601 date-time with a real UTC offset, e.g. 2026-11-24T00:00:00+07:00")
     return value
+
+
+# RFC 3986 characters less the quote marks, angle brackets, backslash, braces and spaces that let a
+# URL break out of an HTML attribute or carry markup; anything else must be percent-encoded.
+URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
+
+
+def url_problem(value: str) -> str | None:
+    """Why `value` is not a plain http(s) URL to publish as a link, or None."""
+    if not URL_CHARACTERS.fullmatch(value):
+        return "may hold only URL characters (percent-encode the others)"
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return "must be an http:// or https:// URL with a host name"
+    if "@" in value.split("//", 1)[1].split("/", 1)[0]:
+        return "must not carry a user name or password"
+    return None
+
+
+def url(params, name: str, default=""):
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    if not isinstance(raw, str):
+        raise bad(name, "must be a string")
+    problem = url_problem(raw)
+    if problem:
+        raise bad(name, problem)
+    return raw
+
+
+class IdConverter:
+    """`<id:name>` in URL patterns: a row id as parse_id takes it (ASCII digits, within bigint);
+    anything else does not match the route and is a 404."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        found = parse_id(value)
+        if found is None:
+            raise ValueError(value)  # Django treats this as "no match"
+        return found
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+def key_text(params, name: str, maximum: int = 200) -> str | None:
+    """A client-chosen key (an Idempotency-Key header, a token): 1 to `maximum` characters, or None."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    if len(raw) > maximum:
+        raise bad(name, f"1 to {maximum} characters")
+    problem = text_problem(raw)
+    if problem:
+        raise bad(name, problem)
+    return raw

@@ -174,7 +174,11 @@ def test_every_state_with_history_and_illegal_moves_are_409(api, file, keys):
         "reject",
     ]
     finish = history[4]
-    assert finish["actor"] == "staff-5399 (5399)" and finish["photo_url"] == "https://example.org/after.jpg"
+    # Published as agency and role: the staff member's user name is not public.
+    assert (
+        finish["actor"] == {"role": "staff", "agency": "5399"}
+        and finish["photo_url"] == "https://example.org/after.jpg"
+    )
     assert history[6]["data"] == {"from_agency": "5399", "to_agency": "PEA"}
 
 
@@ -190,7 +194,10 @@ def test_a_corrected_pin_routes_again_and_is_in_the_history(api, file, keys):
     assert reply.status == 200 and doc["agency"]["code"] == "BKK-1001-PW"
     rerouted = doc["history"][-1]
     assert rerouted["event"] == "rerouted" and rerouted["data"]["before"]["agency"] == "5399"
-    assert rerouted["data"]["after"]["agency"] == "BKK-1001-PW" and rerouted["actor"] == "staff-5399 (5399)"
+    assert rerouted["data"]["after"]["agency"] == "BKK-1001-PW" and rerouted["actor"] == {
+        "role": "staff",
+        "agency": "5399",
+    }
     assert patch(api, cid, {"category": "water_supply"}, keys["staff"]["5399"]).status == 403  # not theirs now
     category = patch(api, cid, {"category": "water_supply"}, keys["staff"]["BKK-1001-PW"]).json()
     assert category["agency"]["code"] == "MWA" and category["categories"] == ["water_supply"]

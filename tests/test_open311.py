@@ -91,8 +91,9 @@ def test_post_a_request_then_read_it_back(v2, validate, credentials):
     assert one[0]["zipcode"] == "53000" and one[0]["agency_responsible"].startswith("เทศบาลเมืองอุตรดิตถ์")
     assert "UTT-0042" in one[0]["description"]
     assert "somying" not in json.dumps(one) and "สมหญิง" not in json.dumps(one)
-    assert get(f"{v2}/tokens/{token}.json").json() == [{"service_request_id": rid, "token": token}]
-    assert get(f"{v2}/tokens/no-such-token.json").status == 404
+    mine = f"api_key={credentials['key']}"  # a token resolves only for the system that sent it
+    assert get(f"{v2}/tokens/{token}.json?{mine}").json() == [{"service_request_id": rid, "token": token}]
+    assert get(f"{v2}/tokens/no-such-token.json?{mine}").status == 404
 
     xml = get(f"{v2}/requests/{rid}.xml")
     root = ET.fromstring(xml.body)

@@ -8,10 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import params
-from access.auth import AgencyStaffPermission, FilingPermission, is_operator, staff_agency
-from complaints import deadlines, intake, lifecycle
-from complaints.changes import Actor
+from access.auth import AgencyStaffPermission, FilingPermission, is_operator, sees_personal_data, staff_agency
+from complaints import actors, deadlines, intake, lifecycle
+from complaints.actors import Actor
 from complaints.models import Complaint
+from complaints.privacy import mask
 from delivery import report as delivery_report
 from routing import live
 from routing.engine.points import PointError, parse_categories, parse_point
@@ -24,13 +25,16 @@ MAX_COMPLAINT_BODY = 1024 * 1024
 GEOJSON = "application/geo+json"
 
 
-def public(complaint: Complaint, with_history=False) -> dict:
-    """What anyone may read: never the reporter's name or contact."""
+def public(complaint: Complaint, with_history=False, verbatim=False) -> dict:
+    """What anyone may read: never the reporter's name or contact; phone numbers, ID numbers and
+    e-mail addresses typed into the text masked, and actors as role and agency. `verbatim`: for the
+    agency's own staff, the text as written and the staff member's name."""
+    text = (lambda value: value) if verbatim else mask
     out = {
         "id": complaint.id,
         "status": complaint.status,
         "categories": complaint.categories,
-        "description": complaint.description,
+        "description": text(complaint.description),
         "photo_url": complaint.photo_url or None,
         "lon": complaint.location.x,
         "lat": complaint.location.y,
@@ -60,8 +64,8 @@ def public(complaint: Complaint, with_history=False) -> dict:
                 "action": h.action or None,
                 "from": h.from_status or None,
                 "to": h.to_status or None,
-                "actor": h.actor or None,
-                "note": h.note or None,
+                "actor": actors.public(h, with_name=verbatim),
+                "note": text(h.note) or None,
                 "photo_url": h.photo_url or None,
                 "data": h.data,
                 "at": h.at.isoformat(),
@@ -82,6 +86,14 @@ def _text(body, name, limit=5000):
     return value.strip()
 
 
+def _url(body, name) -> str:
+    value = _text(body, name, 500)
+    try:
+        return params.url({name: value}, name)
+    except params.ParamError as exc:
+        raise ApiError(400, "invalid", exc.message, {"field": name}) from None
+
+
 def _filing(body) -> intake.Filing:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid", "body must be a JSON object")
@@ -92,9 +104,7 @@ def _filing(body) -> intake.Filing:
     reporter = body.get("reporter") or {}
     if not isinstance(reporter, dict):
         raise ApiError(400, "invalid", "reporter: must be an object with name and contact", {"field": "reporter"})
-    photo = _text(body, "photo_url", 500)
-    if photo and not photo.startswith(("http://", "https://")):
-        raise ApiError(400, "invalid", "photo_url: must be an http(s) URL", {"field": "photo_url"})
+    photo = _url(body, "photo_url")
     return intake.Filing(
         lon=point.lon,
         lat=point.lat,
@@ -149,9 +159,10 @@ class ComplaintList(APIView):
         filing = _filing(request.data)
         filing.source = request.user.name  # the intake system is who its key says it is
         filing.intake_key_id = request.user.key.id
-        key = request.headers.get("Idempotency-Key") or None
-        if key is not None and not (0 < len(key) <= 200):
-            raise ApiError(400, "invalid", "Idempotency-Key: 1 to 200 characters")
+        try:
+            key = params.key_text(request.headers, "Idempotency-Key")
+        except params.ParamError as exc:
+            raise ApiError(400, "invalid", exc.message) from None
         complaint, created = _domain_errors(
             lambda: intake.file(
                 filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=key
@@ -160,7 +171,11 @@ class ComplaintList(APIView):
         headers = {"Location": f"/api/v1/complaints/{complaint.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-        return Response(public(complaint, with_history=True), status=201 if created else 200, headers=headers)
+        return Response(
+            public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)),
+            status=201 if created else 200,
+            headers=headers,
+        )
 
     @extend_schema(
         operation_id="complaints_list", parameters=schema.COMPLAINT_PARAMETERS, responses={200: schema.OBJECT}
@@ -191,7 +206,11 @@ class ComplaintList(APIView):
                     "type": "Feature",
                     "id": c.id,
                     "geometry": {"type": "Point", "coordinates": [c.location.x, c.location.y]},
-                    "properties": {k: v for k, v in public(c).items() if k not in ("lon", "lat", "jurisdictions")},
+                    "properties": {
+                        k: v
+                        for k, v in public(c, verbatim=sees_personal_data(request, c)).items()
+                        if k not in ("lon", "lat", "jurisdictions")
+                    },
                 }
                 for c in page
             ]
@@ -203,7 +222,13 @@ class ComplaintList(APIView):
                 "links": links,
             }
             return HttpResponse(json.dumps(doc, ensure_ascii=False), content_type=GEOJSON)
-        return Response({"count": matched, "results": [public(c) for c in page], "links": links})
+        return Response(
+            {
+                "count": matched,
+                "results": [public(c, verbatim=sees_personal_data(request, c)) for c in page],
+                "links": links,
+            }
+        )
 
 
 def _checked(view, request, complaint_id) -> Complaint:
@@ -220,7 +245,7 @@ class ComplaintDetail(APIView):
         complaint = _domain_errors(
             lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id)
         )
-        out = public(complaint, with_history=True)
+        out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
         own = staff_agency(request)
         if is_operator(request) or (own is not None and own.id == complaint.agency_id):
             out["deliveries"] = delivery_report.for_complaint(complaint.id)
@@ -258,7 +283,7 @@ class ComplaintDetail(APIView):
                 actor=actor_of(request),
             )
         )
-        return Response(public(complaint, with_history=True))
+        return Response(public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)))
 
 
 class ComplaintTransition(APIView):
@@ -281,8 +306,8 @@ class ComplaintTransition(APIView):
                 action,
                 actor=actor_of(request),
                 note=_text(body, "note"),
-                photo_url=_text(body, "photo_url", 500),
+                photo_url=_url(body, "photo_url"),
                 forward_to=body.get("agency"),
             )
         )
-        return Response(public(complaint, with_history=True))
+        return Response(public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)))

@@ -1,6 +1,6 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from access.models import IntakeKey
+from access.models import IntakeKey, IssueError
 
 
 class Command(BaseCommand):
@@ -11,6 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("--rate", default="", help="own request limit, e.g. 120/min")
 
     def handle(self, *args, **opts):
-        record, key = IntakeKey.objects.issue(opts["name"], opts["rate"])
+        try:
+            record, key = IntakeKey.objects.issue(opts["name"], opts["rate"])
+        except IssueError as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(key)
         self.stderr.write(f"issued key {record.prefix}… for {record.name}; revoke it in the admin")
