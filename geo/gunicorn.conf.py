@@ -9,7 +9,8 @@ otherwise write to every object header it scans and copy the shared pages one by
 import gc
 import os
 
-bind = os.environ.get("GEO_BIND", "127.0.0.1:8000")
+# One or more addresses, comma-separated: `unix:var/run/gunicorn.sock` behind the front.
+bind = os.environ.get("GEO_BIND", "127.0.0.1:8000").split(",")
 # The work is CPU-bound Python: one process per core; threads would queue behind the GIL.
 workers = int(os.environ.get("GEO_WORKERS", os.cpu_count() or 2))
 worker_class = "sync"

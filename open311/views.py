@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from access.auth import keys
+from access.throttling import charge, limited
 from complaints import intake
 from complaints.lifecycle import OPEN_STATES
 from complaints.models import Complaint
@@ -22,6 +23,18 @@ from . import mapping, render
 
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
+# Rate-limit units (access/throttling.py): a search reads up to MAX_REQUESTS complaints.
+SEARCH_COST = 5
+
+
+def _refuse(request, wait, fmt="json", **_):
+    return _throttled(fmt, wait)
+
+
+def _throttled(fmt, wait):
+    response = render.error(fmt, 429, f"too many requests; retry in {int(wait)} s")
+    response["Retry-After"] = str(int(wait))
+    return response
 
 
 def _categories():
@@ -29,12 +42,14 @@ def _categories():
 
 
 @require_http_methods(["GET"])
+@limited(1, _refuse)
 def services(request, fmt):
     rows = [mapping.service(c) for c in Category.objects.filter(active=True).order_by("code")]
     return render.respond(fmt, "services", "service", rows)
 
 
 @require_http_methods(["GET"])
+@limited(1, _refuse)
 def service_definition(request, code, fmt):
     if not Category.objects.filter(code=code, active=True).exists():
         return render.error(fmt, 404, f"service_code {code} was not found")
@@ -50,7 +65,7 @@ def service_definition(request, code, fmt):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def requests(request, fmt):
-    return _create(request, fmt) if request.method == "POST" else _search(request, fmt)
+    return _create(request, fmt) if request.method == "POST" else _search(request, fmt=fmt)
 
 
 def _create(request, fmt):
@@ -58,6 +73,9 @@ def _create(request, fmt):
     key = keys.lookup(form["api_key"]) if form.get("api_key") else None
     if key is None:
         return render.error(fmt, 403, "api_key is missing or not valid")
+    wait = charge(request, 1, key=key)  # the key's own rate, as on the native API
+    if wait is not None:
+        return _throttled(fmt, wait)
     code = form.get("service_code", "").strip()
     if not code:
         return render.error(fmt, 400, "service_code was not provided")
@@ -114,6 +132,7 @@ def _number(text, field):
         raise PointError(field, f"must be a number, got {text!r}") from None
 
 
+@limited(SEARCH_COST, _refuse)
 def _search(request, fmt):
     q = request.GET
     queryset = Complaint.objects.select_related("agency").prefetch_related("history")
@@ -134,6 +153,8 @@ def _search(request, fmt):
                     return render.error(fmt, 400, f"{name} must be a w3 date-time with a time zone")
         end = moments.get("end_date") or timezone.now()
         start = moments.get("start_date") or end - WINDOW
+        if start > end:
+            return render.error(fmt, 400, f"start_date is after {'end_date' if 'end_date' in moments else 'now'}")
         if end - start > WINDOW:
             return render.error(fmt, 400, "start_date and end_date may be at most 90 days apart")
         queryset = queryset.filter(created__gte=start, created__lte=end)
@@ -151,6 +172,7 @@ def _search(request, fmt):
 
 
 @require_http_methods(["GET"])
+@limited(1, _refuse)
 def request_detail(request, request_id, fmt):
     complaint = Complaint.objects.select_related("agency").prefetch_related("history").filter(id=request_id).first()
     if complaint is None:
@@ -159,6 +181,7 @@ def request_detail(request, request_id, fmt):
 
 
 @require_http_methods(["GET"])
+@limited(1, _refuse)
 def token(request, token_id, fmt):
     """Tokens are the Idempotency-Key a client sent with its POST: they lead to the request they made."""
     complaint = Complaint.objects.filter(idempotency_key=token_id).first()

@@ -114,3 +114,10 @@ def moment(params, name: str):
     if value is None:
         raise bad(name, "expected an ISO 8601 date-time with a real UTC offset, e.g. 2026-11-24T00:00:00+07:00")
     return value
+
+
+def in_order(start, end, start_name: str, end_name: str):
+    """A period whose start is after its end is a mistake (400), not an empty answer."""
+    if start is not None and end is not None and start > end:
+        raise bad(start_name, f"{start_name} ({start.isoformat()}) is after {end_name} ({end.isoformat()})")
+    return start, end

@@ -52,16 +52,22 @@ def agencies(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def live_api(thailand, agencies, django_db_blocker):
-    """A real gunicorn server on loopback with the production configuration, serving the test database."""
+def test_db_url(django_db_setup):
+    """The test database as a URL, for servers started as separate processes."""
     from django.db import connection
-
-    from geo.server import Gunicorn
 
     settings_dict = connection.settings_dict
     host = quote(settings_dict["HOST"], safe="")
-    url = f"postgis://{settings_dict['USER']}@{host}:{settings_dict['PORT']}/{settings_dict['NAME']}"
-    with Gunicorn(url, workers=2) as server:
+    return f"postgis://{settings_dict['USER']}@{host}:{settings_dict['PORT']}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def live_api(thailand, agencies, test_db_url):
+    """The service as `make run` serves it (nginx in front, gunicorn with the production
+    configuration on a Unix socket, Redis), on a loopback port, serving the test database."""
+    from geo.server import Gunicorn
+
+    with Gunicorn(test_db_url, workers=2) as server:
         yield server.base
 
 

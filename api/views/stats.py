@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import params
-from boundaries import geojson
+from boundaries import cached, geojson
 from boundaries.models import Boundary
 from complaints import stats
 from routing.models import Agency, Category, LocalGovernment
@@ -25,9 +25,10 @@ COMMON = [
 
 
 def scope_of(q) -> stats.Scope:
+    since, until = params.in_order(params.moment(q, "since"), params.moment(q, "until"), "since", "until")
     return stats.Scope(
-        params.moment(q, "since"),
-        params.moment(q, "until"),
+        since,
+        until,
         q.get("category") or None,
         q.get("area") or None,
         q.get("agency") or None,
@@ -49,8 +50,19 @@ def names_for(group: str, keys) -> dict:
     return {code: (th, en) for code, th, en in rows}
 
 
+# Finer than this (about 50 m), a choropleth of the whole country is refused; an area may have it.
+MIN_NATIONAL_SIMPLIFY = 0.0005
+
+
+def stats_cost(request) -> int:
+    """Rate-limit units: a choropleth carries every polygon of its level."""
+    return 20 if request.GET.get("format") == "geojson" else 2
+
+
 class Stats(APIView):
     """Figures by jurisdiction, agency, category or status, as JSON, CSV or choropleth GeoJSON."""
+
+    cost = staticmethod(stats_cost)
 
     @extend_schema(
         parameters=[
@@ -91,13 +103,25 @@ class Stats(APIView):
 
     def _choropleth(self, request, group, scope, rows):
         simplify = params.number(request.query_params, "simplify", default=0.001, minimum=0, maximum=1)
+        if simplify < MIN_NATIONAL_SIMPLIFY and not scope.area:
+            raise params.bad(
+                "simplify",
+                f"below {MIN_NATIONAL_SIMPLIFY} degrees (about 50 m) a choropleth needs an area (a province or"
+                " district code): the whole country at that detail is tens of megabytes",
+            )
         by_key = {r["key"]: r for r in rows}
         polygons = Boundary.objects.active().filter(level=group).order_by("code")
-        if scope.area:
-            polygons = polygons.filter(code__startswith=scope.area[: {"province": 2, "district": 4}.get(group, 6)])
+        prefix = scope.area[: {"province": 2, "district": 4}.get(group, 6)] if scope.area else ""
+        if prefix:
+            polygons = polygons.filter(code__startswith=prefix)
         figures = ("complaints", "open", "finished", "backlog", "reopen_rate", "resolution_h_median")
+        # The polygons depend only on the boundary generation: drawn once, then from the shared cache.
+        shapes = cached.value(
+            f"choropleth:{group}:{prefix}:{simplify!r}",
+            lambda: list(geojson.features(polygons, precision=5, simplify=simplify or None)),
+        )
         features = []
-        for text in geojson.features(polygons, precision=5, simplify=simplify or None):
+        for text in shapes:
             feature = json.loads(text)
             row = by_key.get(feature["id"], {})
             feature["properties"].update(
