@@ -13,7 +13,7 @@ from django.db import connection
 from boundaries.cached import generations, value
 
 FULL, LIGHT = "full", "light"  # ogc.features.RESOLUTIONS
-VERTEX_BUDGET = 1_000_000
+VERTEX_BUDGET = 500_000
 UNION_CAP = {FULL: 100, LIGHT: 1_000}
 
 COUNT_SQL = {

@@ -62,13 +62,30 @@ def test_db_url(django_db_setup):
 
 
 @pytest.fixture(scope="session")
-def live_api(thailand, agencies, test_db_url):
+def front_server(thailand, agencies, test_db_url):
     """The service as `make run` serves it (nginx in front, gunicorn with the production
     configuration on a Unix socket, Redis), on a loopback port, serving the test database."""
     from geo.server import Gunicorn
 
     with Gunicorn(test_db_url, workers=2) as server:
-        yield server.base
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_api(front_server):
+    return front_server.base
+
+
+@pytest.fixture(scope="session")
+def strict_server(thailand, agencies, test_db_url):
+    """The same layout with tight limits: 100 rate units a minute per address, 1 ms of database
+    time for tiles and statistics; gunicorn also listens on a port of its own, bypassing the
+    front (as a misconfigured deployment would expose it)."""
+    from geo.server import Gunicorn
+
+    tight = {"GEO_RATE_PER_IP": "100/min", "GEO_TIMEOUT_TILES_MS": "1", "GEO_TIMEOUT_STATS_MS": "1"}
+    with Gunicorn(test_db_url, workers=2, direct=True, extra_env=tight) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
