@@ -1,9 +1,11 @@
 """The parts in front of and beside gunicorn, as production runs them: nginx (buffering, static
-files, gzip) passing to gunicorn on a Unix socket, and Redis on a Unix socket (rate counters shared
-by every process, cached tiles and layer pages). One run directory holds their sockets, pid files,
-logs and temporary files: var/run for `make serve`, a directory per server for the tests.
+files, gzip) passing to gunicorn on Unix sockets, two pools of workers (`app`: routing, filing,
+writes, the matcher preloaded; `reads`: layers, tiles, statistics, searches, niced, no matcher),
+and Redis on a Unix socket (rate counters shared by every process, cached tiles and layer pages).
+One run directory holds their sockets, pid files, logs and temporary files: var/run for
+`make serve`, a directory per server for the tests.
 
-    python -m geo.front start [--listen 127.0.0.1:8000]   # redis + nginx, renders the config
+    python -m geo.front start [--listen 127.0.0.1:8000]   # redis, the reads pool, nginx
     python -m geo.front stop
 """
 
@@ -33,6 +35,10 @@ class RunDir:
         return self.path / "gunicorn.sock"
 
     @property
+    def reads_socket(self) -> Path:
+        return self.path / "reads.sock"
+
+    @property
     def redis_socket(self) -> Path:
         return self.path / "redis.sock"
 
@@ -44,12 +50,20 @@ class RunDir:
     def bind(self) -> str:
         return f"unix:{self.socket}"
 
+    @property
+    def bind_reads(self) -> str:
+        return f"unix:{self.reads_socket}"
 
-def render(run: RunDir, listen: str, static_root: Path, max_body: int, access_log: bool = True) -> str:
+
+def render(
+    run: RunDir, listen: str, static_root: Path, max_body: int, access_log: bool = True, reads_pool: bool = True
+) -> str:
     values = {
         "prefix": str(run.path),
         "listen": listen,
         "socket": str(run.socket),
+        "reads_socket": str(run.reads_socket),
+        "reads_pool": "reads" if reads_pool else "app",
         "static_root": str(static_root).rstrip("/"),
         "max_body": str(max_body),
         "read_timeout": str(READ_TIMEOUT_S),
@@ -94,15 +108,38 @@ def start_redis(run: RunDir, maxmemory: str = "512mb") -> None:
     _wait(lambda: run.redis_socket.exists() and (run.path / "redis.pid").exists(), "redis", log)
 
 
-def start_nginx(run: RunDir, listen: str, static_root: Path, max_body: int, access_log: bool = True) -> None:
+def start_nginx(
+    run: RunDir, listen: str, static_root: Path, max_body: int, access_log: bool = True, reads_pool: bool = True
+) -> None:
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run.path / "nginx-tmp" / sub).mkdir(parents=True, exist_ok=True)
     conf = run.path / "nginx.conf"
-    conf.write_text(render(run, listen, static_root, max_body, access_log))
+    conf.write_text(render(run, listen, static_root, max_body, access_log, reads_pool))
     subprocess.run(
         [NGINX, "-q", "-p", str(run.path), "-c", str(conf), "-e", str(run.path / "nginx-error.log")], check=True
     )
     _wait(lambda: (run.path / "nginx.pid").exists(), "nginx", run.path / "nginx-error.log")
+
+
+def reads_env(run: RunDir, workers: int, env: dict | None = None) -> dict:
+    """The reads pool: its own socket and workers, niced below routing, without the matcher."""
+    out = {**(env or os.environ), "GEO_BIND": run.bind_reads, "GEO_WORKERS": str(workers), "GEO_NICE": "10"}
+    out.pop("GEO_PRELOAD_MATCHER", None)
+    return out
+
+
+GUNICORN = [str(ROOT / ".venv" / "bin" / "python"), "-m", "gunicorn", "-c", "geo/gunicorn.conf.py", "geo.wsgi"]
+
+
+def start_reads_daemon(run: RunDir, workers: int) -> None:
+    log = run.path / "reads.log"
+    subprocess.run(
+        [*GUNICORN, "--daemon", "--pid", str(run.path / "reads.pid"), "--error-logfile", str(log)],
+        cwd=ROOT,
+        env=reads_env(run, workers),
+        check=True,
+    )
+    _wait(lambda: run.reads_socket.exists(), "the reads pool", log, seconds=60)
 
 
 def _pid(path: Path) -> int | None:
@@ -113,13 +150,13 @@ def _pid(path: Path) -> int | None:
 
 
 def stop(run: RunDir, seconds: float = 10.0) -> None:
-    """Stop the nginx and Redis of this run directory (by their pid files only)."""
-    for name in ("nginx.pid", "redis.pid"):
+    """Stop the nginx, reads pool and Redis of this run directory (by their pid files only)."""
+    for name in ("nginx.pid", "reads.pid", "redis.pid"):
         pid = _pid(run.path / name)
         if pid is None:
             continue
         try:
-            os.kill(pid, signal.SIGTERM if name == "redis.pid" else signal.SIGQUIT)
+            os.kill(pid, signal.SIGQUIT if name == "nginx.pid" else signal.SIGTERM)
         except ProcessLookupError:
             (run.path / name).unlink(missing_ok=True)
             continue
@@ -150,6 +187,7 @@ def main():
     parser.add_argument("action", choices=["start", "stop"])
     parser.add_argument("--listen", default="127.0.0.1:8000")
     parser.add_argument("--run-dir", default=str(ROOT / "var" / "run"))
+    parser.add_argument("--read-workers", type=int, default=int(os.environ.get("GEO_READ_WORKERS", "2")))
     args = parser.parse_args()
     run = RunDir(Path(args.run_dir))
     if args.action == "stop":
@@ -160,6 +198,7 @@ def main():
     static_root = Path(settings.STATIC_ROOT)
     collect_static(static_root)
     start_redis(run)
+    start_reads_daemon(run, args.read_workers)
     start_nginx(run, args.listen, static_root, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
 

@@ -30,3 +30,10 @@ def when_ready(server):
     if os.environ.get("GEO_GC_FREEZE", "1") != "0":  # 0: only to measure what freezing saves
         gc.freeze()
         server.log.info("objects frozen before fork: %d", gc.get_freeze_count())
+
+
+def post_fork(server, worker):
+    # The reads pool (geo/front.py) runs niced: routing workers get the cores first.
+    nice = int(os.environ.get("GEO_NICE", "0"))
+    if nice:
+        os.nice(nice)

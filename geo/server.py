@@ -1,8 +1,9 @@
 """Start the engine the way `make run` serves it, on a free loopback port, for the tests and the
 benchmarks: nginx in front (geo/front.py, deploy/nginx.conf.template), gunicorn with its production
-configuration (geo/gunicorn.conf.py) behind it on a Unix socket, and a private Redis for the shared
-rate counters and caches. `front=False` binds gunicorn itself to the port instead (a test that
-must talk to gunicorn directly)."""
+configuration (geo/gunicorn.conf.py) behind it on Unix sockets (the `app` pool with the matcher,
+the `reads` pool for layers, tiles, statistics and searches), and a private Redis for the shared
+rate counters and caches. `front=False` binds one gunicorn itself to the port instead (a test
+that must talk to gunicorn directly)."""
 
 import hashlib
 import itertools
@@ -41,8 +42,11 @@ class Gunicorn:
         front: bool = True,
         redis_url: str | None = None,
         direct: bool = False,
+        read_workers: int = 2,
     ):
         self.front = front
+        self.read_workers = read_workers if front else 0
+        self.reads = None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         # direct=True: gunicorn also listens on a TCP port of its own, bypassing the front.
@@ -73,10 +77,25 @@ class Gunicorn:
         try:
             if self.own_redis:
                 parts.start_redis(self.run, maxmemory="256mb")
+            self._log = open(self.log_path, "w")
+            if self.read_workers:
+                self.reads = subprocess.Popen(
+                    parts.GUNICORN,
+                    cwd=ROOT,
+                    env=parts.reads_env(self.run, self.read_workers, self.env),
+                    stdout=self._log,
+                    stderr=subprocess.STDOUT,
+                )
             if self.front:
                 parts.collect_static(TEST_STATIC, self.env)
-                parts.start_nginx(self.run, f"127.0.0.1:{self.port}", TEST_STATIC, MAX_BODY, access_log=False)
-            self._log = open(self.log_path, "w")
+                parts.start_nginx(
+                    self.run,
+                    f"127.0.0.1:{self.port}",
+                    TEST_STATIC,
+                    MAX_BODY,
+                    access_log=False,
+                    reads_pool=bool(self.read_workers),
+                )
             self._start_gunicorn()
         except BaseException:
             self._stop(keep_logs=True)
@@ -95,11 +114,12 @@ class Gunicorn:
         while True:
             try:
                 with urllib.request.urlopen(self.base + "/livez", timeout=2) as reply:
-                    if reply.status == 200:
+                    if reply.status == 200 and (self.reads is None or self.run.reads_socket.exists()):
                         return
             except OSError:
                 pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
+            stopped = self.process.poll() is not None or (self.reads is not None and self.reads.poll() is not None)
+            if stopped or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start; see {self.log_path}")
             time.sleep(0.2)
 
@@ -107,9 +127,11 @@ class Gunicorn:
         self._stop()
 
     def _stop(self, keep_logs: bool = False):
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=60)
+        for process in (self.process, self.reads):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)
+        if self.process is not None or self.reads is not None:
             self._log.close()
         parts.stop(self.run)
         if not keep_logs:

@@ -3,7 +3,8 @@ shared cache (Redis): the key holds the active generations, so activating a new 
 the invalidation. Each answer carries an ETag and Last-Modified; a client that sends the ETag
 back (If-None-Match) gets a 304 without the page being read or computed.
 
-Pages of complaints are not cached here: they change with every filing.
+Pages of complaints are not cached here: they change with every filing. Local government and
+service-area pages also depend on the routing tables: their key holds the tables' version.
 """
 
 import functools
@@ -12,6 +13,7 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
 
 from boundaries.cached import digest, generations, get, put
+from routing.loaders import directory_version
 
 from .collections import COLLECTIONS
 
@@ -70,8 +72,11 @@ def tile_key(request, layer, z, x, y):
 
 def items_key(request, collection_id):
     collection = COLLECTIONS.get(collection_id)
-    if collection is None or collection.kind != "boundary":
+    if collection is None or collection.kind == "complaint":
         return None
     # Links in a page name the host it was asked on.
-    query = sorted(request.GET.lists())
-    return f"items:{request.get_host()}:{collection_id}:{query}"
+    name = f"items:{request.get_host()}:{collection_id}:{sorted(request.GET.lists())}"
+    if collection.kind != "boundary":
+        # Local government areas and service areas are drawn from the routing tables as well.
+        name += f":{directory_version()}"
+    return name

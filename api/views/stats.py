@@ -1,7 +1,10 @@
 import csv
+import functools
 import io
 import json
 
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -11,6 +14,8 @@ import params
 from boundaries import cached, geojson
 from boundaries.models import Boundary
 from complaints import stats
+from ogc import lighter
+from ogc.models import LightBoundary
 from routing.models import Agency, Category, LocalGovernment
 
 from .. import schema
@@ -52,6 +57,22 @@ def names_for(group: str, keys) -> dict:
 
 # Finer than this (about 50 m), a choropleth of the whole country is refused; an area may have it.
 MIN_NATIONAL_SIMPLIFY = 0.0005
+
+
+GEOMETRY = ', "geometry": '
+
+
+def split(feature: str) -> tuple[str, str, str]:
+    """A feature string (boundaries/geojson.py) as its id, its text up to the end of its
+    properties (open, for more to be added) and the rest: the figures are spliced in per request
+    without parsing the geometry again."""
+    head, rest = feature.split(GEOMETRY, 1)
+    return json.loads(head + "}")["id"], head[:-1], rest
+
+
+def light_or_full():
+    light = LightBoundary.objects.filter(boundary_id=OuterRef("pk")).values("geom")[:1]
+    return Coalesce(Subquery(light), F("geom"))
 
 
 def stats_cost(request) -> int:
@@ -116,18 +137,17 @@ class Stats(APIView):
             polygons = polygons.filter(code__startswith=prefix)
         figures = ("complaints", "open", "finished", "backlog", "reopen_rate", "resolution_h_median")
         # The polygons depend only on the boundary generation: drawn once, then from the shared cache.
-        shapes = cached.value(
-            f"choropleth:{group}:{prefix}:{simplify!r}",
-            lambda: list(geojson.features(polygons, precision=5, simplify=simplify or None)),
-        )
+        # One significant digit of `simplify` keeps the variants (and so the cold draws) few; from
+        # the lighter rendition's tolerance up, they are drawn from it (a sixth of the vertices).
+        simplify = float(f"{simplify:.0e}")
+        source = light_or_full() if simplify >= lighter.TOLERANCE else None
+        drawn = functools.partial(geojson.features, polygons, precision=5, simplify=simplify or None, source=source)
+        shapes = cached.value(f"choropleth:{group}:{prefix}:{simplify!r}", lambda: [split(t) for t in drawn()])
         features = []
-        for text in shapes:
-            feature = json.loads(text)
-            row = by_key.get(feature["id"], {})
-            feature["properties"].update(
-                {f: row.get(f, 0 if f in ("complaints", "open", "finished", "backlog") else None) for f in figures}
-            )
-            features.append(json.dumps(feature, ensure_ascii=False))
+        for code, head, geometry in shapes:
+            row = by_key.get(code, {})
+            values = {f: row.get(f, 0 if f in ("complaints", "open", "finished", "backlog") else None) for f in figures}
+            features.append(f"{head}, {json.dumps(values)[1:-1]}}}{GEOMETRY}{geometry}")
         return HttpResponse(geojson.feature_collection(features), content_type="application/geo+json")
 
 
