@@ -8,7 +8,7 @@ reliability"):
    median and p99 latency, and the ratio;
 3. GET /livez while 50 slow clients hold connections trickling their bodies: median and p99.
 
-    .venv/bin/python benchmarks/front.py [--seconds 30] [--url http://127.0.0.1:8000]
+    .venv/bin/python benchmarks/front.py [--seconds 30] [--warm 3] [--url http://127.0.0.1:8000]
 
 Without --url it starts the layout `make run` serves (nginx + gunicorn on a Unix socket + Redis,
 geo/server.py) on the development database; with --url it measures a server already running
@@ -65,13 +65,14 @@ def p99(values):
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def alone(base):
+def alone(base, warm_runs=3):
     print("\n1. worst-case reads, one at a time")
     print(f"   {'request':50} {'status':>6} {'MB':>7} {'cold s':>8} {'warm s':>8}")
     for label, path in WORST:
         status, size, cold = call(base, "GET", path)
-        warm = [call(base, "GET", path)[2] for _ in range(3)]
-        print(f"   {label:50} {status:>6} {size / 1e6:>7.2f} {cold:>8.2f} {statistics.median(warm):>8.3f}")
+        warm = [call(base, "GET", path)[2] for _ in range(warm_runs)]
+        warm_text = f"{statistics.median(warm):>8.3f}" if warm else f"{'-':>8}"
+        print(f"   {label:50} {status:>6} {size / 1e6:>7.2f} {cold:>8.2f} {warm_text}")
 
 
 def route_for(base, seconds, source="127.0.0.2"):
@@ -158,9 +159,9 @@ def slow_clients(base, clients=50, probes=50):
     )
 
 
-def measure(base, seconds):
+def measure(base, seconds, warm_runs=3):
     print(f"measuring {base}")
-    alone(base)
+    alone(base, warm_runs)
     under_attack(base, seconds)
     slow_clients(base)
 
@@ -170,15 +171,16 @@ def main():
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--url", help="a server already running (default: start the front layout)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warm", type=int, default=3, help="warm repeats of each worst read (0: cold only)")
     args = parser.parse_args()
     if args.url:
-        measure(args.url.rstrip("/"), args.seconds)
+        measure(args.url.rstrip("/"), args.seconds, args.warm)
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
     from geo.server import Gunicorn
 
     with Gunicorn(os.environ.get("DATABASE_URL"), workers=args.workers) as server:
-        measure(server.base, args.seconds)
+        measure(server.base, args.seconds, args.warm)
 
 
 if __name__ == "__main__":
