@@ -86,17 +86,20 @@ def route_for(base, seconds, source="127.0.0.2"):
     return took, statuses
 
 
-def under_attack(base, seconds, attackers=20):
+def under_attack(base, seconds, attackers=20, worst=WORST):
     print(f"\n2. POST /api/v1/route, alone and while {attackers} clients repeat the worst reads ({seconds} s each)")
     quiet, quiet_statuses = route_for(base, seconds)
     stop = threading.Event()
     counts, lock = {}, threading.Lock()
 
     def attack(n):
+        # On loopback the attackers share the server's cores; niced, they take what is left, as
+        # attackers on other machines would take none of it.
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         source = f"127.0.1.{n + 1}"
         k = n
         while not stop.is_set():
-            status, _, _ = call(base, "GET", WORST[k % len(WORST)][1], source=source)
+            status, _, _ = call(base, "GET", worst[k % len(worst)][1], source=source)
             k += 1
             with lock:
                 counts[status] = counts.get(status, 0) + 1
@@ -159,10 +162,14 @@ def slow_clients(base, clients=50, probes=50):
     )
 
 
-def measure(base, seconds, warm_runs=3):
+def measure(base, seconds, warm_runs=3, skip_full=False):
     print(f"measuring {base}")
-    alone(base, warm_runs)
-    under_attack(base, seconds)
+    if warm_runs >= 0:
+        alone(base, warm_runs)
+    # --skip-full: attackers leave out the full-resolution reads (hundreds of MB built in Python
+    # per request before the front existed: on a shared machine, twenty of them exhaust memory).
+    worst = [w for w in WORST if not (skip_full and "full resolution" in w[0])]
+    under_attack(base, seconds, worst=worst)
     slow_clients(base)
 
 
@@ -171,16 +178,17 @@ def main():
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--url", help="a server already running (default: start the front layout)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--warm", type=int, default=3, help="warm repeats of each worst read (0: cold only)")
+    parser.add_argument("--warm", type=int, default=3, help="warm repeats of each worst read (0: cold only, -1: skip)")
+    parser.add_argument("--skip-full", action="store_true", help="attackers leave out the full-resolution reads")
     args = parser.parse_args()
     if args.url:
-        measure(args.url.rstrip("/"), args.seconds, args.warm)
+        measure(args.url.rstrip("/"), args.seconds, args.warm, args.skip_full)
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
     from geo.server import Gunicorn
 
     with Gunicorn(os.environ.get("DATABASE_URL"), workers=args.workers) as server:
-        measure(server.base, args.seconds, args.warm)
+        measure(server.base, args.seconds, args.warm, args.skip_full)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import time
 import pytest
 
 from geo import front
-from geo.server import Gunicorn
 
 from .web import get, post
 
