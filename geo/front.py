@@ -10,6 +10,7 @@ One run directory holds their sockets, pid files, logs and temporary files: var/
 """
 
 import argparse
+import ctypes
 import os
 import re
 import signal
@@ -23,6 +24,7 @@ TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 NGINX = "/usr/sbin/nginx"
 REDIS = "/usr/bin/redis-server"
 # gunicorn's worker timeout (geo/gunicorn.conf.py) plus a little: the worker gives up first.
+PR_SET_PDEATHSIG = 1
 READ_TIMEOUT_S = int(os.environ.get("GEO_WORKER_TIMEOUT", "120")) + 5
 
 
@@ -56,9 +58,16 @@ class RunDir:
 
 
 def render(
-    run: RunDir, listen: str, static_root: Path, max_body: int, access_log: bool = True, reads_pool: bool = True
+    run: RunDir,
+    listen: str,
+    static_root: Path,
+    max_body: int,
+    access_log: bool = True,
+    reads_pool: bool = True,
+    daemon: bool = True,
 ) -> str:
     values = {
+        "daemon": "on" if daemon else "off",
         "prefix": str(run.path),
         "listen": listen,
         "socket": str(run.socket),
@@ -83,18 +92,31 @@ def _wait(check, what: str, log: Path, seconds: float = 15.0):
         time.sleep(0.05)
 
 
-def start_redis(run: RunDir, maxmemory: str = "512mb") -> None:
+def die_with_parent():
+    """For a server a test starts: it stops when the test process dies, however it dies."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _start(args: list, child: bool, **kwargs):
+    if child:
+        return subprocess.Popen(args, preexec_fn=die_with_parent, **kwargs)
+    subprocess.run(args, check=True, **kwargs)
+    return None
+
+
+def start_redis(run: RunDir, maxmemory: str = "512mb", child: bool = False):
     """A private Redis: Unix socket only, nothing written to disk (counters and caches are
-    disposable), least-recently-used keys evicted at maxmemory."""
+    disposable), least-recently-used keys evicted at maxmemory. `child`: a child process of the
+    caller (tests) rather than a daemon (make serve)."""
     run.path.mkdir(parents=True, exist_ok=True)
     log = run.path / "redis.log"
-    subprocess.run(
+    process = _start(
         [
             REDIS,
             "--port", "0",
             "--unixsocket", str(run.redis_socket),
             "--unixsocketperm", "700",
-            "--daemonize", "yes",
+            "--daemonize", "no" if child else "yes",
             "--pidfile", str(run.path / "redis.pid"),
             "--logfile", str(log),
             "--dir", str(run.path),
@@ -103,9 +125,10 @@ def start_redis(run: RunDir, maxmemory: str = "512mb") -> None:
             "--maxmemory", maxmemory,
             "--maxmemory-policy", "allkeys-lru",
         ],
-        check=True,
+        child,
     )  # fmt: skip
     _wait(lambda: run.redis_socket.exists() and (run.path / "redis.pid").exists(), "redis", log)
+    return process
 
 
 def start_nginx(

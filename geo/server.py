@@ -47,6 +47,7 @@ class Gunicorn:
         self.front = front
         self.read_workers = read_workers if front else 0
         self.reads = None
+        self.children = []  # nginx and Redis, started as children that die with this process
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         # direct=True: gunicorn also listens on a TCP port of its own, bypassing the front.
@@ -76,11 +77,12 @@ class Gunicorn:
         self.run.path.mkdir(parents=True, exist_ok=True)
         try:
             if self.own_redis:
-                parts.start_redis(self.run, maxmemory="256mb")
+                self.children.append(parts.start_redis(self.run, maxmemory="256mb", child=True))
             self._log = open(self.log_path, "w")
             if self.read_workers:
                 self.reads = subprocess.Popen(
                     parts.GUNICORN,
+                    preexec_fn=parts.die_with_parent,
                     cwd=ROOT,
                     env=parts.reads_env(self.run, self.read_workers, self.env),
                     stdout=self._log,
@@ -88,14 +90,16 @@ class Gunicorn:
                 )
             if self.front:
                 parts.collect_static(TEST_STATIC, self.env)
-                parts.start_nginx(
+                nginx = parts.start_nginx(
                     self.run,
                     f"127.0.0.1:{self.port}",
                     TEST_STATIC,
                     MAX_BODY,
                     access_log=False,
                     reads_pool=bool(self.read_workers),
+                    child=True,
                 )
+                self.children.append(nginx)
             self._start_gunicorn()
         except BaseException:
             self._stop(keep_logs=True)
@@ -105,6 +109,7 @@ class Gunicorn:
     def _start_gunicorn(self):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "geo/gunicorn.conf.py", "geo.wsgi"],
+            preexec_fn=parts.die_with_parent,
             cwd=ROOT,
             env=self.env,
             stdout=self._log,
@@ -134,6 +139,8 @@ class Gunicorn:
         if self.process is not None or self.reads is not None:
             self._log.close()
         parts.stop(self.run)
+        for child in self.children:
+            child.wait(timeout=30)
         if not keep_logs:
             shutil.rmtree(self.run.path, ignore_errors=True)
 

@@ -76,15 +76,16 @@ def live_api(front_server):
     return front_server.base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def strict_server(thailand, agencies, test_db_url):
     """The same layout with tight limits: 100 rate units a minute per address, 1 ms of database
     time for tiles and statistics; gunicorn also listens on a port of its own, bypassing the
-    front (as a misconfigured deployment would expose it)."""
+    front (as a misconfigured deployment would expose it). One per test module: stopped when
+    the module's tests are done."""
     from geo.server import Gunicorn
 
     tight = {"GEO_RATE_PER_IP": "100/min", "GEO_TIMEOUT_TILES_MS": "1", "GEO_TIMEOUT_STATS_MS": "1"}
-    with Gunicorn(test_db_url, workers=2, direct=True, extra_env=tight) as server:
+    with Gunicorn(test_db_url, workers=2, read_workers=1, direct=True, extra_env=tight) as server:
         yield server
 
 

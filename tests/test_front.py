@@ -1,5 +1,6 @@
 """The layout `make run` serves, over real sockets: nginx buffering in front of gunicorn on a Unix
-socket, the client address only from the front, rate counts shared in Redis and weighted by cost."""
+socket, the client address only from the front, rate counts shared in Redis and weighted by cost,
+a statement timeout answered 503 in the endpoint's shape."""
 
 import http.client
 import json
@@ -168,5 +169,16 @@ def test_with_redis_down_requests_are_served_and_counted_per_process(guarded):
         assert _route_from(guarded.base, "127.0.0.6") == 200
         assert "rate counters unavailable" in guarded.log_path.read_text()
     finally:
-        front.start_redis(guarded.run, maxmemory="256mb")
+        guarded.children.append(front.start_redis(guarded.run, maxmemory="256mb", child=True))
     assert _route_from(guarded.base, "127.0.0.6") == 200
+
+
+def test_a_statement_timeout_is_a_503_with_retry_after_in_the_endpoints_shape(guarded):
+    base = guarded.base
+    tile = get(f"{base}/tiles/provinces/0/0/0.mvt")  # the whole country: far more than 1 ms
+    assert tile.status == 503 and tile.json()["code"] == "Timeout" and tile.headers["retry-after"] == "30"
+    choropleth = get(f"{base}/api/v1/stats?group=district&format=geojson&area=10")
+    assert choropleth.status == 503 and choropleth.headers["retry-after"] == "30"
+    assert choropleth.json()["error"]["code"] == "query_timeout"
+    # Kinds with their own budget are unaffected.
+    assert get(f"{base}/ogc/collections/provinces/items?limit=1").status == 200

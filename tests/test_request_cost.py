@@ -1,6 +1,6 @@
 """What one request may cost, over real HTTP through the front: tiles and boundary pages computed
 once per generation and revalidated with ETags, pages bounded by vertices, the national
-full-resolution choropleth refused, a statement timeout answered 503 in the endpoint's shape."""
+full-resolution choropleth refused."""
 
 import redis
 from django.db import connection
@@ -79,14 +79,3 @@ def test_a_national_choropleth_at_full_resolution_is_refused_and_an_area_may_hav
     assert refused.json()["error"]["details"] == {"parameter": "simplify"}
     bangkok = get(f"{live_api}/api/v1/stats?group=subdistrict&format=geojson&simplify=0&area=10")
     assert bangkok.status == 200 and len(bangkok.json()["features"]) == 180  # Bangkok's khwaeng
-
-
-def test_a_statement_timeout_is_a_503_with_retry_after_in_the_endpoints_shape(strict_server):
-    base = strict_server.base
-    tile = get(f"{base}/tiles/provinces/0/0/0.mvt")  # the whole country: far more than 1 ms
-    assert tile.status == 503 and tile.json()["code"] == "Timeout" and tile.headers["retry-after"] == "30"
-    choropleth = get(f"{base}/api/v1/stats?group=district&format=geojson&area=10")
-    assert choropleth.status == 503 and choropleth.headers["retry-after"] == "30"
-    assert choropleth.json()["error"]["code"] == "query_timeout"
-    # Kinds with their own budget are unaffected.
-    assert get(f"{base}/ogc/collections/provinces/items?limit=1").status == 200
