@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test setup db migrate load serve stop lint bench bench-load clean qgis-check
+.PHONY: run test setup db migrate load front serve stop lint bench bench-load clean qgis-check
 
 setup:
 	@scripts/bootstrap.sh
@@ -21,9 +21,14 @@ load: migrate
 	@$(PY) manage.py load_agencies
 	@$(PY) manage.py load_traffy_demo
 
-serve:
-	@echo "serving on http://$(HOST):$(PORT)/ with the delivery workers (Ctrl-C stops both; 'make stop' stops the database)"
-	@GEO_PRELOAD_MATCHER=1 GEO_BIND=$(HOST):$(PORT) GEO_WORKERS=$(WORKERS) scripts/serve.sh
+# nginx on HOST:PORT and Redis, both under var/run (geo/front.py), then gunicorn on var/run's socket
+# with the delivery workers beside it (scripts/serve.sh).
+front: setup
+	@$(PY) -m geo.front start --listen $(HOST):$(PORT)
+
+serve: front
+	@echo "serving on http://$(HOST):$(PORT)/ with the delivery workers (Ctrl-C stops gunicorn and the workers; 'make stop' stops nginx, Redis and the database)"
+	@GEO_PRELOAD_MATCHER=1 GEO_BIND=unix:var/run/gunicorn.sock GEO_WORKERS=$(WORKERS) scripts/serve.sh
 
 run: load serve
 
@@ -41,6 +46,7 @@ bench-load: load
 
 stop:
 	@if [ -f var/run/workers.pid ]; then kill -TERM "$$(cat var/run/workers.pid)" 2>/dev/null || true; fi
+	@$(PY) -m geo.front stop
 	@scripts/pg.sh stop
 
 clean: stop

@@ -66,6 +66,8 @@ def exception_handler(exc, context):
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         return Response(body(code, str(exc.detail)), status=exc.status_code, headers=headers)
+    if isinstance(exc, OperationalError) and _timed_out(exc):
+        return _timeout(context)
     if isinstance(exc, (OperationalError, InterfaceError)):
         log.warning("database unavailable: %s", exc)
         return Response(
@@ -90,6 +92,25 @@ def for_path(path: str, status_code: int, code: str, message: str):
         ogc_code = "NotFound" if status_code == 404 else "InvalidParameterValue"
         return JsonResponse({"code": ogc_code, "description": message}, status=status_code)
     return JsonResponse(body(code, message), status=status_code)
+
+
+def _timed_out(exc) -> bool:
+    from .timeouts import is_timeout  # timeouts imports this module
+
+    return is_timeout(exc)
+
+
+def _timeout(context):
+    from .timeouts import RETRY_AFTER_S, budget, message
+
+    request = context.get("request")
+    kind, ms = getattr(request, "statement_budget", None) or budget(request.path if request else "")
+    log.warning("statement timeout (%s, %d ms)", kind, ms)
+    return Response(
+        body("query_timeout", message(kind, ms)),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
 
 
 def not_found(request, exception=None):

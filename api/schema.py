@@ -65,6 +65,37 @@ ROUTE_BATCH_REQUEST = inline_serializer(
         "within": serializers.FloatField(required=False, min_value=0, max_value=1000),
     },
 )
+# Every answer carries its reason as an object in both languages, matched or not.
+REASON = inline_serializer("Reason", {"th": serializers.CharField(), "en": serializers.CharField()})
+ROUTE_RESULT = inline_serializer(
+    "RouteResult",
+    {
+        "id": serializers.JSONField(required=False),
+        "lon": serializers.FloatField(),
+        "lat": serializers.FloatField(),
+        "status": serializers.ChoiceField(["matched", "snapped", "unmatched"]),
+        "generation": serializers.JSONField(),
+        "jurisdictions": serializers.JSONField(
+            help_text="level -> {code, name_th, name_en, ...}; empty when unmatched"
+        ),
+        "on_boundary": serializers.BooleanField(),
+        "categories": serializers.ListField(child=serializers.CharField()),
+        "agency": serializers.JSONField(allow_null=True),
+        "reason": REASON,
+        "confidence": serializers.ChoiceField(["exact", "partial", "fallback", "none"]),
+        "rule": serializers.JSONField(allow_null=True),
+        "alternatives": serializers.ListField(child=serializers.JSONField()),
+        "snapped_m": serializers.FloatField(required=False),
+    },
+)
+ROUTE_BATCH_RESULT = inline_serializer(
+    "RouteBatchResult",
+    {
+        "generation": serializers.JSONField(),
+        "count": serializers.IntegerField(),
+        "results": serializers.ListField(child=ROUTE_RESULT),
+    },
+)
 COMPLAINT_REQUEST = inline_serializer(
     "ComplaintRequest",
     {

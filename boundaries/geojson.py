@@ -31,16 +31,17 @@ class ReducePrecision(Func):
 PROPERTIES = ("code", "pcode", "level", "name_th", "name_en", "parent_code", "generation_id")
 
 
-def geometry_expression(precision: int, simplify: float | None):
-    geom = F("geom")
+def geometry_expression(precision: int, simplify: float | None, source=None):
+    geom = F("geom") if source is None else source
     if simplify:
         geom = ValidPolygons(SimplifyPreserveTopology(geom, Value(simplify, output_field=FloatField())))
     return ReducePrecision(geom, Value(10.0**-precision, output_field=FloatField()))
 
 
-def features(queryset, *, precision: int = 7, simplify: float | None = None):
-    """Yields one GeoJSON Feature string per boundary, geometry text straight from PostGIS."""
-    geom = geometry_expression(precision, simplify)
+def features(queryset, *, precision: int = 7, simplify: float | None = None, source=None):
+    """Yields one GeoJSON Feature string per boundary, geometry text straight from PostGIS
+    (`source`: another geometry expression than the boundary's own, e.g. a lighter rendition)."""
+    geom = geometry_expression(precision, simplify, source)
     rows = queryset.annotate(geojson=AsGeoJSON(geom, precision=precision)).values_list("geojson", *PROPERTIES)
     for geojson, *values in rows:
         props = dict(zip(PROPERTIES, values))

@@ -25,10 +25,11 @@ SELECT ST_AsMVT(t, %(layer)s, 4096, 'geom') FROM (
   SELECT b.code, b.name_th, b.name_en, b.parent_code, b.generation_id AS generation,
          -- clip first: simplify and reproject only the part in the tile
          ST_AsMVTGeom(
-           ST_Transform(ST_SimplifyPreserveTopology(ST_ClipByBox2D(b.geom, bounds.clip), %(tolerance)s), 3857),
+           ST_Transform(ST_SimplifyPreserveTopology(ST_ClipByBox2D({geom}, bounds.clip), %(tolerance)s), 3857),
            bounds.tile, 4096, 64, true) AS geom
   FROM boundaries_boundary b
   JOIN boundaries_generation g ON g.id = b.generation_id AND g.active
+  {join}
   CROSS JOIN bounds
   WHERE b.level = %(level)s AND b.geom && bounds.clip
 ) t WHERE t.geom IS NOT NULL
@@ -61,10 +62,19 @@ def level_extent(level: str) -> list:
     return _level_extent(level, tuple(sorted(active_generation_ids().items())))
 
 
-def boundary_tile(level: str, layer: str, z: int, x: int, y: int, tolerance: float) -> bytes:
-    """One Mapbox vector tile of a level of the active generations (empty bytes where none)."""
+def boundary_tile(
+    level: str, layer: str, z: int, x: int, y: int, tolerance: float, lighter_table: str | None = None
+) -> bytes:
+    """One Mapbox vector tile of a level of the active generations (empty bytes where none);
+    `lighter_table` (boundary_id, geom) holds a lighter rendition to draw from where it has one."""
     args = {"z": z, "x": x, "y": y, "layer": layer, "level": level, "tolerance": tolerance}
+    if lighter_table:
+        sql = BOUNDARY_TILE_SQL.format(
+            geom="COALESCE(l.geom, b.geom)", join=f"LEFT JOIN {lighter_table} l ON l.boundary_id = b.id"
+        )
+    else:
+        sql = BOUNDARY_TILE_SQL.format(geom="b.geom", join="")
     with connection.cursor() as cursor:
-        cursor.execute(BOUNDARY_TILE_SQL, args)
+        cursor.execute(sql, args)
         data = cursor.fetchone()[0]
     return bytes(data) if data else b""

@@ -9,7 +9,8 @@ otherwise write to every object header it scans and copy the shared pages one by
 import gc
 import os
 
-bind = os.environ.get("GEO_BIND", "127.0.0.1:8000")
+# One or more addresses, comma-separated: `unix:var/run/gunicorn.sock` behind the front.
+bind = os.environ.get("GEO_BIND", "127.0.0.1:8000").split(",")
 # The work is CPU-bound Python: one process per core; threads would queue behind the GIL.
 workers = int(os.environ.get("GEO_WORKERS", os.cpu_count() or 2))
 worker_class = "sync"
@@ -29,3 +30,10 @@ def when_ready(server):
     if os.environ.get("GEO_GC_FREEZE", "1") != "0":  # 0: only to measure what freezing saves
         gc.freeze()
         server.log.info("objects frozen before fork: %d", gc.get_freeze_count())
+
+
+def post_fork(server, worker):
+    # The reads pool (geo/front.py) runs niced: routing workers get the cores first.
+    nice = int(os.environ.get("GEO_NICE", "0"))
+    if nice:
+        os.nice(nice)

@@ -85,10 +85,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
+    "access.client.ClientAddress",
+    "corsheaders.middleware.CorsMiddleware",
+    "api.timeouts.StatementTimeout",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "api.middleware.BodySizeLimit",
     "api.middleware.RejectNul",
@@ -157,7 +162,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [],
-    "DEFAULT_THROTTLE_CLASSES": ["access.throttling.PerKeyThrottle", "access.throttling.PerIPThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["access.throttling.RateThrottle"],
+    # The client address is settled once by access.client.ClientAddress; never read X-Forwarded-For.
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "intake_key": os.environ.get("GEO_RATE_PER_KEY", "6000/min"),
         "ip": os.environ.get("GEO_RATE_PER_IP", "3000/min"),
@@ -245,3 +252,49 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "complaints@localhost")
+
+# The front and shared state (docs/operations.md, "Scale and reliability"): nginx before gunicorn
+# on a Unix socket, Redis on a Unix socket in the same run directory (geo/front.py).
+GEO_RUN_DIR = Path(os.environ.get("GEO_RUN_DIR", BASE_DIR / "var" / "run"))
+STATIC_ROOT = Path(os.environ.get("GEO_STATIC_ROOT", STATIC_ROOT))
+# X-Real-IP is believed only from these peers: "unix" is the front on gunicorn's Unix socket;
+# add addresses or networks (comma-separated) when the front is on another machine.
+GEO_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("GEO_TRUSTED_PROXIES", "unix").split(",") if p.strip()]
+# Rate counters and cached tiles/pages live in Redis, shared by every process and node. Short
+# socket timeouts: when Redis is away a request falls back to per-process counting at once.
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ.get("GEO_REDIS_URL", f"unix://{GEO_RUN_DIR / 'redis.sock'}"),
+        "KEY_PREFIX": "geo",
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.5},
+    },
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "geo-fallback"},
+}
+
+# Browser security (docs/operations.md): a Content-Security-Policy on the HTML pages (the map page,
+# the API docs, the admin): everything from this origin only; MapLibre runs its workers from blob:
+# URLs and draws images from data:/blob: URLs. The JSON/GeoJSON/MVT APIs are left out: no page.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/", "/ogc", "/tiles/", "/open311/", "/livez"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "child-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The public read APIs may be used from browser apps on any origin (no cookies are sent with
+# them cross-origin: CORS_ALLOW_CREDENTIALS stays off).
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/(ogc(/.*)?|tiles/.*|open311/v2/.*)$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]

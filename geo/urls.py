@@ -1,19 +1,20 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from api.methods import read_only
 from api.views.health import live
 from web.views import map_page
 
 urlpatterns = [
-    path("", map_page, name="map"),
-    path("livez", live, name="live"),
+    path("", read_only()(map_page), name="map"),
+    path("livez", read_only()(live), name="live"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("open311/v2/", include("open311.urls")),
     path("", include("ogc.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
 ]
 
 handler404 = "api.errors.not_found"

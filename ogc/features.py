@@ -23,7 +23,7 @@ from complaints import deadlines
 from complaints.models import Complaint
 from routing.models import LocalGovernment
 
-from . import lighter, service_areas
+from . import budget, lighter, service_areas
 from .collections import Collection
 from .models import ServiceArea
 
@@ -328,7 +328,8 @@ def page_features(
     else:
         ids = list(qs.values_list(key, flat=True)[offset : offset + limit])
     if collection.kind == "boundary":
-        return _boundaries(ids, resolution, precision)
+        return _boundaries(budget.within(ids, resolution), resolution, precision)
+    ids = ids[: budget.UNION_CAP[resolution]]
     if collection.kind == "local_government":
         return _local_areas(ids, resolution, precision)
     return _service_areas(ids, resolution, precision)

@@ -7,8 +7,9 @@ from django.views.decorators.http import require_GET
 from boundaries import queries
 from complaints.lifecycle import OPEN_STATES
 
-from . import features
+from . import features, lighter
 from .collections import COLLECTIONS
+from .models import LightBoundary
 
 TILED = ("boundary", "complaint")  # collection kinds with vector tiles
 MAX_ZOOM = 18
@@ -50,7 +51,11 @@ def tile(request, layer, z, x, y):
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         return JsonResponse({"code": "NotFound", "description": f"no tile {z}/{x}/{y}"}, status=404)
     if collection.kind == "boundary":
-        data = queries.boundary_tile(collection.level, layer, z, x, y, _tolerance(z))
+        # Where a pixel is coarser than the lighter rendition's tolerance, draw from it: a sixth of
+        # the vertices to clip and simplify.
+        tolerance = _tolerance(z)
+        light = LightBoundary._meta.db_table if tolerance >= lighter.TOLERANCE else None
+        data = queries.boundary_tile(collection.level, layer, z, x, y, tolerance, light)
     else:
         data = _complaint_tile(layer, z, x, y)
     if not data:

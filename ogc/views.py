@@ -180,8 +180,8 @@ def items(request, collection_id):
         {"rel": "self", "type": GEOJSON, "href": href(offset)},
         {"rel": "collection", "type": "application/json", "href": f"{_base(request)}/collections/{found.id}"},
     ]
-    if offset + len(page) < matched:
-        links.append({"rel": "next", "type": GEOJSON, "href": href(offset + limit)})
+    if offset + len(page) < matched:  # a page cut short by its vertex budget continues where it stopped
+        links.append({"rel": "next", "type": GEOJSON, "href": href(offset + len(page))})
     if offset > 0:
         links.append({"rel": "prev", "type": GEOJSON, "href": href(max(0, offset - limit))})
     members = {

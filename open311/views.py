@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 import params
 from access.auth import keys, sees_personal_data
+from access.throttling import charge, limited
 from complaints import intake
 from complaints.lifecycle import OPEN_STATES
 from complaints.models import Complaint, HistoryEntry
@@ -24,6 +25,18 @@ from . import mapping, render, updates
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 MAX_PAGE = 1_000_000
+# Rate-limit units (access/throttling.py): a search reads up to MAX_REQUESTS complaints.
+SEARCH_COST = 5
+
+
+def _refuse(request, wait, fmt="json", **_):
+    return _throttled(fmt, wait)
+
+
+def _throttled(fmt, wait):
+    response = render.error(fmt, 429, f"too many requests; retry in {int(wait)} s")
+    response["Retry-After"] = str(int(wait))
+    return response
 
 
 def _categories():
@@ -35,12 +48,14 @@ def _target_hours():
 
 
 @require_http_methods(["GET"])
+@limited(1, _refuse)
 def services(request, fmt):
     rows = [mapping.service(c) for c in Category.objects.filter(active=True).order_by("code")]
     return render.respond(fmt, "services", "service", rows)
 
 
 @require_http_methods(["GET"])
+@limited(1, _refuse)
 def service_definition(request, code, fmt):
     if not Category.objects.filter(code=code, active=True).exists():
         return render.error(fmt, 404, f"service_code {code} was not found")
@@ -56,7 +71,7 @@ def service_definition(request, code, fmt):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def requests(request, fmt):
-    return _create(request, fmt) if request.method == "POST" else _search(request, fmt)
+    return _create(request, fmt) if request.method == "POST" else _search(request, fmt=fmt)
 
 
 def _form_problem(form) -> str | None:
@@ -83,6 +98,9 @@ def _create(request, fmt):
     key = _caller(request)
     if key is None:
         return render.error(fmt, 403, "api_key is missing or not valid")
+    wait = charge(request, 1, key=key)  # the key's own rate, as on the native API
+    if wait is not None:
+        return _throttled(fmt, wait)
     code = form.get("service_code", "").strip()
     if not code:
         return render.error(fmt, 400, "service_code was not provided")
@@ -165,6 +183,8 @@ def _window(moments: dict, start_name: str, end_name: str):
         start = moments.get(start_name) or end - WINDOW
     except OverflowError:  # an end within 90 days of year 1
         start = datetime.min.replace(tzinfo=UTC)
+    if start > end:
+        raise params.bad(start_name, f"{start_name} is after {end_name if end_name in moments else 'now'}")
     if end - start > WINDOW:
         raise params.bad(start_name, f"{start_name} and {end_name} may be at most 90 days apart")
     return start, end
@@ -184,6 +204,7 @@ def _ids(q):
     return params.ids(q, "service_request_id", maximum=MAX_REQUESTS)
 
 
+@limited(SEARCH_COST, _refuse)
 def _search(request, fmt):
     try:
         rows = _requests(request)
@@ -249,6 +270,7 @@ def request_updates(request, fmt):
 
 
 @require_http_methods(["GET"])
+@limited(1, _refuse)
 def request_detail(request, request_id, fmt):
     found = params.parse_id(request_id)
     queryset = Complaint.objects.select_related("agency").prefetch_related("history")
@@ -260,6 +282,7 @@ def request_detail(request, request_id, fmt):
 
 
 @require_http_methods(["GET"])
+@limited(1, _refuse)
 def token(request, token_id, fmt):
     """Tokens are the Idempotency-Key a client sent with its POST: they lead to the request they made.
 

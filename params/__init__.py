@@ -238,3 +238,10 @@ def key_text(params, name: str, maximum: int = 200) -> str | None:
     if problem:
         raise bad(name, problem)
     return raw
+
+
+def in_order(start, end, start_name: str, end_name: str):
+    """A period whose start is after its end is a mistake (400), not an empty answer."""
+    if start is not None and end is not None and start > end:
+        raise bad(start_name, f"{start_name} ({start.isoformat()}) is after {end_name} ({end.isoformat()})")
+    return start, end

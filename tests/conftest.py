@@ -52,17 +52,41 @@ def agencies(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def live_api(thailand, agencies, django_db_blocker):
-    """A real gunicorn server on loopback with the production configuration, serving the test database."""
+def test_db_url(django_db_setup):
+    """The test database as a URL, for servers started as separate processes."""
     from django.db import connection
-
-    from geo.server import Gunicorn
 
     settings_dict = connection.settings_dict
     host = quote(settings_dict["HOST"], safe="")
-    url = f"postgis://{settings_dict['USER']}@{host}:{settings_dict['PORT']}/{settings_dict['NAME']}"
-    with Gunicorn(url, workers=2) as server:
-        yield server.base
+    return f"postgis://{settings_dict['USER']}@{host}:{settings_dict['PORT']}/{settings_dict['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def front_server(thailand, agencies, test_db_url):
+    """The service as `make run` serves it (nginx in front, gunicorn with the production
+    configuration on a Unix socket, Redis), on a loopback port, serving the test database."""
+    from geo.server import Gunicorn
+
+    with Gunicorn(test_db_url, workers=2) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_api(front_server):
+    return front_server.base
+
+
+@pytest.fixture(scope="module")
+def strict_server(thailand, agencies, test_db_url):
+    """The same layout with tight limits: 100 rate units a minute per address, 1 ms of database
+    time for tiles and statistics; gunicorn also listens on a port of its own, bypassing the
+    front (as a misconfigured deployment would expose it). One per test module: stopped when
+    the module's tests are done."""
+    from geo.server import Gunicorn
+
+    tight = {"GEO_RATE_PER_IP": "100/min", "GEO_TIMEOUT_TILES_MS": "1", "GEO_TIMEOUT_STATS_MS": "1"}
+    with Gunicorn(test_db_url, workers=2, read_workers=1, direct=True, extra_env=tight) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ def test_route_one_point(api, thailand):
 
 def test_route_at_sea_is_unmatched_with_reason(api):
     doc = post(f"{api}/route", {"lon": 99.0, "lat": 7.0}).json()
-    assert doc["status"] == "unmatched" and doc["jurisdictions"] == {} and "sea" in doc["reason"]
+    assert doc["status"] == "unmatched" and doc["jurisdictions"] == {} and "sea" in doc["reason"]["en"]
 
 
 @pytest.mark.parametrize(

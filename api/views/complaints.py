@@ -182,14 +182,15 @@ class ComplaintList(APIView):
     )
     def get(self, request):
         q = request.query_params
+        since, until = params.in_order(params.moment(q, "since"), params.moment(q, "until"), "since", "until")
         queryset = Complaint.objects.select_related("agency", "escalated_to").matching(
             status=params.choice(q, "status", lifecycle.STATES),
             category=q.get("category"),
             agency=q.get("agency"),
             jurisdiction=q.get("jurisdiction"),
             bbox=params.bbox(q),
-            since=params.moment(q, "since"),
-            until=params.moment(q, "until"),
+            since=since,
+            until=until,
         )
         limit = params.integer(q, "limit", default=100, minimum=1, maximum=1000)
         offset = params.integer(q, "offset", default=0, minimum=0)

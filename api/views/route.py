@@ -53,15 +53,13 @@ def result(point, match, generation, directory) -> dict:
     }
     if match.snapped_m is not None:
         out["snapped_m"] = match.snapped_m
-    if match.reason:
-        out["reason"] = match.reason
     return out
 
 
 class Route(APIView):
     """POST {"lon", "lat", "category"? | "categories"?, "within"?} -> jurisdictions, agency and reason."""
 
-    @extend_schema(request=schema.ROUTE_REQUEST, responses={200: schema.OBJECT, 400: schema.ERROR})
+    @extend_schema(request=schema.ROUTE_REQUEST, responses={200: schema.ROUTE_RESULT, 400: schema.ERROR})
     def post(self, request):
         body = request.data
         try:
@@ -79,7 +77,8 @@ class RouteBatch(APIView):
     """POST {"points": [...]} or a GeoJSON FeatureCollection (up to 10,000 points), answers in order."""
 
     @extend_schema(
-        request=schema.ROUTE_BATCH_REQUEST, responses={200: schema.OBJECT, 400: schema.ERROR, 413: schema.ERROR}
+        request=schema.ROUTE_BATCH_REQUEST,
+        responses={200: schema.ROUTE_BATCH_RESULT, 400: schema.ERROR, 413: schema.ERROR},
     )
     def post(self, request):
         body = request.data

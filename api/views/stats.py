@@ -1,16 +1,21 @@
 import csv
+import functools
 import io
 import json
 
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import params
-from boundaries import geojson
+from boundaries import cached, geojson
 from boundaries.models import Boundary
 from complaints import stats
+from ogc import lighter
+from ogc.models import LightBoundary
 from routing.models import Agency, Category, LocalGovernment
 
 from .. import schema
@@ -25,9 +30,10 @@ COMMON = [
 
 
 def scope_of(q) -> stats.Scope:
+    since, until = params.in_order(params.moment(q, "since"), params.moment(q, "until"), "since", "until")
     return stats.Scope(
-        params.moment(q, "since"),
-        params.moment(q, "until"),
+        since,
+        until,
         q.get("category") or None,
         q.get("area") or None,
         q.get("agency") or None,
@@ -49,8 +55,35 @@ def names_for(group: str, keys) -> dict:
     return {code: (th, en) for code, th, en in rows}
 
 
+# Finer than this (about 50 m), a choropleth of the whole country is refused; an area may have it.
+MIN_NATIONAL_SIMPLIFY = 0.0005
+
+
+GEOMETRY = ', "geometry": '
+
+
+def split(feature: str) -> tuple[str, str, str]:
+    """A feature string (boundaries/geojson.py) as its id, its text up to the end of its
+    properties (open, for more to be added) and the rest: the figures are spliced in per request
+    without parsing the geometry again."""
+    head, rest = feature.split(GEOMETRY, 1)
+    return json.loads(head + "}")["id"], head[:-1], rest
+
+
+def light_or_full():
+    light = LightBoundary.objects.filter(boundary_id=OuterRef("pk")).values("geom")[:1]
+    return Coalesce(Subquery(light), F("geom"))
+
+
+def stats_cost(request) -> int:
+    """Rate-limit units: a choropleth carries every polygon of its level."""
+    return 20 if request.GET.get("format") == "geojson" else 2
+
+
 class Stats(APIView):
     """Figures by jurisdiction, agency, category or status, as JSON, CSV or choropleth GeoJSON."""
+
+    cost = staticmethod(stats_cost)
 
     @extend_schema(
         parameters=[
@@ -91,18 +124,31 @@ class Stats(APIView):
 
     def _choropleth(self, request, group, scope, rows):
         simplify = params.number(request.query_params, "simplify", default=0.001, minimum=0, maximum=1)
+        if simplify < MIN_NATIONAL_SIMPLIFY and not scope.area:
+            raise params.bad(
+                "simplify",
+                f"below {MIN_NATIONAL_SIMPLIFY} degrees (about 50 m) a choropleth needs an area (a province or"
+                " district code): the whole country at that detail is tens of megabytes",
+            )
         by_key = {r["key"]: r for r in rows}
         polygons = Boundary.objects.active().filter(level=group).order_by("code")
-        if scope.area:
-            polygons = polygons.filter(code__startswith=scope.area[: {"province": 2, "district": 4}.get(group, 6)])
+        prefix = scope.area[: {"province": 2, "district": 4}.get(group, 6)] if scope.area else ""
+        if prefix:
+            polygons = polygons.filter(code__startswith=prefix)
         counts = ("complaints", "open", "finished", "backlog", "overdue", "escalated")
         figures = (*counts, "reopen_rate", "resolution_h_median")
+        # The polygons depend only on the boundary generation: drawn once, then from the shared cache.
+        # One significant digit of `simplify` keeps the variants (and so the cold draws) few; from
+        # the lighter rendition's tolerance up, they are drawn from it (a sixth of the vertices).
+        simplify = float(f"{simplify:.0e}")
+        source = light_or_full() if simplify >= lighter.TOLERANCE else None
+        drawn = functools.partial(geojson.features, polygons, precision=5, simplify=simplify or None, source=source)
+        shapes = cached.value(f"choropleth:{group}:{prefix}:{simplify!r}", lambda: [split(t) for t in drawn()])
         features = []
-        for text in geojson.features(polygons, precision=5, simplify=simplify or None):
-            feature = json.loads(text)
-            row = by_key.get(feature["id"], {})
-            feature["properties"].update({f: row.get(f, 0 if f in counts else None) for f in figures})
-            features.append(json.dumps(feature, ensure_ascii=False))
+        for code, head, geometry in shapes:
+            row = by_key.get(code, {})
+            values = {f: row.get(f, 0 if f in counts else None) for f in figures}
+            features.append(f"{head}, {json.dumps(values)[1:-1]}}}{GEOMETRY}{geometry}")
         return HttpResponse(geojson.feature_collection(features), content_type="application/geo+json")
 
 

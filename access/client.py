@@ -1,0 +1,41 @@
+"""The client's address, settled once per request: the peer itself, or the address a trusted
+front (nginx) reports in X-Real-IP. Forwarding headers from anyone else are dropped, so a client
+cannot pick the address its per-IP limit is counted under."""
+
+import ipaddress
+
+from django.conf import settings
+
+
+def _trusted():
+    unix = "unix" in settings.GEO_TRUSTED_PROXIES
+    networks = [ipaddress.ip_network(p, strict=False) for p in settings.GEO_TRUSTED_PROXIES if p != "unix"]
+    return unix, networks
+
+
+def _address(text: str):
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+class ClientAddress:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.unix, self.networks = _trusted()
+
+    def is_trusted(self, peer: str) -> bool:
+        if not peer:  # gunicorn reports a Unix-socket peer as an empty address
+            return self.unix
+        address = _address(peer)
+        return address is not None and any(address in net for net in self.networks)
+
+    def __call__(self, request):
+        meta = request.META
+        peer = meta.get("REMOTE_ADDR", "")
+        forwarded = _address(meta.get("HTTP_X_REAL_IP", "")) if self.is_trusted(peer) else None
+        meta["REMOTE_ADDR"] = str(forwarded) if forwarded else peer
+        for header in ("HTTP_X_REAL_IP", "HTTP_X_FORWARDED_FOR"):
+            meta.pop(header, None)
+        return self.get_response(request)
