@@ -135,6 +135,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--single-only", action="store_true", help="time the single process only, no Dask")
+    parser.add_argument("--reference", type=Path, help="a Parquet output to compare with, byte for byte")
     args = parser.parse_args()
     logging.getLogger("distributed").setLevel(logging.ERROR)
 
@@ -170,6 +172,9 @@ def main():
         summary = route_file(src, work / "one.parquet", **common)
         single.append(time.perf_counter() - t)
         cpu_single.append(_cpu_seconds() - cpu)
+        if args.single_only:
+            print(f"run {run + 1}: single {single[-1]:.1f} s, load average {load_average()}")
+            continue
 
         t = time.perf_counter()
         many = route_file_dask(src, work / "many.parquet", scheduler=spec, **common)
@@ -201,6 +206,15 @@ def main():
                 )
             print("outputs and rejects identical")
 
+    if args.reference:
+        same = (work / "one.parquet").read_bytes() == args.reference.read_bytes()
+        print(f"output byte-identical to {args.reference}: {same}")
+        assert same
+    if args.single_only:
+        med = statistics.median(single)
+        print(f"\nsingle process, median of {args.repeat}: {med:.2f} s, {summary.rows / med:,.0f} rows/s")
+        print(f"load average at end: {load_average()}")
+        return
     n = summary.rows
     statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.statuses.items()))
     print(f"\n{n:,} rows: {summary.routed:,} routed ({statuses}), {summary.rejected:,} rejected")

@@ -89,6 +89,8 @@ class Directory:
     local_units: dict  # code -> LocalUnitInfo
     coverage: dict  # subdistrict code -> [(local unit code, "completely" | "partially")]
     version: tuple = ()
+    # Decisions and tables computed from this directory (routing.rules.decisions); not compared.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def check_categories(self, categories):
         unknown = [c for c in categories if c not in self.categories]
