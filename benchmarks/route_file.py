@@ -173,7 +173,9 @@ def main():
         single.append(time.perf_counter() - t)
         cpu_single.append(_cpu_seconds() - cpu)
         if args.single_only:
-            print(f"run {run + 1}: single {single[-1]:.1f} s, load average {load_average()}")
+            print(
+                f"run {run + 1}: single {single[-1]:.1f} s ({cpu_single[-1]:.1f} CPU s), load average {load_average()}"
+            )
             continue
 
         t = time.perf_counter()
@@ -208,11 +210,16 @@ def main():
 
     if args.reference:
         same = (work / "one.parquet").read_bytes() == args.reference.read_bytes()
-        print(f"output byte-identical to {args.reference}: {same}")
-        assert same
+        same_rejects = rejects_path(work / "one.parquet").read_bytes() == rejects_path(args.reference).read_bytes()
+        print(f"output and rejects byte-identical to {args.reference}: {same and same_rejects}")
+        assert same and same_rejects
     if args.single_only:
         med = statistics.median(single)
-        print(f"\nsingle process, median of {args.repeat}: {med:.2f} s, {summary.rows / med:,.0f} rows/s")
+        cpu = statistics.median(cpu_single)
+        print(
+            f"\nsingle process, median of {args.repeat}: {med:.2f} s wall, {summary.rows / med:,.0f} rows/s;"
+            f" {cpu:.2f} CPU s, {summary.rows / cpu:,.0f} rows per CPU second (the machine is shared)"
+        )
         print(f"load average at end: {load_average()}")
         return
     n = summary.rows

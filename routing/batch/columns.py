@@ -5,10 +5,16 @@ boundary, snapped) from the levels' `special` maps. Rows are grouped by everythi
 depends on (routing.rules.decisions), and each group is decided once.
 """
 
+import weakref
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from routing.rules.decisions import choices, file_columns
+from routing.rules.decisions import choices, file_columns, memo
+
+STATUSES = pa.array(["unmatched", "matched", "snapped"], type=pa.large_string())
+_ARROW = weakref.WeakKeyDictionary()  # LevelIndex -> {attribute: Arrow array}
 
 
 def _level_arrays(answers):
@@ -25,11 +31,18 @@ def _level_arrays(answers):
     return out
 
 
-def _take(values, chosen) -> np.ndarray:
-    values = np.asarray(values, dtype=object)
-    out = values[np.maximum(chosen, 0)] if len(values) else np.full(len(chosen), None, dtype=object)
-    out[chosen < 0] = None
-    return out
+def _strings(index, attribute) -> pa.Array:
+    """A level's codes or names as one Arrow array, made once per level."""
+    per_level = _ARROW.setdefault(index, {})
+    if attribute not in per_level:
+        per_level[attribute] = pa.array(list(getattr(index, attribute)), type=pa.large_string())
+    return per_level[attribute]
+
+
+def _take(values: pa.Array, chosen) -> pd.api.extensions.ExtensionArray:
+    """Arrow strings by index (-1: missing), as pandas' "str" arrays: no Python string per row."""
+    chosen = np.asarray(chosen, dtype=np.int64)
+    return pd.array(values.take(pa.array(chosen, mask=chosen < 0)), dtype="str")
 
 
 def decision_columns(answers, matcher, directory, lons, lats, category_ids, category_tuples) -> dict:
@@ -38,21 +51,19 @@ def decision_columns(answers, matcher, directory, lons, lats, category_ids, cate
     levels = _level_arrays(answers)
     names = [index.level for index in matcher.levels]
     found = np.ones(n, dtype=bool)
-    any_found = np.zeros(n, dtype=bool)
     boundary = np.zeros(n, dtype=bool)
     snapped = np.full(n, np.nan)
     for _index, chosen, on_boundary, metres in levels.values():
         found &= chosen >= 0
-        any_found |= chosen >= 0
         boundary |= on_boundary
         snapped = np.fmax(snapped, metres)
-    status = np.where(found, np.where(np.isnan(snapped), "matched", "snapped"), "unmatched").astype(object)
+    status = np.where(found, np.where(np.isnan(snapped), 1, 2), 0)
 
     def column(level, attribute):
         if level not in levels:
-            return np.full(n, None, dtype=object)
+            return _take(pa.array([], type=pa.large_string()), np.full(n, -1))
         index, chosen = levels[level][:2]
-        return _take(getattr(index, attribute), chosen)
+        return _take(_strings(index, attribute), chosen)
 
     # Rows grouped by place: the chosen polygon at each level and the office pick; then by categories.
     sub = levels.get("subdistrict")
@@ -62,28 +73,29 @@ def decision_columns(answers, matcher, directory, lons, lats, category_ids, cate
         place = place * (len(index.codes) + 1) + (chosen.astype(np.int64) + 1)
     places, place_keys = pd.factorize(place)
     groups, _ = pd.factorize(places.astype(np.int64) * len(category_tuples) + np.asarray(category_ids))
-    first = np.full(groups.max() + 1 if n else 0, n, dtype=np.int64)
-    np.minimum.at(first, groups, np.arange(n))
-    agency_code = np.empty(len(first), dtype=object)
-    agency_name = np.empty(len(first), dtype=object)
-    reason = np.empty(len(first), dtype=object)
+    _, first = np.unique(groups, return_index=True)
+    decided = [None] * len(first)
+    store, generation = memo(directory, "file"), matcher.generation
     for g, k in enumerate(first.tolist()):
         categories = category_tuples[category_ids[k]]
-        key = (int(place_keys[places[k]]), categories)
-        point = (float(lons[k]), float(lats[k]))
-        agency_code[g], agency_name[g], reason[g] = file_columns(
-            directory, matcher.generation, key, answers.match(k), categories, point
-        )
+        key = (generation, int(place_keys[places[k]]), categories)
+        found = store.get(key)
+        if found is None:
+            point = (float(lons[k]), float(lats[k]))
+            found = store[key] = file_columns(directory, answers.match(k), categories, point)
+        decided[g] = found
+    agency_code, agency_name, reason = zip(*decided) if decided else ((), (), ())
+    by_group = np.asarray(groups, dtype=np.int64)
     return {
-        "status": status,
+        "status": _take(STATUSES, status),
         "province_code": column("province", "codes"),
         "district_code": column("district", "codes"),
         "subdistrict_code": column("subdistrict", "codes"),
         "subdistrict_name_th": column("subdistrict", "names_th"),
         "on_boundary": boundary,
         "snapped_m": snapped,
-        "agency_code": agency_code[groups],
-        "agency_name_th": agency_name[groups],
-        "reason_en": reason[groups],
-        "generation": np.full(n, matcher.generation, dtype=object),
+        "agency_code": _take(pa.array(agency_code, type=pa.large_string()), by_group),
+        "agency_name_th": _take(pa.array(agency_name, type=pa.large_string()), by_group),
+        "reason_en": _take(pa.array(reason, type=pa.large_string()), by_group),
+        "generation": pd.array(np.full(n, matcher.generation, dtype=object), dtype="Int64"),
     }

@@ -94,16 +94,11 @@ def choices(directory: Directory, level, chosen, lons, lats) -> np.ndarray:
     return out
 
 
-def file_columns(directory: Directory, generation, key, match, categories, point) -> tuple:
-    """(agency code, agency Thai name, English reason) for a key, computed once from one of its points."""
-    store = memo(directory, "file")
-    full = (generation, key)
-    found = store.get(full)
-    if found is None:
-        decision = decide(directory, match, categories, point)
-        agency = decision.agency
-        found = store[full] = (agency.code if agency else None, agency.name_th if agency else None, decision.reason_en)
-    return found
+def file_columns(directory: Directory, match, categories, point) -> tuple:
+    """(agency code, agency Thai name, English reason): the decision's columns in a file."""
+    decision = decide(directory, match, categories, point)
+    agency = decision.agency
+    return (agency.code if agency else None, agency.name_th if agency else None, decision.reason_en)
 
 
 def _static_local(directory: Directory, subdistrict_code: str) -> bool:
