@@ -140,3 +140,26 @@ def test_office_pick_matches_the_exact_function_at_ties(agencies):
     for k in range(3):
         assert units[picks[k]] == local_government(directory, code, "", (lons[k], lats[k])).unit.code
     assert units[picks[1]] == a.code and units[picks[2]] == b.code
+
+
+def test_route_answers_from_the_memo_equal_fresh_decisions(national_matcher, agencies):
+    """The route endpoints' fragments (jurisdictions with the local government, the decision),
+    computed once per key, equal what a fresh decision gives at every point of the sample."""
+    directory = loaders.load_directory()
+    frame = _frame(directory, national_matcher, np.random.default_rng(1))[5:]
+    names = category_names()
+    for _ in range(2):
+        for lon, lat, label in zip(frame["lon"].astype(float), frame["lat"].astype(float), frame["type"]):
+            categories = tuple(
+                dict.fromkeys(names[c.strip()] for c in str(label or "").split(",") if c.strip() in names)
+            )
+            match = national_matcher.lookup(lon, lat)
+            decision = decide(directory, match, categories, (lon, lat))
+            expected = {level: j.as_dict() for level, j in match.jurisdictions.items()}
+            if decision.local_government is not None and decision.local_government.unit is not None:
+                expected["local_government"] = decision.local_government.as_dict()
+            jurisdictions, decided = decisions.answer(
+                directory, national_matcher.generation, match, categories, (lon, lat)
+            )
+            assert jurisdictions == expected
+            assert decided == decision.as_dict()

@@ -14,6 +14,8 @@ import pyarrow as pa
 from routing.rules.decisions import choices, file_columns, memo
 
 STATUSES = pa.array(["unmatched", "matched", "snapped"], type=pa.large_string())
+# Distinct category sets remembered per directory before the memo starts again (a key's bits).
+MAX_CATEGORY_SETS = 1 << 16
 _ARROW = weakref.WeakKeyDictionary()  # LevelIndex -> {attribute: Arrow array}
 
 
@@ -45,6 +47,12 @@ def _take(values: pa.Array, chosen) -> pd.api.extensions.ExtensionArray:
     return pd.array(values.take(pa.array(chosen, mask=chosen < 0)), dtype="str")
 
 
+def _arrays(decided) -> tuple:
+    """The memo's decisions as three Arrow arrays (agency code, agency Thai name, reason)."""
+    columns = list(zip(*decided)) if decided else ((), (), ())
+    return tuple(pa.array(list(c), type=pa.large_string()) for c in columns)
+
+
 def decision_columns(answers, matcher, directory, lons, lats, category_ids, category_tuples) -> dict:
     """name -> array for every decision column; category_ids index category_tuples per row."""
     n = answers.n
@@ -71,21 +79,32 @@ def decision_columns(answers, matcher, directory, lons, lats, category_ids, cate
     for name in names:
         index, chosen = levels[name][:2]
         place = place * (len(index.codes) + 1) + (chosen.astype(np.int64) + 1)
-    places, place_keys = pd.factorize(place)
-    groups, _ = pd.factorize(places.astype(np.int64) * len(category_tuples) + np.asarray(category_ids))
-    _, first = np.unique(groups, return_index=True)
-    decided = [None] * len(first)
-    store, generation = memo(directory, "file"), matcher.generation
-    for g, k in enumerate(first.tolist()):
-        categories = category_tuples[category_ids[k]]
-        key = (generation, int(place_keys[places[k]]), categories)
-        found = store.get(key)
-        if found is None:
+    known = memo(directory, "file")
+    if not known or len(known["categories"]) >= MAX_CATEGORY_SETS:
+        known.clear()
+        known.update(categories={}, keys=pd.Index([], dtype=np.int64), decided=[], arrays=_arrays([]))
+    generation = known.setdefault("generation", matcher.generation)
+    if generation != matcher.generation:  # another snapshot: its polygon indices mean other places
+        known.clear()
+        return decision_columns(answers, matcher, directory, lons, lats, category_ids, category_tuples)
+    sets = known["categories"]
+    global_ids = np.array([sets.setdefault(t, len(sets)) for t in category_tuples], dtype=np.int64)
+    row_keys = place * MAX_CATEGORY_SETS + global_ids[np.asarray(category_ids, dtype=np.int64)]
+    groups, group_keys = pd.factorize(row_keys)
+    position = known["keys"].get_indexer(group_keys)
+    missing = np.flatnonzero(position < 0)
+    if len(missing):
+        _, first = np.unique(groups, return_index=True)
+        for g in missing.tolist():
+            k = int(first[g])
+            categories = category_tuples[category_ids[k]]
             point = (float(lons[k]), float(lats[k]))
-            found = store[key] = file_columns(directory, answers.match(k), categories, point)
-        decided[g] = found
-    agency_code, agency_name, reason = zip(*decided) if decided else ((), (), ())
-    by_group = np.asarray(groups, dtype=np.int64)
+            known["decided"].append(file_columns(directory, answers.match(k), categories, point))
+        known["keys"] = known["keys"].append(pd.Index(group_keys[missing]))
+        known["arrays"] = _arrays(known["decided"])
+        position = known["keys"].get_indexer(group_keys)
+    by_row = position[groups]
+    agency_code, agency_name, reason = known["arrays"]
     return {
         "status": _take(STATUSES, status),
         "province_code": column("province", "codes"),
@@ -94,8 +113,8 @@ def decision_columns(answers, matcher, directory, lons, lats, category_ids, cate
         "subdistrict_name_th": column("subdistrict", "names_th"),
         "on_boundary": boundary,
         "snapped_m": snapped,
-        "agency_code": _take(pa.array(agency_code, type=pa.large_string()), by_group),
-        "agency_name_th": _take(pa.array(agency_name, type=pa.large_string()), by_group),
-        "reason_en": _take(pa.array(reason, type=pa.large_string()), by_group),
+        "agency_code": _take(agency_code, by_row),
+        "agency_name_th": _take(agency_name, by_row),
+        "reason_en": _take(reason, by_row),
         "generation": pd.array(np.full(n, matcher.generation, dtype=object), dtype="Int64"),
     }

@@ -109,9 +109,13 @@ def _static_local(directory: Directory, subdistrict_code: str) -> bool:
     return found
 
 
-def answer(directory: Directory, generation, match, categories, point) -> tuple[dict, dict | None]:
-    """(decision.as_dict(), the local-government answer's dict or None) for one point, computed once
-    per key. The dictionaries are shared between answers: callers copy, never change them."""
+def _plain(j) -> bool:
+    return not j.on_boundary and j.snapped_m is None and not j.ties
+
+
+def answer(directory: Directory, generation, match, categories, point) -> tuple[dict, dict]:
+    """(the jurisdictions with the local government, decision.as_dict()) for one point, computed
+    once per key. The dictionaries are shared between answers: callers copy, never change them."""
     jurisdictions = match.jurisdictions
     sub = jurisdictions.get("subdistrict")
     codes = tuple((level, j.code) for level, j in jurisdictions.items())
@@ -125,5 +129,18 @@ def answer(directory: Directory, generation, match, categories, point) -> tuple[
     if found is None:
         decision = decide(directory, match, categories, point)
         lg = decision.local_government
-        found = store[key] = (decision.as_dict(), lg.as_dict() if lg is not None and lg.unit is not None else None)
-    return found
+        local = lg.as_dict() if lg is not None and lg.unit is not None else None
+        found = store[key] = (local, decision.as_dict(), {})
+    local, decided, plain = found
+    if all(_plain(j) for j in jurisdictions.values()):
+        if not plain:  # the common case: no boundary, no snap, so the same dictionary every time
+            plain.update(_jurisdictions(jurisdictions, local))
+        return plain, decided
+    return _jurisdictions(jurisdictions, local), decided
+
+
+def _jurisdictions(jurisdictions, local) -> dict:
+    out = {level: j.as_dict() for level, j in jurisdictions.items()}
+    if local is not None:
+        out["local_government"] = local
+    return out
