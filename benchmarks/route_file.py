@@ -168,6 +168,8 @@ def main():
     single, cold, warm, parts, capacity, cpu_single, cpu_warm = [], [], [], [], [], [], []
     for run in range(args.repeat):
         capacity.append(parallel_capacity(args.workers))
+        # A fresh directory each run, as `manage.py route_file` has: no decisions remembered.
+        common["directory"] = loaders.load_directory()
         t, cpu = time.perf_counter(), _cpu_seconds()
         summary = route_file(src, work / "one.parquet", **common)
         single.append(time.perf_counter() - t)

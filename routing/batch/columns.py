@@ -80,28 +80,33 @@ def decision_columns(answers, matcher, directory, lons, lats, category_ids, cate
         index, chosen = levels[name][:2]
         place = place * (len(index.codes) + 1) + (chosen.astype(np.int64) + 1)
     known = memo(directory, "file")
-    if not known or len(known["categories"]) >= MAX_CATEGORY_SETS:
+    if not known or len(known["categories"]) >= MAX_CATEGORY_SETS or known["generation"] != matcher.generation:
+        # (another snapshot: its polygon indices mean other places)
         known.clear()
-        known.update(categories={}, keys=pd.Index([], dtype=np.int64), decided=[], arrays=_arrays([]))
-    generation = known.setdefault("generation", matcher.generation)
-    if generation != matcher.generation:  # another snapshot: its polygon indices mean other places
-        known.clear()
-        return decision_columns(answers, matcher, directory, lons, lats, category_ids, category_tuples)
-    sets = known["categories"]
-    global_ids = np.array([sets.setdefault(t, len(sets)) for t in category_tuples], dtype=np.int64)
+        known.update(categories={}, keys=pd.Index([], dtype=np.int64), arrays=_arrays([]))
+        known["generation"] = matcher.generation
+    # A file's columns show the decision for the first category only (the others only add
+    # alternatives), so rows are grouped by it; every set present is still checked as decide does.
+    present = np.unique(np.asarray(category_ids, dtype=np.int64))
+    for i in present.tolist():
+        directory.check_categories(list(category_tuples[i]) or ["other"])
+    primaries = known["categories"]
+    global_ids = np.array([primaries.setdefault(t[:1], len(primaries)) for t in category_tuples], dtype=np.int64)
     row_keys = place * MAX_CATEGORY_SETS + global_ids[np.asarray(category_ids, dtype=np.int64)]
     groups, group_keys = pd.factorize(row_keys)
     position = known["keys"].get_indexer(group_keys)
     missing = np.flatnonzero(position < 0)
     if len(missing):
         _, first = np.unique(groups, return_index=True)
+        decided = []
         for g in missing.tolist():
             k = int(first[g])
-            categories = category_tuples[category_ids[k]]
-            point = (float(lons[k]), float(lats[k]))
-            known["decided"].append(file_columns(directory, answers.match(k), categories, point))
+            primary = category_tuples[category_ids[k]][:1]
+            decided.append(file_columns(directory, answers.match(k), primary, (float(lons[k]), float(lats[k]))))
         known["keys"] = known["keys"].append(pd.Index(group_keys[missing]))
-        known["arrays"] = _arrays(known["decided"])
+        known["arrays"] = tuple(
+            pa.concat_arrays([a, b]) for a, b in zip(known["arrays"], _arrays(decided), strict=True)
+        )
         position = known["keys"].get_indexer(group_keys)
     by_row = position[groups]
     agency_code, agency_name, reason = known["arrays"]

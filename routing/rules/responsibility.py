@@ -98,8 +98,13 @@ class Directory:
             raise UnknownCategory(unknown, sorted(self.categories))
 
     def rules_for(self, category, subdistrict_code):
-        found = [r for r in self.rules if r.applies(category, subdistrict_code)]
-        return sorted(found, key=lambda r: (r.priority, -len(r.area_code), r.id))
+        # The rules of a category in order, sorted once per directory; filtering keeps the order.
+        by_category = self.memo.setdefault("rules", {})
+        ranked = by_category.get(category)
+        if ranked is None:
+            found = [r for r in self.rules if r.category is None or r.category == category]
+            ranked = by_category[category] = sorted(found, key=lambda r: (r.priority, -len(r.area_code), r.id))
+        return [r for r in ranked if subdistrict_code.startswith(r.area_code)]
 
 
 @dataclass
