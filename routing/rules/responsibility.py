@@ -160,6 +160,18 @@ def _metres(a, b) -> float:
 
 
 def local_government(directory: Directory, subdistrict_code: str, district_code: str, point) -> LocalGovernmentAnswer:
+    # Where the answer does not depend on the point (all but partly covered subdistricts), it is
+    # computed once per directory; answers are shared, never changed.
+    static = directory.memo.setdefault("local", {})
+    found = static.get(subdistrict_code)
+    if found is None:
+        found = _local_government(directory, subdistrict_code, point)
+        if found.confidence != "partial":
+            static[subdistrict_code] = found
+    return found
+
+
+def _local_government(directory: Directory, subdistrict_code: str, point) -> LocalGovernmentAnswer:
     if subdistrict_code.startswith(BANGKOK):
         bma = directory.local_units.get("BMA")
         return LocalGovernmentAnswer(bma, "bma", "exact" if bma else "none")
