@@ -58,7 +58,7 @@ def decision_columns(answers, matcher, directory, lons, lats, category_ids, cate
     n = answers.n
     levels = _level_arrays(answers)
     names = [index.level for index in matcher.levels]
-    found = np.ones(n, dtype=bool)
+    found = np.full(n, bool(levels))  # no level at all: nothing matched
     boundary = np.zeros(n, dtype=bool)
     snapped = np.full(n, np.nan)
     for _index, chosen, on_boundary, metres in levels.values():
@@ -102,7 +102,10 @@ def decision_columns(answers, matcher, directory, lons, lats, category_ids, cate
         for g in missing.tolist():
             k = int(first[g])
             primary = category_tuples[category_ids[k]][:1]
-            decided.append(file_columns(directory, answers.match(k), primary, (float(lons[k]), float(lats[k]))))
+            # The plain jurisdictions are enough: a decision reads codes, names and the gap reason.
+            found = {lv.index.level: lv.index.plain[lv.chosen[k]] for lv in answers.levels if lv.chosen[k] >= 0}
+            match = matcher.result(found)
+            decided.append(file_columns(directory, match, primary, (float(lons[k]), float(lats[k]))))
         known["keys"] = known["keys"].append(pd.Index(group_keys[missing]))
         known["arrays"] = tuple(
             pa.concat_arrays([a, b]) for a, b in zip(known["arrays"], _arrays(decided), strict=True)
