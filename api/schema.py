@@ -96,6 +96,34 @@ ROUTE_BATCH_RESULT = inline_serializer(
         "results": serializers.ListField(child=ROUTE_RESULT),
     },
 )
+COMPACT = OpenApiParameter(
+    "compact",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["0", "1", "true", "false"],
+    description="1: per point only its id, status, the three codes and the agency code (default: the full answer)",
+)
+COMPACT_RESULT = inline_serializer(
+    "RouteCompactResult",
+    {
+        "id": serializers.JSONField(),
+        "status": serializers.ChoiceField(["matched", "snapped", "unmatched"]),
+        "province_code": serializers.CharField(allow_null=True),
+        "district_code": serializers.CharField(allow_null=True),
+        "subdistrict_code": serializers.CharField(allow_null=True),
+        "agency_code": serializers.CharField(allow_null=True),
+    },
+)
+ROUTE_BATCH_ANSWER = inline_serializer(
+    "RouteBatchAnswer",
+    {
+        "generation": serializers.IntegerField(allow_null=True),
+        "count": serializers.IntegerField(),
+        "results": serializers.ListField(
+            child=serializers.JSONField(), help_text="full answers, or RouteCompactResult objects with compact=1"
+        ),
+    },
+)
 COMPLAINT_REQUEST = inline_serializer(
     "ComplaintRequest",
     {

@@ -11,6 +11,7 @@ Then the memory of each process (RSS, PSS, private) with the national matcher pr
 """
 
 import argparse
+import contextlib
 import os
 import re
 import statistics
@@ -103,9 +104,15 @@ def main():
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-filing", action="store_true", help="the bare view and routing only")
+    parser.add_argument("--no-memory", action="store_true", help="skip the second server (without gc.freeze)")
+    # The key's rate window sets how long a history DRF's throttle pickles per request: per
+    # second ("1000000/s") shows the cost of the rest of the request.
+    parser.add_argument("--key-rate", default="10000000/min")
     args = parser.parse_args()
 
-    record, key = IntakeKey.objects.issue("load-benchmark", rate="10000000/min")
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    record, key = IntakeKey.objects.issue("load-benchmark", rate=args.key_rate)
     work = Path(tempfile.mkdtemp(prefix="geo-load-"))
     bodies = work / "bodies.jsonl"
     points = inland_points()
@@ -119,7 +126,7 @@ def main():
         ("bare Django JSON view (GET /livez)", "/livez", "get"),
         ("route one point (POST /api/v1/route)", "/api/v1/route", "route"),
         ("file a complaint (POST /api/v1/complaints)", "/api/v1/complaints", "file"),
-    ]
+    ][: 2 if args.no_filing else 3]
     env = {"GEO_RATE_PER_IP": "10000000/min"}
     try:
         with Gunicorn(os.environ.get("DATABASE_URL"), workers=args.workers, extra_env=env) as server:
@@ -130,18 +137,26 @@ def main():
                     results.setdefault(label, []).append(run)
             mem = process_memory(server)
         # The same server without gc.freeze(), after the same routing load: what freezing saves.
+        unfrozen = {}
         unfrozen_env = {**env, "GEO_GC_FREEZE": "0"}
-        with Gunicorn(os.environ.get("DATABASE_URL"), workers=args.workers, extra_env=unfrozen_env) as server:
-            wrk(server.base + "/api/v1/route", scripts["route"], args.seconds, args.connections)
-            unfrozen = process_memory(server)
+        with (
+            contextlib.nullcontext()
+            if args.no_memory
+            else Gunicorn(os.environ.get("DATABASE_URL"), workers=args.workers, extra_env=unfrozen_env) as server
+        ):
+            if server is not None:
+                wrk(server.base + "/api/v1/route", scripts["route"], args.seconds, args.connections)
+                unfrozen = process_memory(server)
     finally:
         filed = Complaint.objects.filter(source="load-benchmark")
         print(f"(removing {filed.count():,} complaints filed by the benchmark)")
         filed.delete()
         record.delete()
 
+    print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
-        f"\nwrk, {args.workers} gunicorn workers, {args.connections} connections, {args.seconds} s per run,"
+        f"\nkey rate {args.key_rate}; wrk, {args.workers} gunicorn workers, {args.connections} connections,"
+        f" {args.seconds} s per run,"
         f" median of {args.repeat} runs; {len(points):,} inland points\n"
     )
     print(f"{'request':<46} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} {'vs bare':>8}")
@@ -153,6 +168,8 @@ def main():
         non2xx = sum(r["non2xx"] for r in runs)
         print(f"{label:<46} {rate:>8,.0f} {p50:>8.1f} {p99:>8.1f} {non2xx:>8} {rate / bare:>8.2f}")
     for title, table in (("with gc.freeze()", mem), ("without gc.freeze()", unfrozen)):
+        if not table:
+            continue
         print(f"\n{'memory, MiB, ' + title:<34} {'RSS':>8} {'PSS':>8} {'private':>8}")
         for name, m in table.items():
             print(f"{name:<34} {m['rss']:>8,.0f} {m['pss']:>8,.0f} {m['private']:>8,.0f}")

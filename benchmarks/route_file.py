@@ -135,6 +135,8 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--single-only", action="store_true", help="time the single process only, no Dask")
+    parser.add_argument("--reference", type=Path, help="a Parquet output to compare with, byte for byte")
     args = parser.parse_args()
     logging.getLogger("distributed").setLevel(logging.ERROR)
 
@@ -166,10 +168,17 @@ def main():
     single, cold, warm, parts, capacity, cpu_single, cpu_warm = [], [], [], [], [], [], []
     for run in range(args.repeat):
         capacity.append(parallel_capacity(args.workers))
+        # A fresh directory each run, as `manage.py route_file` has: no decisions remembered.
+        common["directory"] = loaders.load_directory()
         t, cpu = time.perf_counter(), _cpu_seconds()
         summary = route_file(src, work / "one.parquet", **common)
         single.append(time.perf_counter() - t)
         cpu_single.append(_cpu_seconds() - cpu)
+        if args.single_only:
+            print(
+                f"run {run + 1}: single {single[-1]:.1f} s ({cpu_single[-1]:.1f} CPU s), load average {load_average()}"
+            )
+            continue
 
         t = time.perf_counter()
         many = route_file_dask(src, work / "many.parquet", scheduler=spec, **common)
@@ -201,6 +210,20 @@ def main():
                 )
             print("outputs and rejects identical")
 
+    if args.reference:
+        same = (work / "one.parquet").read_bytes() == args.reference.read_bytes()
+        same_rejects = rejects_path(work / "one.parquet").read_bytes() == rejects_path(args.reference).read_bytes()
+        print(f"output and rejects byte-identical to {args.reference}: {same and same_rejects}")
+        assert same and same_rejects
+    if args.single_only:
+        med = statistics.median(single)
+        cpu = statistics.median(cpu_single)
+        print(
+            f"\nsingle process, median of {args.repeat}: {med:.2f} s wall, {summary.rows / med:,.0f} rows/s;"
+            f" {cpu:.2f} CPU s, {summary.rows / cpu:,.0f} rows per CPU second (the machine is shared)"
+        )
+        print(f"load average at end: {load_average()}")
+        return
     n = summary.rows
     statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.statuses.items()))
     print(f"\n{n:,} rows: {summary.routed:,} routed ({statuses}), {summary.rejected:,} rejected")

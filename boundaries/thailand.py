@@ -6,6 +6,7 @@ Districts and provinces are dissolved from those subdistricts, so the three leve
 exactly: a point's district is always its subdistrict's district.
 """
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -115,7 +116,14 @@ def dissolve(children: PreparedLayer, level: str, code_length: int) -> pd.DataFr
     return with_official_names(pd.DataFrame(rows), level)
 
 
-def national_layers(data_dir: Path, tolerance_m2: float = DEFAULT_TOLERANCE_M2) -> tuple[list[PreparedLayer], dict]:
+def national_layers(
+    data_dir: Path, tolerance_m2: float = DEFAULT_TOLERANCE_M2, check_topology: bool = False, progress=None
+) -> tuple[list[PreparedLayer], dict]:
+    """The three levels, prepared. Topology checks (overlaps, gaps) only when asked for: the upper
+    levels are dissolved from the subdistricts, and `manage.py boundary_report` checks them all later.
+    progress(step, count, seconds) is told as each step ends."""
+    progress = progress or (lambda *_: None)
+
     def spec(level):
         return LayerSpec(
             path=data_dir,
@@ -127,11 +135,20 @@ def national_layers(data_dir: Path, tolerance_m2: float = DEFAULT_TOLERANCE_M2) 
             source=f"{level}s of Thailand (OCHA COD-AB + BMA)",
         )
 
+    started = time.monotonic()
+    frame = subdistrict_frame(data_dir)
+    progress("read the source files", f"{len(all_paths(data_dir))} files, {len(frame):,} subdistricts", started)
+    started = time.monotonic()
     sub = prepare_frame(
-        with_official_names(subdistrict_frame(data_dir), Level.SUBDISTRICT), spec(Level.SUBDISTRICT), tolerance_m2
+        with_official_names(frame, Level.SUBDISTRICT), spec(Level.SUBDISTRICT), tolerance_m2, check_topology
     )
-    dis = prepare_frame(dissolve(sub, Level.DISTRICT, 4), spec(Level.DISTRICT), tolerance_m2)
-    pro = prepare_frame(dissolve(dis, Level.PROVINCE, 2), spec(Level.PROVINCE), tolerance_m2)
+    progress("checked and repaired the subdistricts", f"{len(sub.records):,} subdistricts", started)
+    started = time.monotonic()
+    dis = prepare_frame(dissolve(sub, Level.DISTRICT, 4), spec(Level.DISTRICT), tolerance_m2, check_topology)
+    progress("dissolved the districts", f"{len(dis.records):,} districts", started)
+    started = time.monotonic()
+    pro = prepare_frame(dissolve(dis, Level.PROVINCE, 2), spec(Level.PROVINCE), tolerance_m2, check_topology)
+    progress("dissolved the provinces", f"{len(pro.records):,} provinces", started)
     layers = [pro, dis, sub]
     checks = {
         layer.spec.level: compare_codes(layer.spec.level, layer.records.code.tolist(), layer.records.name_th.tolist())

@@ -22,7 +22,9 @@ keepalive = 5
 # Recycle workers now and then; with the index in the master a new worker costs a fork, not a rebuild.
 max_requests = int(os.environ.get("GEO_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
-accesslog = os.environ.get("GEO_ACCESS_LOG", "-") or None
+# No access log unless asked for (GEO_ACCESS_LOG=- for stdout, or a file): a line written per
+# request is a write on every request's path; errors are logged all the same.
+accesslog = os.environ.get("GEO_ACCESS_LOG") or None
 errorlog = "-"
 
 

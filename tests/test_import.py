@@ -1,5 +1,7 @@
 """The import core on tiny synthetic layers written to real files."""
 
+import io
+
 import pytest
 import shapely
 from django.core.management import CommandError, call_command
@@ -177,3 +179,20 @@ def test_geometry_roundtrip_keeps_vertices(tmp_path):
     path = shapes.write(shapes.frame([("990701", "", "", square)]), tmp_path, "v", "GPKG")
     geom = prepare_layer(spec(path)).records.geometry[0]
     assert shapely.get_num_coordinates(geom) == 6
+
+
+@pytest.mark.django_db
+def test_boundary_report_finds_overlaps_and_gaps_of_a_stored_generation(tmp_path):
+    """The topology checks deferred from the load: the same findings, from the database, stored."""
+    ring = [box(0, 0, 3, 1), box(0, 2, 3, 3), box(0, 1, 1, 2), box(2, 1, 3, 2)]  # a 1°x1° hole in the middle
+    rows = [(f"99060{i}", "", "", g) for i, g in enumerate(ring)]
+    rows.append(("990609", "", "", box(2.5, 2.5, 3.5, 3.5)))  # overlaps the top square by 0.25°²
+    prepared = prepare_layer(spec(shapes.write(shapes.frame(rows), tmp_path, "topo", "GeoJSON")), check_topology=False)
+    assert "topology not checked" in import_layers([prepared], layer=LAYER).lines()[0]
+    report = import_layers([prepared], layer=LAYER, commit=True)
+    out = io.StringIO()
+    call_command("boundary_report", "--generation", str(report.generation_id), stdout=out)
+    assert "subdistrict: 5 boundaries, 1 overlaps and 1 gaps above 1000 m²" in out.getvalue()
+    stored = Generation.objects.get(id=report.generation_id).report["topology"]["subdistrict"]
+    assert {stored["overlaps"]["largest"][0]["a"], stored["overlaps"]["largest"][0]["b"]} == {"990601", "990609"}
+    assert stored["gaps"]["count"] == 1

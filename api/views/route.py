@@ -3,13 +3,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from routing import live
+from routing.batch.compact import compact_results
 from routing.engine.grid import MAX_WITHIN_M
 from routing.engine.matcher import DEFAULT_WITHIN_M
 from routing.engine.points import BatchError, BatchTooLarge, PointError, parse_batch, parse_point
-from routing.rules.responsibility import UnknownCategory, decide
+from routing.rules.decisions import answer
+from routing.rules.responsibility import UnknownCategory
 
 from .. import schema
 from ..errors import ApiError
+from ..fast_json import FastJSONRenderer, FastNegotiation
 
 
 def within_of(body) -> float:
@@ -17,6 +20,13 @@ def within_of(body) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_WITHIN_M:
         raise ApiError(400, "invalid", f"within: must be a number of metres within 0..{MAX_WITHIN_M:g}")
     return float(value)
+
+
+def compact_of(request) -> bool:
+    value = request.query_params.get("compact", "0")
+    if value not in ("0", "1", "true", "false"):
+        raise ApiError(400, "invalid", "compact: must be 1 or 0 (true or false)")
+    return value in ("1", "true")
 
 
 def check_categories(points, directory):
@@ -36,10 +46,8 @@ def check_categories(points, directory):
 
 
 def result(point, match, generation, directory) -> dict:
-    decision = decide(directory, match, point.categories, (point.lon, point.lat))
-    jurisdictions = {level: j.as_dict() for level, j in match.jurisdictions.items()}
-    if decision.local_government is not None and decision.local_government.unit is not None:
-        jurisdictions["local_government"] = decision.local_government.as_dict()
+    # Computed once per key and shared: put into this answer, never changed.
+    jurisdictions, decided = answer(directory, generation, match, point.categories, (point.lon, point.lat))
     out = {
         "id": point.id,
         "lon": point.lon,
@@ -49,7 +57,7 @@ def result(point, match, generation, directory) -> dict:
         "jurisdictions": jurisdictions,
         "on_boundary": match.on_boundary,
         "categories": list(point.categories),
-        **decision.as_dict(),
+        **decided,
     }
     if match.snapped_m is not None:
         out["snapped_m"] = match.snapped_m
@@ -58,6 +66,9 @@ def result(point, match, generation, directory) -> dict:
 
 class Route(APIView):
     """POST {"lon", "lat", "category"? | "categories"?, "within"?} -> jurisdictions, agency and reason."""
+
+    renderer_classes = [FastJSONRenderer]
+    content_negotiation_class = FastNegotiation
 
     @extend_schema(request=schema.ROUTE_REQUEST, responses={200: schema.ROUTE_RESULT, 400: schema.ERROR})
     def post(self, request):
@@ -76,11 +87,16 @@ class Route(APIView):
 class RouteBatch(APIView):
     """POST {"points": [...]} or a GeoJSON FeatureCollection (up to 10,000 points), answers in order."""
 
+    renderer_classes = [FastJSONRenderer]
+    content_negotiation_class = FastNegotiation
+
     @extend_schema(
         request=schema.ROUTE_BATCH_REQUEST,
-        responses={200: schema.ROUTE_BATCH_RESULT, 400: schema.ERROR, 413: schema.ERROR},
+        parameters=[schema.COMPACT],
+        responses={200: schema.ROUTE_BATCH_ANSWER, 400: schema.ERROR, 413: schema.ERROR},
     )
     def post(self, request):
+        compact = compact_of(request)
         body = request.data
         try:
             points = parse_batch(body)
@@ -93,5 +109,8 @@ class RouteBatch(APIView):
         check_categories(points, directory)
         matcher = live.matcher.current()
         answers = matcher.lookup_many([p.lon for p in points], [p.lat for p in points], within)
+        if compact:
+            results = compact_results(points, answers, matcher, directory)
+            return Response({"generation": matcher.generation, "count": len(results), "results": results})
         results = [result(p, answers.match(k), matcher.generation, directory) for k, p in enumerate(points)]
         return Response({"generation": matcher.generation, "count": len(results), "results": results})

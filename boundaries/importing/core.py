@@ -55,9 +55,13 @@ class ImportReport:
         for layer in self.layers:
             out.append(
                 f"{layer['level']}: {layer['count']} boundaries from {layer['source']}"
-                f" ({layer['repaired']} repaired, {layer['dropped']} dropped,"
-                f" {layer['overlaps']['count']} overlaps and {layer['gaps']['count']} gaps"
-                f" above {layer['tolerance_m2']:g} m²)"
+                f" ({layer['repaired']} repaired, {layer['dropped']} dropped, "
+                + (
+                    f"{layer['overlaps']['count']} overlaps and {layer['gaps']['count']} gaps"
+                    f" above {layer['tolerance_m2']:g} m²)"
+                    if layer.get("topology_checked", True)
+                    else "topology not checked)"
+                )
             )
         if self.committed:
             state = "active" if self.activated else "inactive: activate it with activate_generation"
@@ -165,6 +169,7 @@ def prepare_frame(frame, spec: LayerSpec, tolerance_m2=DEFAULT_TOLERANCE_M2, che
         "tolerance_m2": tolerance_m2,
         "overlaps": {"count": 0, "largest": []},
         "gaps": {"count": 0, "largest": []},
+        "topology_checked": check_topology,
     }
     if check_topology:
         report["overlaps"] = topology.overlaps(records.code.tolist(), records.geometry.values, tolerance_m2)

@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
 
-from routing.engine.points import PointError, check_range
-from routing.rules.responsibility import decide
+from routing.engine.points import THAILAND_BBOX, PointError, check_range
+
+from .columns import decision_columns
 
 VECTOR = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
 TABULAR = {".csv", ".parquet"}
@@ -123,7 +124,15 @@ def _coordinates(frame, lon_column, lat_column):
     lons = pd.to_numeric(frame[lon_column], errors="coerce").to_numpy(dtype=float)
     lats = pd.to_numeric(frame[lat_column], errors="coerce").to_numpy(dtype=float)
     reasons = np.full(len(frame), None, dtype=object)
-    for k, (lon, lat) in enumerate(zip(lons, lats)):
+    west, south, east, north = THAILAND_BBOX
+    # Most rows are plainly fine; the others (NaN compares false) get check_range's own messages.
+    with np.errstate(invalid="ignore"):
+        in_range = (lats >= -90) & (lats <= 90) & (lons >= -180) & (lons <= 180)
+        inside = (lons >= west) & (lons <= east) & (lats >= south) & (lats <= north)
+        inside_swapped = (lats >= west) & (lats <= east) & (lons >= south) & (lons <= north)
+    suspect = ~in_range | (~inside & inside_swapped)
+    for k in np.flatnonzero(suspect).tolist():
+        lon, lat = lons[k], lats[k]
         if not (math.isfinite(lon) and math.isfinite(lat)):
             reasons[k] = "lon/lat missing or not a number"
             continue
@@ -132,6 +141,33 @@ def _coordinates(frame, lon_column, lat_column):
         except PointError as exc:
             reasons[k] = str(exc)
     return lons, lats, reasons
+
+
+def _labels(value):
+    return [c.strip() for c in str(value).split(",") if c.strip()] if value else []
+
+
+def _categories(column, names):
+    """(tuple index per row, the distinct category tuples, reject reason per distinct value or None)."""
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":
+        text = np.ones(len(values), dtype=bool)
+    else:
+        text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    ids = np.empty(len(values), dtype=np.int64)
+    codes, uniques = pd.factorize(values[text]) if text.any() else (np.empty(0, dtype=np.int64), [])
+    distinct = list(uniques) + values[~text].tolist()  # anything but text, one by one
+    ids[text] = codes
+    ids[~text] = np.arange(len(uniques), len(distinct))
+    tuples, reasons, seen = [], [], {}
+    for value in distinct:
+        given = _labels(value)
+        unknown = [c for c in given if c not in names]
+        reasons.append(f"unknown category: {', '.join(unknown)}" if unknown else None)
+        found = tuple(dict.fromkeys(names[c] for c in given if c in names))
+        tuples.append(seen.setdefault(found, len(seen)))
+    distinct_tuples = list(seen)
+    return np.asarray(tuples, dtype=np.int64)[ids], distinct_tuples, np.asarray(reasons, dtype=object)[ids]
 
 
 def category_names() -> dict:
@@ -149,37 +185,18 @@ def category_names() -> dict:
 def route_chunk(frame, *, matcher, directory, lon_column, lat_column, category_column=None, within_m=50.0, names=None):
     """One chunk -> (its routable rows with the decision columns, its other rows with reject_reason)."""
     lons, lats, reasons = _coordinates(frame, lon_column, lat_column)
-    categories = [()] * len(frame)
+    category_ids, category_tuples = np.zeros(len(frame), dtype=np.int64), [()]
     if category_column:
         if category_column not in frame.columns:
             raise FileError(f"no column {category_column!r}")
         names = names if names is not None else category_names()
-        labels = [[c.strip() for c in str(v).split(",") if c.strip()] if v else [] for v in frame[category_column]]
-        for k, given in enumerate(labels):
-            unknown = [c for c in given if c not in names]
-            if reasons[k] is None and unknown:
-                reasons[k] = f"unknown category: {', '.join(unknown)}"
-        categories = [tuple(dict.fromkeys(names[c] for c in given if c in names)) for given in labels]
-    good = np.array([r is None for r in reasons], dtype=bool)
+        category_ids, category_tuples, unknown = _categories(frame[category_column], names)
+        fill = np.equal(reasons, None) & ~np.equal(unknown, None)
+        reasons[fill] = unknown[fill]
+    good = np.equal(reasons, None)
     out = frame.loc[good].copy()
     answers = matcher.lookup_many(lons[good], lats[good], within_m)
-    columns = {name: [] for name in DECISION_COLUMNS}
-    good_rows = np.flatnonzero(good)
-    for k in range(answers.n):
-        match = answers.match(k)
-        j = match.jurisdictions
-        decision = decide(directory, match, categories[good_rows[k]], (lons[good_rows[k]], lats[good_rows[k]]))
-        columns["status"].append(match.status)
-        columns["province_code"].append(j["province"].code if "province" in j else None)
-        columns["district_code"].append(j["district"].code if "district" in j else None)
-        columns["subdistrict_code"].append(j["subdistrict"].code if "subdistrict" in j else None)
-        columns["subdistrict_name_th"].append(j["subdistrict"].name_th if "subdistrict" in j else None)
-        columns["on_boundary"].append(match.on_boundary)
-        columns["snapped_m"].append(match.snapped_m)
-        columns["agency_code"].append(decision.agency.code if decision.agency else None)
-        columns["agency_name_th"].append(decision.agency.name_th if decision.agency else None)
-        columns["reason_en"].append(decision.reason_en)
-        columns["generation"].append(matcher.generation)
+    columns = decision_columns(answers, matcher, directory, lons[good], lats[good], category_ids[good], category_tuples)
     for name, values in columns.items():
         out[name] = pd.Series(values, index=out.index, dtype=DECISION_COLUMNS[name])
     rejects = frame.loc[~good].copy()

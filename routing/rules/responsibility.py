@@ -89,6 +89,8 @@ class Directory:
     local_units: dict  # code -> LocalUnitInfo
     coverage: dict  # subdistrict code -> [(local unit code, "completely" | "partially")]
     version: tuple = ()
+    # Decisions and tables computed from this directory (routing.rules.decisions); not compared.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def check_categories(self, categories):
         unknown = [c for c in categories if c not in self.categories]
@@ -96,8 +98,13 @@ class Directory:
             raise UnknownCategory(unknown, sorted(self.categories))
 
     def rules_for(self, category, subdistrict_code):
-        found = [r for r in self.rules if r.applies(category, subdistrict_code)]
-        return sorted(found, key=lambda r: (r.priority, -len(r.area_code), r.id))
+        # The rules of a category in order, sorted once per directory; filtering keeps the order.
+        by_category = self.memo.setdefault("rules", {})
+        ranked = by_category.get(category)
+        if ranked is None:
+            found = [r for r in self.rules if r.category is None or r.category == category]
+            ranked = by_category[category] = sorted(found, key=lambda r: (r.priority, -len(r.area_code), r.id))
+        return [r for r in ranked if subdistrict_code.startswith(r.area_code)]
 
 
 @dataclass
@@ -153,6 +160,18 @@ def _metres(a, b) -> float:
 
 
 def local_government(directory: Directory, subdistrict_code: str, district_code: str, point) -> LocalGovernmentAnswer:
+    # Where the answer does not depend on the point (all but partly covered subdistricts), it is
+    # computed once per directory; answers are shared, never changed.
+    static = directory.memo.setdefault("local", {})
+    found = static.get(subdistrict_code)
+    if found is None:
+        found = _local_government(directory, subdistrict_code, point)
+        if found.confidence != "partial":
+            static[subdistrict_code] = found
+    return found
+
+
+def _local_government(directory: Directory, subdistrict_code: str, point) -> LocalGovernmentAnswer:
     if subdistrict_code.startswith(BANGKOK):
         bma = directory.local_units.get("BMA")
         return LocalGovernmentAnswer(bma, "bma", "exact" if bma else "none")

@@ -17,6 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--activate", action="store_true")
         parser.add_argument("--if-needed", action="store_true", help="do nothing when the same files are active")
         parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE_M2)
+        parser.add_argument(
+            "--check-topology", action="store_true", help="report overlaps and gaps now (else: boundary_report)"
+        )
+
+    def progress(self, step, count, started):
+        self.stdout.write(f"  {step}: {count} ({time.monotonic() - started:.1f} s)")
+        self.stdout.flush()
 
     def handle(self, *args, **opts):
         data_dir = settings.GEO_DATA_DIR
@@ -27,7 +34,11 @@ class Command(BaseCommand):
             if opts["if_needed"] and current:
                 self.stdout.write(f"Thailand is loaded already: generation {current.id} is active (same files)")
                 return
-            layers, checks = thailand.national_layers(data_dir, opts["tolerance"])
+            self.stdout.write("loading Thailand's boundaries (a minute or so; each step as it ends):")
+            layers, checks = thailand.national_layers(
+                data_dir, opts["tolerance"], opts["check_topology"], progress=self.progress
+            )
+            step = time.monotonic()
             report = import_layers(
                 layers,
                 layer=DEFAULT_LAYER,
@@ -39,11 +50,15 @@ class Command(BaseCommand):
         except BoundaryImportError as exc:
             raise CommandError(str(exc)) from exc
         if report.committed:
+            rows = sum(len(layer.records) for layer in layers)
+            self.progress("written to PostGIS" + (" and activated" if report.activated else ""), f"{rows:,} rows", step)
             Generation.objects.filter(id=report.generation_id).update(
                 report={"layers": report.layers, "dopa_check": checks}
             )
         for line in report.lines():
             self.stdout.write(line)
+        if not opts["check_topology"]:
+            self.stdout.write("topology (overlaps, gaps) not checked here: manage.py boundary_report")
         for level, check in checks.items():
             self.stdout.write(f"DOPA check {level}: {check['loaded']} loaded, {check['official']} official")
             for item in check["not_in_official_list"]:
