@@ -77,7 +77,7 @@ def wire(agency: Agency, **channels) -> Agency:
     Agency.objects.filter(id=agency.id).update(**values)
     for name, value in values.items():
         setattr(agency, name, value)
-    intake._agency_rows["version"] = None  # the filing code's cached rows: read the new channels
+    intake._per_version["version"] = None  # the filing code's cached rows: read the new channels
     return agency
 
 
