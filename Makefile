@@ -44,7 +44,7 @@ bench-load: load
 	@$(PY) benchmarks/load.py
 
 stop:
-	@$(PY) -m geo.front stop
+	@if [ -x $(PY) ]; then $(PY) -m geo.front stop; fi
 	@scripts/pg.sh stop
 
 clean: stop
