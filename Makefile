@@ -48,7 +48,7 @@ bench-load: load
 
 stop:
 	@if [ -f var/run/workers.pid ]; then kill -TERM "$$(cat var/run/workers.pid)" 2>/dev/null || true; fi
-	@$(PY) -m geo.front stop
+	@if [ -x $(PY) ]; then $(PY) -m geo.front stop; fi
 	@scripts/pg.sh stop
 
 clean: stop

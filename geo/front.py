@@ -132,16 +132,22 @@ def start_redis(run: RunDir, maxmemory: str = "512mb", child: bool = False):
 
 
 def start_nginx(
-    run: RunDir, listen: str, static_root: Path, max_body: int, access_log: bool = True, reads_pool: bool = True
-) -> None:
+    run: RunDir,
+    listen: str,
+    static_root: Path,
+    max_body: int,
+    access_log: bool = True,
+    reads_pool: bool = True,
+    child: bool = False,
+):
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run.path / "nginx-tmp" / sub).mkdir(parents=True, exist_ok=True)
     conf = run.path / "nginx.conf"
-    conf.write_text(render(run, listen, static_root, max_body, access_log, reads_pool))
-    subprocess.run(
-        [NGINX, "-q", "-p", str(run.path), "-c", str(conf), "-e", str(run.path / "nginx-error.log")], check=True
-    )
+    conf.write_text(render(run, listen, static_root, max_body, access_log, reads_pool, daemon=not child))
+    args = [NGINX, "-q", "-p", str(run.path), "-c", str(conf), "-e", str(run.path / "nginx-error.log")]
+    process = _start(args, child)
     _wait(lambda: (run.path / "nginx.pid").exists(), "nginx", run.path / "nginx-error.log")
+    return process
 
 
 def reads_env(run: RunDir, workers: int, env: dict | None = None) -> dict:

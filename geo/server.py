@@ -115,7 +115,7 @@ class Gunicorn:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # the matcher is built first: minutes on a busy machine
         while True:
             try:
                 with urllib.request.urlopen(self.base + "/livez", timeout=2) as reply:
