@@ -6,10 +6,11 @@ from . import tiles, views
 urlpatterns = [
     path("ogc", views.landing, name="ogc-landing"),
     path("ogc/", views.landing),
-    path("ogc/api", views.openapi, name="ogc-openapi"),
+    path("ogc/api", views.openapi_view, name="ogc-openapi"),
     path("ogc/conformance", views.conformance, name="ogc-conformance"),
     path("ogc/collections", views.collections, name="ogc-collections"),
     path("ogc/collections/<str:collection_id>", views.collection, name="ogc-collection"),
+    path("ogc/collections/<str:collection_id>/queryables", views.queryables_view, name="ogc-queryables"),
     path("ogc/collections/<str:collection_id>/items", views.items, name="ogc-items"),
     path("ogc/collections/<str:collection_id>/items/<str:feature_id>", views.item, name="ogc-item"),
     path("tiles/<str:layer>.json", tiles.tilejson, name="tilejson"),
