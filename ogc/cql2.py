@@ -4,7 +4,8 @@ pygeofilter (geopython) does the parsing: its Lark grammar for CQL2 text and its
 Where it lags the CQL2 1.0 standard we extend it rather than fork it: CQL2's BBOX(...) envelope
 literal, T_INTERSECTS and T_DISJOINT (pygeofilter reads T_INTERSECTS as T_OVERLAPS), the 1.0
 names T_STARTS/T_STARTEDBY/T_FINISHES/T_FINISHEDBY, S_DWITHIN (a common extension, distance in
-metres), and the JSON "bbox" literal (pygeofilter swaps its axes). Errors come out as FilterError
+metres), the JSON "bbox" literal (pygeofilter swaps its axes), and NOT before any parenthesised
+condition (pygeofilter's grammar takes NOT ((a) AND (b)) for a parenthesised expression). Errors come out as FilterError
 naming the offending token, for the OGC error shape.
 """
 
@@ -53,6 +54,9 @@ TEMPORAL = {
 
 _GRAMMAR_DIR = Path(pygeofilter.parsers.__file__).parent
 _EXTENSION = r"""
+%override ?condition_1: predicate
+    | "NOT"i condition_1 -> not_
+    | "(" condition ")"
 %extend spatial_predicate: "S_DWITHIN"i "(" expression "," expression "," full_number ")" -> dwithin
 %extend _binary_temporal_predicate_func: "T_DISJOINT"i | "T_STARTS"i | "T_STARTEDBY"i | "T_FINISHES"i
     | "T_FINISHEDBY"i

@@ -228,7 +228,7 @@ class _Evaluator(Evaluator):
 
     @handle(ast.TemporalPredicate, subclasses=True)
     def temporal(self, node, lhs, rhs):
-        op = NAMES.get(type(node), f"T_{node.op.value}")
+        op = NAMES.get(type(node), f"T_{getattr(node.op, 'value', node.op)}")
         if not isinstance(lhs, Prop) or lhs.q.type != queryables.TIMESTAMP:
             raise FilterError(f"filter: {op} needs a timestamp property first ({', '.join(self._times())})")
         if isinstance(rhs, datetime):
