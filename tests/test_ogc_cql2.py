@@ -7,7 +7,7 @@ government and service areas as real unions of their boundaries), not the code u
 """
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -31,7 +31,7 @@ def _rows(sql, params=()):
 
 
 def _samples(sql, params=()):
-    return sorted({r[0] for r in _rows(sql, params) if r[0] is not None and "'" not in r[0]}) + ["zz-none"]
+    return [*sorted({r[0] for r in _rows(sql, params) if r[0] is not None and "'" not in r[0]}), "zz-none"]
 
 
 def _complaints():
@@ -40,9 +40,9 @@ def _complaints():
 
     rnd = random.Random(1616)
     agencies = list(Agency.objects.filter(jurisdiction_code__startswith="10").order_by("code")[:12])
-    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
     made = []
-    for i in range(400):
+    for _ in range(400):
         x, y = rnd.uniform(BANGKOK[0], BANGKOK[2]), rnd.uniform(BANGKOK[1], BANGKOK[3])
         made.append(
             Complaint(
@@ -89,7 +89,9 @@ def _unions():
 def _cases(ids):
     times = [r[0] for r in _rows("SELECT created FROM complaints_complaint WHERE id = ANY(%s)", [ids])]
     updates = [r[0] for r in _rows("SELECT updated FROM complaints_complaint WHERE id = ANY(%s)", [ids])]
-    complaint_codes = _samples("SELECT code FROM routing_agency WHERE jurisdiction_code LIKE '10%%' ORDER BY code LIMIT 12")
+    complaint_codes = _samples(
+        "SELECT code FROM routing_agency WHERE jurisdiction_code LIKE '10%%' ORDER BY code LIMIT 12"
+    )
     return {
         "complaints": (
             Spec(
