@@ -12,7 +12,7 @@ import params
 from boundaries.geojson import feature_collection
 from params import ParamError
 
-from . import crs, features, openapi, output, query, queryables, tiles
+from . import crs, features, html, openapi, output, query, queryables, tiles
 from .collections import COLLECTIONS
 from .cql2 import FilterError
 
@@ -41,10 +41,27 @@ CONFORMANCE = [
     CQL2 + "temporal-functions",
 ]
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+EXAMPLES = {
+    "boundary": "name_en LIKE 'Bang%' AND S_INTERSECTS(geometry, BBOX(100.3, 13.5, 100.9, 14.0))",
+    "local_government": "kind = 'sao' AND S_DWITHIN(geometry, POINT(100.10 17.62), 5000)",
+    "service_area": "kind = 'utility' AND S_INTERSECTS(geometry, POINT(100.5 13.75))",
+    "complaint": "status IN ('waiting','in_progress') AND updated T_AFTER TIMESTAMP('2026-01-01T00:00:00Z')",
+}
 
 
 def _error(status, code, description):
     return JsonResponse({"code": code, "description": description}, status=status)
+
+
+def _respond(request, doc: dict, template: str, title: str, **context):
+    """The document as JSON (the default) or as its HTML page (f=html, or Accept: text/html)."""
+    fmt = html.wanted(request)
+    if fmt not in html.FORMATS:
+        return _error(400, "InvalidParameterValue", f"f: expected json or html, got {fmt!r}")
+    if fmt == html.HTML:
+        return html.page(request, template, title, doc, **context)
+    content_type = context.pop("content_type", "application/json")
+    return HttpResponse(json.dumps(doc, ensure_ascii=False), content_type=content_type)
 
 
 def _base(request):
@@ -87,41 +104,44 @@ def _collection_doc(request, collection):
         )
     if collection.temporal:
         doc["extent"]["temporal"] = {"interval": [[None, None]]}
+    doc["links"].append({"rel": "alternate", "type": "text/html", "href": f"{base}/collections/{collection.id}?f=html"})
     return doc
 
 
 @require_GET
 def landing(request):
     base = _base(request)
-    return JsonResponse(
-        {
-            "title": "Thailand complaint routing engine: boundaries and complaints",
-            "description": "OGC API - Features for provinces, districts, subdistricts, local government areas,"
-            " agencies' service areas and complaints",
-            "links": [
-                {"rel": "self", "type": "application/json", "href": f"{base}/"},
-                {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "href": f"{base}/api"},
-                {"rel": "conformance", "type": "application/json", "href": f"{base}/conformance"},
-                {"rel": "data", "type": "application/json", "href": f"{base}/collections"},
-            ],
-        }
-    )
+    doc = {
+        "title": "Thailand complaint routing engine: boundaries and complaints",
+        "description": "OGC API - Features for provinces, districts, subdistricts, local government areas,"
+        " agencies' service areas and complaints",
+        "links": [
+            {"rel": "self", "type": "application/json", "href": f"{base}/"},
+            {"rel": "alternate", "type": "text/html", "href": f"{base}?f=html"},
+            {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "href": f"{base}/api"},
+            {"rel": "conformance", "type": "application/json", "href": f"{base}/conformance"},
+            {"rel": "data", "type": "application/json", "href": f"{base}/collections"},
+        ],
+    }
+    return _respond(request, doc, "landing", doc["title"], base=base)
 
 
 @require_GET
 def conformance(request):
-    return JsonResponse({"conformsTo": CONFORMANCE})
+    return _respond(request, {"conformsTo": CONFORMANCE}, "conformance", "Conformance classes")
 
 
 @require_GET
 def collections(request):
     base = _base(request)
-    return JsonResponse(
-        {
-            "links": [{"rel": "self", "type": "application/json", "href": f"{base}/collections"}],
-            "collections": [_collection_doc(request, c) for c in COLLECTIONS.values()],
-        }
-    )
+    doc = {
+        "links": [
+            {"rel": "self", "type": "application/json", "href": f"{base}/collections"},
+            {"rel": "alternate", "type": "text/html", "href": f"{base}/collections?f=html"},
+        ],
+        "collections": [_collection_doc(request, c) for c in COLLECTIONS.values()],
+    }
+    return _respond(request, doc, "collections", "Collections")
 
 
 @require_GET
@@ -129,7 +149,7 @@ def collection(request, collection_id):
     found = COLLECTIONS.get(collection_id)
     if found is None:
         return _error(404, "NotFound", f"no collection {collection_id!r}")
-    return JsonResponse(_collection_doc(request, found))
+    return _respond(request, _collection_doc(request, found), "collection", found.title)
 
 
 @require_GET
@@ -138,8 +158,11 @@ def queryables_view(request, collection_id):
     if found is None:
         return _error(404, "NotFound", f"no collection {collection_id!r}")
     url = f"{_base(request)}/collections/{found.id}/queryables"
-    body = json.dumps(queryables.schema(found, url), ensure_ascii=False)
-    return HttpResponse(body, content_type="application/schema+json")
+    doc = queryables.schema(found, url)
+    title = f"Queryables of {found.title}"
+    return _respond(
+        request, doc, "queryables", title, example=EXAMPLES[found.kind], content_type="application/schema+json"
+    )
 
 
 def _links(request, found, q, offset: int, limit: int, returned: int, more: bool) -> list:
@@ -165,6 +188,9 @@ def items(request, collection_id):
     found = COLLECTIONS.get(collection_id)
     if found is None:
         return _error(404, "NotFound", f"no collection {collection_id!r}")
+    fmt = html.wanted(request)
+    if fmt not in html.FORMATS:
+        return _error(400, "InvalidParameterValue", f"f: expected json or html, got {fmt!r}")
     try:
         asked = query.parse(request.GET, found)
     except ParamError as exc:
@@ -191,9 +217,23 @@ def items(request, collection_id):
     members["links"] = _links(request, found, request.GET, offset, limit, len(page), more)
     if found.polygons:
         members["resolution"] = page.resolution
+    if fmt == html.HTML:
+        summary = f"{len(page)} features from {offset + 1}" + (f" of {matched:,}" if matched is not None else "")
+        return _items_page(request, found, members, [json.loads(f) for f in page], summary)
     reply = HttpResponse(feature_collection(page, **members), content_type=GEOJSON)
     reply["Content-Crs"] = crs.header(asked.out.crs)
     return reply
+
+
+def _items_page(request, found, doc: dict, parsed: list, summary: str):
+    """The items as a table with a small map; the map reads the same page as CRS84 GeoJSON."""
+    columns = list(dict.fromkeys(key for f in parsed for key in f["properties"]))
+    rows = [{"id": f["id"], "values": [f["properties"].get(k) for k in columns]} for f in parsed]
+    keep = {k: v for k, v in request.GET.items() if k not in ("f", "crs")}
+    path = f"/ogc/collections/{found.id}/items" + (f"/{parsed[0]['id']}" if doc.get("single") else "")
+    geojson_href = f"{path}?{urlencode({**keep, 'f': 'json'})}"
+    context = {"collection": found, "columns": columns, "features": rows, "geojson_href": geojson_href}
+    return html.page(request, "items", found.title, doc, summary=summary, **context)
 
 
 @require_GET
@@ -220,6 +260,12 @@ def item(request, collection_id, feature_id):
         {"rel": "self", "type": GEOJSON, "href": f"{base}/items/{feature_id}"},
         {"rel": "collection", "type": "application/json", "href": base},
     ]
+    fmt = html.wanted(request)
+    if fmt not in html.FORMATS:
+        return _error(400, "InvalidParameterValue", f"f: expected json or html, got {fmt!r}")
+    if fmt == html.HTML:
+        page_doc = {"links": doc["links"], "single": True}
+        return _items_page(request, found, page_doc, [doc], f"feature {feature_id}")
     reply = HttpResponse(json.dumps(doc, ensure_ascii=False), content_type=GEOJSON)
     reply["Content-Crs"] = crs.header(out_crs)
     return reply
