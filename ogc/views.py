@@ -12,7 +12,7 @@ import params
 from boundaries.geojson import feature_collection
 from params import ParamError
 
-from . import crs, features, html, openapi, output, query, queryables, tiles
+from . import crs, features, html, openapi, output, project, query, queryables, tiles
 from .collections import COLLECTIONS
 from .cql2 import FilterError
 
@@ -105,6 +105,12 @@ def _collection_doc(request, collection):
     if collection.temporal:
         doc["extent"]["temporal"] = {"interval": [[None, None]]}
     doc["links"].append({"rel": "alternate", "type": "text/html", "href": f"{base}/collections/{collection.id}?f=html"})
+    for kind, media_type in project.STYLE_TYPES.items():
+        if project.style(collection.id, kind, base) is not None:
+            href = f"{base}/collections/{collection.id}/style.{kind}"
+            doc["links"].append(
+                {"rel": "stylesheet", "type": media_type, "title": f"style ({kind.upper()})", "href": href}
+            )
     return doc
 
 
@@ -275,3 +281,26 @@ def item(request, collection_id, feature_id):
 def openapi_view(request):
     """The OpenAPI 3.0 description (ogc/openapi.py)."""
     return JsonResponse(openapi.document(_base(request)), content_type="application/vnd.oai.openapi+json;version=3.0")
+
+
+@require_GET
+def style(request, collection_id, kind):
+    """A collection's QGIS (QML) or SLD style, as the ready-made project draws it."""
+    text = project.style(collection_id, kind, _root(request))
+    if collection_id not in COLLECTIONS or text is None:
+        return _error(404, "NotFound", f"no {kind} style for {collection_id!r}")
+    reply = HttpResponse(text, content_type=f"{project.STYLE_TYPES[kind]}; charset=utf-8")
+    reply["Content-Disposition"] = f'attachment; filename="{collection_id}.{kind}"'
+    return reply
+
+
+@require_GET
+def qgis_project(request):
+    """The ready-made QGIS project (.qgz), every layer pointing at this server."""
+    reply = HttpResponse(project.project_qgz(_root(request)), content_type="application/zip")
+    reply["Content-Disposition"] = 'attachment; filename="thailand-complaints.qgz"'
+    return reply
+
+
+def _root(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")

@@ -53,3 +53,30 @@ def test_items_page_draws_its_features_in_chromium(base, browser):  # noqa: F811
     browser.get(f"{base}/ogc/collections/complaints/queryables?f=html")
     cells = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "td code")]
     assert {"status", "created", "updated", "geometry"} <= set(cells)
+
+
+def test_qgis_project_and_styles_point_at_the_server_that_serves_them(base):
+    import io
+    import zipfile
+
+    reply = get(f"{base}/qgis/project.qgz")
+    assert reply.status == 200 and reply.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(reply.body)) as archive:
+        (name,) = archive.namelist()
+        qgs = archive.read(name).decode()
+    assert name.endswith(".qgs") and "__OGC_BASE" not in qgs
+    for source in (
+        f"url='{base}/ogc' typename='provinces'",
+        f"url='{base}/ogc' typename='complaints'",
+        f"{base}/api/v1/stats?group=province&amp;format=geojson",
+        f"url={base}/tiles/subdistricts/{{z}}/{{x}}/{{y}}.mvt",
+    ):
+        assert source in qgs, source
+    assert 'attr="status"' in qgs and "graduatedSymbol" in qgs  # complaints by status, the choropleth
+    links = get(f"{base}/ogc/collections/complaints").json()["links"]
+    styles = {link["type"]: link["href"] for link in links if link["rel"] == "stylesheet"}
+    qml = get(styles["application/vnd.qgis.qml"])
+    assert qml.status == 200 and b'attr="status"' in qml.body and b"215,48,31,255" in qml.body  # waiting: #d7301f
+    sld = get(styles["application/vnd.ogc.sld+xml"])
+    assert sld.status == 200 and b"StyledLayerDescriptor" in sld.body
+    assert get(f"{base}/ogc/collections/complaints/style.css").status == 404
