@@ -20,9 +20,9 @@ from complaints.models import Complaint
 from routing.models import LocalGovernment
 
 from . import lighter, output, service_areas
-from .collections import Collection
+from .collections import SERVICE_AREA_TOLERANCE, Collection
 from .models import ServiceArea
-from .output import Output, feature, geojson_sql, light_geojson_sql, light_sql
+from .output import Output, feature, geojson_sql, light_sql
 
 LIGHT, FULL, RESOLUTIONS = output.LIGHT, output.FULL, output.RESOLUTIONS
 
@@ -67,9 +67,7 @@ SELECT a.code, a.name_th, a.name_en, a.kind, a.jurisdiction_code, a.categories, 
        {wanted} AND CASE WHEN s.area_source = 'explicit' THEN true
                          WHEN cardinality(s.parts) = 1 THEN l.boundary_id IS NOT NULL
                          ELSE s.light IS NOT NULL END AS lighter,
-       CASE WHEN s.area_source = 'explicit' THEN {explicit}
-            WHEN cardinality(s.parts) = 1 THEN COALESCE({single_light}, {single_full})
-            ELSE COALESCE({union_light}, {union_full}) END AS geometry
+       {geometry} AS geometry
 FROM ogc_servicearea s
 JOIN routing_agency a ON a.id = s.agency_id
 LEFT JOIN boundaries_boundary b ON cardinality(s.parts) = 1 AND b.id = s.parts[1]
@@ -194,16 +192,22 @@ def _service_areas(ids, out: Output) -> Page:
             service_areas.ensure_unions(missing, light=False)
     else:
         service_areas.ensure_unions(ids, light=False)
-    explicit_full = geojson_sql("a.service_area", out)
-    explicit_light = geojson_sql(f"ST_SimplifyPreserveTopology(a.service_area, {lighter.TOLERANCE!r})", out)
+    if wanted and out.stored_text_fits:  # the overview, kept as text
+        service_areas.ensure_overviews(ids)
+        geometry = "s.overview"
+    elif wanted:  # the overview in another CRS or precision: made again from the lighter shapes
+        shape = (
+            "CASE WHEN s.area_source = 'explicit' THEN a.service_area"
+            " WHEN cardinality(s.parts) = 1 THEN COALESCE(l.geom, b.geom) ELSE COALESCE(s.light, s.geom) END"
+        )
+        geometry = geojson_sql(f"ST_SimplifyPreserveTopology({shape}, {SERVICE_AREA_TOLERANCE!r})", out)
+    else:
+        geometry = (
+            f"CASE WHEN s.area_source = 'explicit' THEN {geojson_sql('a.service_area', out)}"
+            f" WHEN cardinality(s.parts) = 1 THEN {geojson_sql('b.geom', out)} ELSE {geojson_sql('s.geom', out)} END"
+        )
     sql = SERVICE_AREA_SQL.format(
-        wanted="true" if wanted else "false",
-        explicit=explicit_light if wanted else explicit_full,
-        single_light=light_sql("l", out) if wanted else "NULL",
-        single_full=geojson_sql("b.geom", out),
-        union_light=light_geojson_sql("s.light", out) if wanted else "NULL",
-        union_full=geojson_sql("s.geom", out),
-        join="true" if wanted else "false",
+        wanted="true" if wanted else "false", geometry=geometry, join="true" if wanted else "false"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [ids, ids])

@@ -8,7 +8,7 @@ parameters named after fields as queryables.
 from boundaries.geojson import MAX_PRECISION
 
 from . import cql2, crs, lighter, output, query, queryables
-from .collections import COLLECTIONS, LIGHT_TOLERANCE_M
+from .collections import COLLECTIONS, LIGHT_TOLERANCE_M, SERVICE_AREA_TOLERANCE_M
 
 GEOJSON = "application/geo+json"
 
@@ -73,7 +73,8 @@ def _common():
             {"type": "string", "enum": list(output.RESOLUTIONS), "default": output.LIGHT},
             f"light (default): borders simplified within {LIGHT_TOLERANCE_M} m without opening gaps between"
             f" neighbours ({lighter.TOLERANCE}° Douglas-Peucker on the shared borders), coordinates to"
-            f" {lighter.PRECISION} decimals, precomputed per boundary generation, about a sixth of the vertices;"
+            f" {lighter.PRECISION} decimals, precomputed per boundary generation, about a twelfth of the vertices"
+            f" (service_areas: an overview, simplified within {SERVICE_AREA_TOLERANCE_M} m);"
             " full: the boundaries at full resolution (7 decimals unless precision says otherwise)",
         ),
         "precision": _param(

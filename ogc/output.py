@@ -58,13 +58,6 @@ def geojson_sql(geom: str, out: Output) -> str:
     return f"ST_AsGeoJSON(ST_Multi(ST_ReducePrecision({_in_crs(geom, out)}, {10.0**-decimals!r})), {int(decimals)}, 0)"
 
 
-def light_geojson_sql(geom: str, out: Output) -> str:
-    """GeoJSON text of a lighter geometry: already on the grid unless another one is asked for."""
-    if out.stored_text_fits:
-        return f"ST_AsGeoJSON(ST_Multi({geom}), {lighter.PRECISION})"
-    return geojson_sql(geom, out)
-
-
 def light_sql(table: str, out: Output) -> str:
     """The stored lighter text, or the lighter geometry written as asked."""
     return f"{table}.geojson" if out.stored_text_fits else geojson_sql(f"{table}.geom", out)
