@@ -154,7 +154,12 @@ def _boundaries(ids, out: Output) -> Page:
 
 def _local_areas(ids, out: Output) -> Page:
     join = "l.boundary_id = b.id" if out.resolution == LIGHT else "false"
-    sql = LOCAL_AREA_SQL.format(join=join, geometry=geojson_sql("ST_Union(COALESCE(l.geom, b.geom))", out))
+    geometry = geojson_sql("ST_Union(COALESCE(l.geom, b.geom))", out)
+    if out.resolution == LIGHT and out.stored_text_fits:  # one subdistrict (most SAOs): its stored text
+        geometry = (
+            f"CASE WHEN count(*) = 1 AND bool_and(l.boundary_id IS NOT NULL) THEN min(l.geojson) ELSE {geometry} END"
+        )
+    sql = LOCAL_AREA_SQL.format(join=join, geometry=geometry)
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(ids), list(ids)])
         rows = cursor.fetchall()

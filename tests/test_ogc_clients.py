@@ -170,6 +170,11 @@ def test_epsg_4326_is_latitude_first_and_bbox_crs_is_honoured(server):
     assert [f["id"] for f in boxed.json()["features"]] == ["5301"]
     utm_box = get(f"{base}?bbox=615647,1947371,617756,1949596&bbox-crs=EPSG:32647&properties=code").json()
     assert [f["id"] for f in utm_box["features"]] == ["5301"]  # the box above, in UTM 47N (pyproj)
+    point = quote("S_INTERSECTS(geometry, POINT(17.62 100.10))")  # latitude first in EPSG:4326
+    in_latlon = get(f"{base}?filter={point}&filter-crs=EPSG:4326&properties=code").json()
+    assert [f["id"] for f in in_latlon["features"]] == ["5301"]
+    in_utm = get(f"{base}?filter={quote('S_INTERSECTS(geometry, POINT(616702 1948484))')}&filter-crs=EPSG:32647").json()
+    assert [f["id"] for f in in_utm["features"]] == ["5301"]
     collection = get(f"{server.base}/ogc/collections/districts").json()
     assert collection["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     assert "http://www.opengis.net/def/crs/EPSG/0/32648" in collection["crs"]
