@@ -188,10 +188,13 @@ def parse(text: str, lang: str = TEXT):
     """The syntax tree of a filter in one of LANGUAGES."""
     if len(text) > MAX_LENGTH:
         raise FilterError(f"filter: longer than {MAX_LENGTH} characters")
-    if lang == TEXT:
-        return parse_text(text)
     try:
-        document = json.loads(text)
-    except ValueError as exc:
-        raise FilterError(f"filter: not JSON ({exc.msg} at column {exc.colno})") from None
-    return _walk(document)
+        if lang == TEXT:
+            return parse_text(text)
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise FilterError(f"filter: not JSON ({exc.msg} at column {exc.colno})") from None
+        return _walk(document)
+    except RecursionError:
+        raise FilterError("filter: nested too deeply") from None

@@ -13,7 +13,8 @@ Spatial predicates: ogc/spatial.py.
 import math
 from datetime import date, datetime
 
-from django.contrib.gis.geos import GEOSGeometry, Polygon
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.db.models import F, Lookup, Q, Value
 from django.db.models import lookups as dj
 from pygeofilter import ast, values
@@ -261,11 +262,13 @@ class _Evaluator(Evaluator):
     def _geometry(self, value) -> GEOSGeometry:
         if isinstance(value, values.Envelope):
             x1, x2, y1, y2 = value.x1, value.x2, value.y1, value.y2
+            if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in (x1, x2, y1, y2)):
+                raise FilterError("filter: a BBOX needs four finite numbers")
             geom = Polygon.from_bbox((x1, y1, x2, y2))
         elif isinstance(value, values.Geometry):
             try:
                 geom = GEOSGeometry(spatial.geojson(value.geometry))
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, GEOSException, GDALException) as exc:
                 raise FilterError(f"filter: not a geometry ({exc})") from None
         else:
             raise FilterError(f"filter: expected a geometry literal, got {_show(value)}")
@@ -310,7 +313,10 @@ def condition(text: str, lang: str, collection: Collection, crs: Crs) -> Q:
 
 def evaluate(tree, collection: Collection, crs: Crs) -> Q:
     """The Django condition of a parsed filter (pygeofilter's syntax tree)."""
-    result = _Evaluator(collection, crs).evaluate(tree)
+    try:
+        result = _Evaluator(collection, crs).evaluate(tree)
+    except RecursionError:
+        raise FilterError("filter: nested too deeply") from None
     if not isinstance(result, Q):
         raise FilterError(f"filter: {_show(result)} is not a condition")
     return result

@@ -11,7 +11,8 @@ import math
 
 import shapely
 from django.contrib.gis.db.models import GeometryField
-from django.contrib.gis.geos import GEOSGeometry, Polygon
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.db.models import BooleanField, Exists, F, Func, Lookup, OuterRef, Q, Value
 from django.db.models.functions import Cast
 from shapely import ops
@@ -53,10 +54,16 @@ def to_storage(geom: GEOSGeometry, crs: Crs) -> GEOSGeometry:
     """A literal in the filter's CRS as storage coordinates (lon/lat degrees)."""
     if crs.lat_first:
         flipped = ops.transform(lambda x, y, *z: (y, x), shapely.from_wkb(bytes(geom.wkb)))
-        geom = GEOSGeometry(shapely.to_wkb(flipped))
+        geom = GEOSGeometry(memoryview(shapely.to_wkb(flipped)))
     geom.srid = crs.srid
-    if crs.srid != STORAGE_SRID:
-        geom.transform(4326)
+    try:
+        if crs.srid != STORAGE_SRID:
+            geom.transform(STORAGE_SRID)
+        finite = all(math.isfinite(v) for v in geom.extent)
+    except (GEOSException, GDALException, ValueError) as exc:
+        raise FilterError(f"filter: the geometry cannot be placed in {crs.uri} ({exc})") from None
+    if not finite:
+        raise FilterError("filter: the geometry's coordinates must be finite numbers")
     if not geom.valid:
         raise FilterError(f"filter: the geometry is not valid ({geom.valid_reason})")
     return geom

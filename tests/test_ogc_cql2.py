@@ -183,3 +183,28 @@ def test_cql2_equals_hand_written_sql_on_1000_expressions(thailand, agencies):
     assert failures == [], failures[:5]
     # the expressions select something, and not everything, often enough to mean something
     assert nonempty > 500 and partial > 350, (nonempty, partial)
+
+
+def test_hostile_filters_are_named_400s_not_500s():
+    """Each is refused with a FilterError (the view's 400) naming what is wrong."""
+    districts = COLLECTIONS["districts"]
+    cases = [
+        ("S_INTERSECTS(geometry, POINT(1e400 1))", "finite"),
+        ("S_INTERSECTS(geometry, POLYGON((0 0, 1 1, 0 0)))", "not valid"),
+        ("S_INTERSECTS(geometry, POLYGON((0 0, 1 1, 1 0, 0 1, 0 0)))", "Self-intersection"),
+        ("S_DWITHIN(geometry, POINT(1 2), -5)", "metres"),
+        ("S_INTERSECTS(geometry, BBOX(1e400, 1, 2, 3))", "finite"),
+        ("S_CONTAINS(geometry, POINT(100 13))", "not supported"),
+        ("code > 1e400", "code is compared"),
+        ("NOT " * 4000 + "code = 'x'", "nested too deeply"),
+        ("code = 'x' OR " * 1400 + "code = 'y'", "nested too deeply"),
+        ("x" * 20_001, "longer than"),
+    ]
+    for text, expected in cases:
+        with pytest.raises(filters.FilterError, match=expected):
+            filters.condition(text, "cql2-text", districts, crs.DEFAULT)
+    deep = '{"op":"not","args":[' * 850 + '{"op":"=","args":[{"property":"code"},"x"]}' + "]}" * 850
+    with pytest.raises(filters.FilterError, match="nested too deeply"):
+        filters.condition(deep, "cql2-json", districts, crs.DEFAULT)
+    with pytest.raises(filters.FilterError, match="cannot be placed"):
+        filters.condition("S_INTERSECTS(geometry, POINT(1e30 1e30))", "cql2-text", districts, crs.lookup("EPSG:32647"))
