@@ -113,6 +113,8 @@ def _bbox(q, box_crs: crs_module.Crs):
     minx, miny, maxx, maxy = crs_module.bbox_to_storage(values, box_crs)
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
         raise ParamError("bbox", "outside the area bbox-crs is defined for")
+    if box_crs.srid == crs_module.STORAGE_SRID and not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise ParamError("bbox", "latitudes must be within ±90 and longitudes within ±180 (EPSG:4326: latitude first)")
     return [max(minx, -180), max(miny, -90), min(maxx, 180), min(maxy, 90)]
 
 

@@ -211,7 +211,15 @@ def test_filter_sortby_properties_over_http_and_errors_name_the_token(server, co
             bad,
             body,
         )
-    for bad in ("sortby=geometry", "sortby=colour", "properties=reporter_contact", "crs=EPSG:9999", "filter-lang=sql"):
+    for bad in (
+        "sortby=geometry",
+        "sortby=colour",
+        "properties=reporter_contact",
+        "crs=EPSG:9999",
+        "filter-lang=sql",
+        "bbox=91,1,92,2&bbox-crs=EPSG:4326",  # latitude first: 91 is no latitude
+        "bbox=1e30,1e30,2e30,2e30&bbox-crs=EPSG:32647",
+    ):
         reply = get(f"{base}?{bad}")
         assert reply.status == 400 and reply.json()["code"] == "InvalidParameterValue", bad
 
