@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test setup db migrate load front serve stop lint bench bench-load clean qgis-check
+.PHONY: run test setup db migrate load front serve stop lint bench bench-load clean qgis-check qgis-project
 
 setup:
 	@scripts/bootstrap.sh
@@ -56,3 +56,6 @@ clean: stop
 
 qgis-check: load
 	@scripts/qgis-check.sh
+
+qgis-project: load
+	@scripts/qgis-project.sh

@@ -15,6 +15,7 @@ from django.utils.http import http_date
 from boundaries.cached import digest, generations, get, put
 from routing.loaders import directory_version
 
+from . import html
 from .collections import COLLECTIONS
 
 # Big enough for a full page of light polygons; larger answers are recomputed rather than evict
@@ -40,6 +41,7 @@ def per_generation(key_of):
                 "ETag": etag,
                 "Last-Modified": http_date(newest),
                 "Cache-Control": f"public, max-age={MAX_AGE_S}",
+                "Vary": "Accept",
             }
             if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
                 response = HttpResponseNotModified()
@@ -74,8 +76,9 @@ def items_key(request, collection_id):
     collection = COLLECTIONS.get(collection_id)
     if collection is None or collection.kind == "complaint":
         return None
-    # Links in a page name the host it was asked on.
-    name = f"items:{request.get_host()}:{collection_id}:{sorted(request.GET.lists())}"
+    # Links in a page name the host it was asked on; the same URL is a page for a browser
+    # (Accept: text/html) and GeoJSON for a GIS client.
+    name = f"items:{html.wanted(request)}:{request.get_host()}:{collection_id}:{sorted(request.GET.lists())}"
     if collection.kind != "boundary":
         # Local government areas and service areas are drawn from the routing tables as well.
         name += f":{directory_version()}"

@@ -20,14 +20,19 @@ class Collection:
 
 
 # The lighter default rendition of polygon layers (ogc/lighter.py): Douglas-Peucker distance on the
-# shared borders, in degrees (1e-4° is 11 m north-south, 10.5 m east-west at 15°N), and decimals kept.
-LIGHT_TOLERANCE = 1e-4
-LIGHT_TOLERANCE_M = 11
+# shared borders, in degrees (3e-4° is 33 m north-south, 32 m east-west at 15°N), and decimals kept.
+LIGHT_TOLERANCE = 3e-4
+LIGHT_TOLERANCE_M = 33
 LIGHT_PRECISION = 6
+# Agencies' service areas overlap by design (a province hall, its districts and its local
+# governments cover the same ground) and are read whole as context: their default shapes are the
+# lighter ones simplified once more, so QGIS reads all 8,089 in seconds (docs/layers.md).
+SERVICE_AREA_TOLERANCE = 1e-3
+SERVICE_AREA_TOLERANCE_M = 110
 
 LIGHTER = (
     f" Geometry: lighter by default (borders simplified within {LIGHT_TOLERANCE_M} m without opening gaps"
-    f" between neighbours, coordinates to {LIGHT_PRECISION} decimals, about a sixth of the vertices,"
+    f" between neighbours, coordinates to {LIGHT_PRECISION} decimals, about a twelfth of the vertices,"
     " precomputed per boundary generation); resolution=full for the boundaries at full resolution."
 )
 
@@ -85,7 +90,9 @@ COLLECTIONS = {
             " (area_source=boundary). Agencies with nothing to draw are left out: a national agency without a"
             " service area (the Royal Thai Police) and local governments whose subdistricts the boundaries"
             " lack. Areas overlap: a province hall, its district offices, its local governments and the utilities"
-            " all cover the same ground." + LIGHTER,
+            " all cover the same ground. Geometry: by default an overview, the lighter shapes simplified within"
+            f" {SERVICE_AREA_TOLERANCE_M} m (no shared borders to keep: the areas overlap); resolution=full for the"
+            " areas at full resolution.",
             "service_area",
             properties={
                 "code": "agency__code",

@@ -8,11 +8,10 @@ yet is served at full resolution, and the response says which it got.
 import json
 from functools import lru_cache
 
-from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Polygon
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 import params
@@ -23,13 +22,12 @@ from complaints import deadlines
 from complaints.models import Complaint
 from routing.models import LocalGovernment
 
-from . import budget, lighter, service_areas
-from .collections import Collection
+from . import budget, lighter, output, service_areas
+from .collections import SERVICE_AREA_TOLERANCE, Collection
 from .models import ServiceArea
+from .output import Output, feature, geojson_sql, light_sql
 
-LIGHT, FULL = "light", "full"
-RESOLUTIONS = (LIGHT, FULL)
-DEFAULT_PRECISION = {LIGHT: lighter.PRECISION, FULL: 7}
+LIGHT, FULL, RESOLUTIONS = output.LIGHT, output.FULL, output.RESOLUTIONS
 
 COMPLAINT_PROPERTIES = (
     "status",
@@ -49,42 +47,25 @@ COMPLAINT_PROPERTIES = (
 )
 
 
-def _geojson_sql(geom: str, precision: int) -> str:
-    """GeoJSON text of a geometry snapped to the precision grid (stays valid, unlike rounding)."""
-    return f"ST_AsGeoJSON(ST_Multi(ST_ReducePrecision({geom}, {10.0**-precision!r})), {int(precision)})"
-
-
-def _light_geojson_sql(geom: str, precision: int) -> str:
-    """GeoJSON text of a lighter geometry: already on the grid unless a coarser one is asked for."""
-    if precision >= lighter.PRECISION:
-        return f"ST_AsGeoJSON(ST_Multi({geom}), {lighter.PRECISION})"
-    return _geojson_sql(geom, precision)
-
-
-def _light_sql(table: str, precision: int) -> str:
-    """The stored lighter text, or the lighter geometry at a coarser precision than it was stored."""
-    return f"{table}.geojson" if precision >= lighter.PRECISION else _geojson_sql(f"{table}.geom", precision)
-
-
 BOUNDARY_SQL = """
 SELECT b.code, b.pcode, b.level, b.name_th, b.name_en, b.parent_code, b.generation_id,
        l.boundary_id IS NOT NULL AS lighter, {geometry}
 FROM boundaries_boundary b LEFT JOIN ogc_lightboundary l ON {join}
-WHERE b.id = ANY(%s) ORDER BY b.code
+WHERE b.id = ANY(%s) ORDER BY array_position(%s, b.id)
 """
 
 LOCAL_AREA_SQL = """
 SELECT lg.code, lg.kind, lg.name_th, lg.name_en, lg.province_code, lg.district_code,
        bool_or(c.coverage = 'partially') AS partial, count(*) AS subdistricts,
        bool_and(l.boundary_id IS NOT NULL) AS lighter,
-       ST_AsGeoJSON(ST_Multi(ST_ReducePrecision(ST_Union(COALESCE(l.geom, b.geom)), %s)), %s)
+       {geometry}
 FROM routing_localgovernment lg
 JOIN routing_localcoverage c ON c.local_government_id = lg.id
 JOIN boundaries_boundary b ON b.code = c.subdistrict_code AND b.level = 'subdistrict'
 JOIN boundaries_generation g ON g.id = b.generation_id AND g.active
 LEFT JOIN ogc_lightboundary l ON {join}
 WHERE lg.id = ANY(%s)
-GROUP BY lg.id ORDER BY lg.code
+GROUP BY lg.id ORDER BY array_position(%s, lg.id)
 """
 
 SERVICE_AREA_SQL = """
@@ -92,14 +73,12 @@ SELECT a.code, a.name_th, a.name_en, a.kind, a.jurisdiction_code, a.categories, 
        {wanted} AND CASE WHEN s.area_source = 'explicit' THEN true
                          WHEN cardinality(s.parts) = 1 THEN l.boundary_id IS NOT NULL
                          ELSE s.light IS NOT NULL END AS lighter,
-       CASE WHEN s.area_source = 'explicit' THEN {explicit}
-            WHEN cardinality(s.parts) = 1 THEN COALESCE({single_light}, {single_full})
-            ELSE COALESCE({union_light}, {union_full}) END AS geometry
+       {geometry} AS geometry
 FROM ogc_servicearea s
 JOIN routing_agency a ON a.id = s.agency_id
 LEFT JOIN boundaries_boundary b ON cardinality(s.parts) = 1 AND b.id = s.parts[1]
 LEFT JOIN ogc_lightboundary l ON {join} AND cardinality(s.parts) = 1 AND l.boundary_id = s.parts[1]
-WHERE s.agency_id = ANY(%s) ORDER BY a.code
+WHERE s.agency_id = ANY(%s) ORDER BY array_position(%s, s.agency_id)
 """
 
 
@@ -123,7 +102,7 @@ def queryset(collection: Collection):
     return Complaint.objects.order_by("id")
 
 
-def filtered(collection: Collection, qs, bbox=None, interval=None, properties=None):
+def filtered(collection: Collection, qs, bbox=None, interval=None, properties=None, time_field="created"):
     if bbox and collection.kind == "local_government":
         inside = Boundary.objects.active().filter(level="subdistrict", geom__intersects=Polygon.from_bbox(bbox))
         qs = qs.filter(coverage__subdistrict_code__in=inside.values("code"))
@@ -137,17 +116,12 @@ def filtered(collection: Collection, qs, bbox=None, interval=None, properties=No
     if interval:
         start, end = interval
         if start:
-            qs = qs.filter(created__gte=start)
+            qs = qs.filter(**{f"{time_field}__gte": start})
         if end:
-            qs = qs.filter(created__lte=end)
+            qs = qs.filter(**{f"{time_field}__lte": end})
     for name, value in (properties or {}).items():
         qs = qs.filter(**{collection.properties[name]: value})
     return qs
-
-
-def _feature(fid, props: dict, geometry: str | None) -> str:
-    head = json.dumps({"type": "Feature", "id": fid, "properties": props}, ensure_ascii=False)
-    return head[:-1] + ', "geometry": ' + (geometry or "null") + "}"
 
 
 def _page(rows, lighter_index: int, resolution: str, build) -> Page:
@@ -158,14 +132,14 @@ def _page(rows, lighter_index: int, resolution: str, build) -> Page:
     return page
 
 
-def _boundaries(ids, resolution: str, precision: int) -> Page:
-    wanted = resolution == LIGHT
-    geometry = _geojson_sql("b.geom", precision)
+def _boundaries(ids, out: Output) -> Page:
+    wanted = out.resolution == LIGHT
+    geometry = geojson_sql("b.geom", out)
     if wanted:
-        geometry = f"COALESCE({_light_sql('l', precision)}, {geometry})"
+        geometry = f"COALESCE({light_sql('l', out)}, {geometry})"
     sql = BOUNDARY_SQL.format(geometry=geometry, join="l.boundary_id = b.id" if wanted else "false")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(ids)])
+        cursor.execute(sql, [list(ids), list(ids)])
         rows = cursor.fetchall()
 
     def build(row):
@@ -179,15 +153,21 @@ def _boundaries(ids, resolution: str, precision: int) -> Page:
             "parent_code": parent_code,
             "generation": generation,
         }
-        return _feature(code, props, geometry)
+        return feature(code, props, geometry, out.fields)
 
-    return _page(rows, 7, resolution, build)
+    return _page(rows, 7, out.resolution, build)
 
 
-def _local_areas(ids, resolution: str, precision: int) -> Page:
-    join = "l.boundary_id = b.id" if resolution == LIGHT else "false"
+def _local_areas(ids, out: Output) -> Page:
+    join = "l.boundary_id = b.id" if out.resolution == LIGHT else "false"
+    geometry = geojson_sql("ST_Union(COALESCE(l.geom, b.geom))", out)
+    if out.resolution == LIGHT and out.stored_text_fits:  # one subdistrict (most SAOs): its stored text
+        geometry = (
+            f"CASE WHEN count(*) = 1 AND bool_and(l.boundary_id IS NOT NULL) THEN min(l.geojson) ELSE {geometry} END"
+        )
+    sql = LOCAL_AREA_SQL.format(join=join, geometry=geometry)
     with connection.cursor() as cursor:
-        cursor.execute(LOCAL_AREA_SQL.format(join=join), [10.0**-precision, precision, list(ids)])
+        cursor.execute(sql, [list(ids), list(ids)])
         rows = cursor.fetchall()
 
     def build(row):
@@ -202,14 +182,14 @@ def _local_areas(ids, resolution: str, precision: int) -> Page:
             "subdistricts": count,
             "coverage": "approximate" if partial else "exact",
         }
-        return _feature(code, props, geometry)
+        return feature(code, props, geometry, out.fields)
 
-    return _page(rows, 8, resolution, build)
+    return _page(rows, 8, out.resolution, build)
 
 
-def _service_areas(ids, resolution: str, precision: int) -> Page:
+def _service_areas(ids, out: Output) -> Page:
     ids = list(ids)
-    wanted = resolution == LIGHT
+    wanted = out.resolution == LIGHT
     if wanted:
         service_areas.ensure_unions(ids, light=True)
         with connection.cursor() as cursor:  # lighter rendition not prepared: full-resolution unions instead
@@ -223,19 +203,25 @@ def _service_areas(ids, resolution: str, precision: int) -> Page:
             service_areas.ensure_unions(missing, light=False)
     else:
         service_areas.ensure_unions(ids, light=False)
-    explicit_full = _geojson_sql("a.service_area", precision)
-    explicit_light = _geojson_sql(f"ST_SimplifyPreserveTopology(a.service_area, {lighter.TOLERANCE!r})", precision)
+    if wanted and out.stored_text_fits:  # the overview, kept as text
+        service_areas.ensure_overviews(ids)
+        geometry = "s.overview"
+    elif wanted:  # the overview in another CRS or precision: made again from the lighter shapes
+        shape = (
+            "CASE WHEN s.area_source = 'explicit' THEN a.service_area"
+            " WHEN cardinality(s.parts) = 1 THEN COALESCE(l.geom, b.geom) ELSE COALESCE(s.light, s.geom) END"
+        )
+        geometry = geojson_sql(f"ST_SimplifyPreserveTopology({shape}, {SERVICE_AREA_TOLERANCE!r})", out)
+    else:
+        geometry = (
+            f"CASE WHEN s.area_source = 'explicit' THEN {geojson_sql('a.service_area', out)}"
+            f" WHEN cardinality(s.parts) = 1 THEN {geojson_sql('b.geom', out)} ELSE {geojson_sql('s.geom', out)} END"
+        )
     sql = SERVICE_AREA_SQL.format(
-        wanted="true" if wanted else "false",
-        explicit=explicit_light if wanted else explicit_full,
-        single_light=_light_sql("l", precision) if wanted else "NULL",
-        single_full=_geojson_sql("b.geom", precision),
-        union_light=_light_geojson_sql("s.light", precision) if wanted else "NULL",
-        union_full=_geojson_sql("s.geom", precision),
-        join="true" if wanted else "false",
+        wanted="true" if wanted else "false", geometry=geometry, join="true" if wanted else "false"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ids])
+        cursor.execute(sql, [ids, ids])
         rows = cursor.fetchall()
 
     def build(row):
@@ -250,13 +236,13 @@ def _service_areas(ids, resolution: str, precision: int) -> Page:
             "area_source": source,
             "coverage": coverage,
         }
-        return _feature(code, props, geometry)
+        return feature(code, props, geometry, out.fields)
 
-    return _page(rows, 8, resolution, build)
+    return _page(rows, 8, out.resolution, build)
 
 
-def _complaints(qs, offset: int, limit: int) -> Page:
-    rows = qs[offset : offset + limit].annotate(geojson=AsGeoJSON(F("location"), precision=7))
+def _complaints(qs, offset: int, limit: int, out: Output) -> Page:
+    rows = qs[offset : offset + limit].annotate(geojson=output.point_geojson("location", out))
     page = Page()
     now = timezone.now()
     for c in rows.values("id", "geojson", *COMPLAINT_PROPERTIES):
@@ -278,7 +264,7 @@ def _complaints(qs, offset: int, limit: int) -> Page:
             "created": c["created"].isoformat(),
             "updated": c["updated"].isoformat(),
         }
-        page.append(_feature(c["id"], props, c["geojson"]))
+        page.append(feature(c["id"], props, c["geojson"], out.fields))
     return page
 
 
@@ -295,47 +281,56 @@ class Selection:
     def __init__(self, collection: Collection, qs, ids: tuple | None = None):
         self.collection, self.qs, self.ids = collection, qs, ids
 
-    def count(self) -> int:
-        return len(self.ids) if self.ids is not None else self.qs.count()
+    def count(self, cap: int | None = None) -> int | None:
+        """How many features match; with a cap, complaints are counted up to it only, and None
+        means more than cap (a million complaints are not counted on every page)."""
+        if self.ids is not None:
+            return len(self.ids)
+        if cap is None or self.collection.kind != "complaint":
+            return self.qs.count()
+        counted = self.qs.order_by()[: cap + 1].count()
+        return counted if counted <= cap else None
 
-    def page(self, offset: int, limit: int, precision: int | None = None, resolution: str = LIGHT) -> Page:
-        return page_features(self.collection, self.qs, offset, limit, precision, resolution, self.ids)
+    def page(self, offset: int, limit: int, out: Output = output.DEFAULT) -> Page:
+        return page_features(self.collection, self.qs, offset, limit, out, self.ids)
 
 
-def select(collection: Collection, bbox=None, interval=None, properties=None) -> Selection:
-    if collection.kind == "boundary" and not bbox and not properties:
+def select(
+    collection: Collection, bbox=None, interval=None, properties=None, condition=None, order=(), time_field="created"
+) -> Selection:
+    """bbox, datetime interval (on time_field: created or updated), property equalities, a CQL2 condition (a Django
+    Q from ogc/filters.py) and an order (sortby's Django order_by terms)."""
+    plain = not bbox and not properties and condition is None and not order
+    if collection.kind == "boundary" and plain:
         ids = _ordered_ids(collection.level, tuple(sorted(active_generation_ids().items())))
         return Selection(collection, None, ids)
-    return Selection(collection, filtered(collection, queryset(collection), bbox, interval, properties))
+    qs = filtered(collection, queryset(collection), bbox, interval, properties, time_field)
+    if condition is not None:
+        qs = qs.filter(condition)
+    if order:
+        qs = qs.order_by(*order, *qs.query.order_by)  # the collection's own order breaks ties
+    return Selection(collection, qs)
 
 
 def page_features(
-    collection: Collection,
-    qs,
-    offset: int,
-    limit: int,
-    precision: int | None = None,
-    resolution: str = LIGHT,
-    ordered_ids: tuple | None = None,
+    collection: Collection, qs, offset: int, limit: int, out: Output = output.DEFAULT, ordered_ids=None
 ) -> Page:
-    if precision is None:
-        precision = DEFAULT_PRECISION[resolution]
     if collection.kind == "complaint":
-        return _complaints(qs, offset, limit)
+        return _complaints(qs, offset, limit, out)
     key = "agency_id" if collection.kind == "service_area" else "id"
     if ordered_ids is not None:
         ids = list(ordered_ids[offset : offset + limit])
     else:
         ids = list(qs.values_list(key, flat=True)[offset : offset + limit])
     if collection.kind == "boundary":
-        return _boundaries(budget.within(ids, resolution), resolution, precision)
-    ids = ids[: budget.UNION_CAP[resolution]]
+        return _boundaries(budget.within(ids, out.resolution), out)
+    ids = ids[: budget.UNION_CAP[out.resolution]]
     if collection.kind == "local_government":
-        return _local_areas(ids, resolution, precision)
-    return _service_areas(ids, resolution, precision)
+        return _local_areas(ids, out)
+    return _service_areas(ids, out)
 
 
-def one_feature(collection: Collection, fid: str, resolution: str = LIGHT, precision: int | None = None):
+def one_feature(collection: Collection, fid: str, out: Output = output.DEFAULT):
     qs = queryset(collection)
     if collection.kind in ("boundary", "local_government"):
         qs = qs.filter(code=fid)
@@ -345,7 +340,7 @@ def one_feature(collection: Collection, fid: str, resolution: str = LIGHT, preci
         qs = qs.filter(id=params.parse_id(fid))
     else:
         return None
-    found = page_features(collection, qs, 0, 1, precision, resolution)
+    found = page_features(collection, qs, 0, 1, out)
     return found[0] if found else None
 
 

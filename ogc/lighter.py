@@ -78,7 +78,9 @@ def prepare(generation_id: int, *, force: bool = False, stdout=None) -> LightLay
         )
         LightLayer.objects.filter(generation=generation).delete()
         # Service areas made of several boundaries keep their lighter union: made from these, it is stale.
-        cursor.execute("UPDATE ogc_servicearea SET light = NULL WHERE generation_id = %s", [generation_id])
+        cursor.execute(
+            "UPDATE ogc_servicearea SET light = NULL, overview = NULL WHERE generation_id = %s", [generation_id]
+        )
         for start in range(0, len(rows), 500):
             chunk = rows[start : start + 500]
             cursor.execute(

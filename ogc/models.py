@@ -47,3 +47,6 @@ class ServiceArea(models.Model):
     parts = ArrayField(models.BigIntegerField(), default=list)
     geom = models.MultiPolygonField(srid=4326, null=True, spatial_index=False)
     light = models.MultiPolygonField(srid=4326, null=True, spatial_index=False)
+    # GeoJSON text of the default overview (the lighter shape simplified within SERVICE_AREA_TOLERANCE),
+    # made the first time a page needs it and kept until what it was made from changes
+    overview = models.TextField(null=True)

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from boundaries.generations import active_generation
 from routing import loaders
 
-from .collections import LIGHT_PRECISION
+from .collections import LIGHT_PRECISION, SERVICE_AREA_TOLERANCE
 
 _lock = threading.Lock()
 _fresh: tuple | None = None  # (generation id, directory version) last derived by this process
@@ -91,7 +91,8 @@ STORE_SQL = [
     SELECT agency_id, %(generation)s, inputs, source, coverage, parts, NULL, NULL FROM ogc_derived
     ON CONFLICT (agency_id) DO UPDATE
       SET generation_id = EXCLUDED.generation_id, inputs = EXCLUDED.inputs, area_source = EXCLUDED.area_source,
-          coverage = EXCLUDED.coverage, parts = EXCLUDED.parts, geom = NULL, light = NULL
+          coverage = EXCLUDED.coverage, parts = EXCLUDED.parts, geom = NULL, light = NULL,
+          overview = NULL
       WHERE ogc_servicearea.inputs <> EXCLUDED.inputs
     """,
 ]
@@ -156,6 +157,45 @@ def ensure_unions(agency_ids: list[int], light: bool) -> None:
         with transaction.atomic():
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ogc.service_area_unions'))")
             cursor.execute(UNION_SQL.format(column=column, table=table, key=key, snap=snap), {"ids": agency_ids})
+
+
+# The overview of the rows of a page that lack it: the lighter shape (an explicit area, the one
+# boundary's lighter rendition, or the lighter union) simplified once more, as CRS84 GeoJSON text.
+OVERVIEW_SQL = """
+UPDATE ogc_servicearea s SET overview = ST_AsGeoJSON(ST_Multi(ST_ReducePrecision(ST_SimplifyPreserveTopology(
+    CASE WHEN s.area_source = 'explicit' THEN a.service_area
+         WHEN cardinality(s.parts) = 1 THEN COALESCE(l.geom, b.geom)
+         ELSE COALESCE(s.light, s.geom) END, %(tolerance)s), %(grid)s)), %(precision)s, 0)
+FROM routing_agency a, ogc_servicearea t
+LEFT JOIN boundaries_boundary b ON cardinality(t.parts) = 1 AND b.id = t.parts[1]
+LEFT JOIN ogc_lightboundary l ON cardinality(t.parts) = 1 AND l.boundary_id = t.parts[1]
+WHERE s.agency_id = t.agency_id AND a.id = s.agency_id AND s.agency_id = ANY(%(ids)s) AND s.overview IS NULL
+"""
+
+
+def ensure_overviews(agency_ids: list[int]) -> None:
+    """Makes and keeps the overview text of the given rows (their unions must exist)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM ogc_servicearea WHERE agency_id = ANY(%s) AND overview IS NULL)",
+            [agency_ids],
+        )
+        if not cursor.fetchone()[0]:
+            return
+        values = {"ids": agency_ids, "tolerance": SERVICE_AREA_TOLERANCE, "grid": 10.0**-LIGHT_PRECISION}
+        cursor.execute(OVERVIEW_SQL, {**values, "precision": LIGHT_PRECISION})
+
+
+def prepare_overviews(batch: int = 500) -> int:
+    """Lighter unions and overviews of every row that lacks them; how many overviews were made."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT agency_id FROM ogc_servicearea WHERE overview IS NULL ORDER BY agency_id")
+        ids = [row[0] for row in cursor.fetchall()]
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        ensure_unions(chunk, light=True)
+        ensure_overviews(chunk)
+    return len(ids)
 
 
 def forget() -> None:

@@ -1,4 +1,5 @@
-"""OGC API - Features Part 1 (Core, GeoJSON, OpenAPI 3.0) at /ogc/, shaped for what QGIS and GDAL read."""
+"""OGC API - Features at /ogc/: Part 1 (Core, GeoJSON, OpenAPI 3.0), Part 2 (CRS) and Part 3
+(queryables, CQL2 filters), shaped for what QGIS and GDAL read."""
 
 import json
 
@@ -8,25 +9,59 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 import params
-from boundaries.geojson import MAX_PRECISION, feature_collection
-from params import ParamError, parse_moment
+from boundaries.geojson import feature_collection
+from params import ParamError
 
-from . import features, lighter, tiles
-from .collections import COLLECTIONS, LIGHT_TOLERANCE_M
+from . import crs, features, html, openapi, output, project, query, queryables, tiles
+from .collections import COLLECTIONS
+from .cql2 import FilterError
 
 GEOJSON = "application/geo+json"
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 10_000
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+DEFAULT_LIMIT = query.DEFAULT_LIMIT
+MAX_LIMIT = query.MAX_LIMIT
+CRS84 = crs.CRS84
+# numberMatched is exact when given; past this many matching complaints it is left out (docs/layers.md)
+COUNT_CAP = 100_000
+CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    CQL2 + "cql2-text",
+    CQL2 + "cql2-json",
+    CQL2 + "basic-cql2",
+    CQL2 + "advanced-comparison-operators",
+    CQL2 + "basic-spatial-functions",
+    CQL2 + "basic-spatial-functions-plus",
+    CQL2 + "temporal-functions",
 ]
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+EXAMPLES = {
+    "boundary": "name_en LIKE 'Bang%' AND S_INTERSECTS(geometry, BBOX(100.3, 13.5, 100.9, 14.0))",
+    "local_government": "kind = 'sao' AND S_DWITHIN(geometry, POINT(100.10 17.62), 5000)",
+    "service_area": "kind = 'utility' AND S_INTERSECTS(geometry, POINT(100.5 13.75))",
+    "complaint": "status IN ('waiting','in_progress') AND updated T_AFTER TIMESTAMP('2026-01-01T00:00:00Z')",
+}
 
 
 def _error(status, code, description):
     return JsonResponse({"code": code, "description": description}, status=status)
+
+
+def _respond(request, doc: dict, template: str, title: str, **context):
+    """The document as JSON (the default) or as its HTML page (f=html, or Accept: text/html)."""
+    fmt = html.wanted(request)
+    if fmt not in html.FORMATS:
+        return _error(400, "InvalidParameterValue", f"f: expected json or html, got {fmt!r}")
+    if fmt == html.HTML:
+        return html.page(request, template, title, doc, **context)
+    content_type = context.pop("content_type", "application/json")
+    return HttpResponse(json.dumps(doc, ensure_ascii=False), content_type=content_type)
 
 
 def _base(request):
@@ -40,7 +75,8 @@ def _collection_doc(request, collection):
         "title": collection.title,
         "description": collection.description,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": crs.URIS,
+        "storageCrs": CRS84,
         "extent": {"spatial": {"bbox": [features.extent(collection)], "crs": CRS84}},
         "links": [
             {"rel": "self", "type": "application/json", "href": f"{base}/collections/{collection.id}"},
@@ -49,6 +85,12 @@ def _collection_doc(request, collection):
                 "type": GEOJSON,
                 "title": collection.title,
                 "href": f"{base}/collections/{collection.id}/items",
+            },
+            {
+                "rel": QUERYABLES_REL,
+                "type": "application/schema+json",
+                "title": "what filter and sortby accept",
+                "href": f"{base}/collections/{collection.id}/queryables",
             },
         ],
     }
@@ -62,41 +104,50 @@ def _collection_doc(request, collection):
         )
     if collection.temporal:
         doc["extent"]["temporal"] = {"interval": [[None, None]]}
+    doc["links"].append({"rel": "alternate", "type": "text/html", "href": f"{base}/collections/{collection.id}?f=html"})
+    for kind, media_type in project.STYLE_TYPES.items():
+        if project.style(collection.id, kind, base) is not None:
+            href = f"{base}/collections/{collection.id}/style.{kind}"
+            doc["links"].append(
+                {"rel": "stylesheet", "type": media_type, "title": f"style ({kind.upper()})", "href": href}
+            )
     return doc
 
 
 @require_GET
 def landing(request):
     base = _base(request)
-    return JsonResponse(
-        {
-            "title": "Thailand complaint routing engine: boundaries and complaints",
-            "description": "OGC API - Features for provinces, districts, subdistricts, local government areas,"
-            " agencies' service areas and complaints",
-            "links": [
-                {"rel": "self", "type": "application/json", "href": f"{base}/"},
-                {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "href": f"{base}/api"},
-                {"rel": "conformance", "type": "application/json", "href": f"{base}/conformance"},
-                {"rel": "data", "type": "application/json", "href": f"{base}/collections"},
-            ],
-        }
-    )
+    doc = {
+        "title": "Thailand complaint routing engine: boundaries and complaints",
+        "description": "OGC API - Features for provinces, districts, subdistricts, local government areas,"
+        " agencies' service areas and complaints",
+        "links": [
+            {"rel": "self", "type": "application/json", "href": f"{base}/"},
+            {"rel": "alternate", "type": "text/html", "href": f"{base}?f=html"},
+            {"rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "href": f"{base}/api"},
+            {"rel": "conformance", "type": "application/json", "href": f"{base}/conformance"},
+            {"rel": "data", "type": "application/json", "href": f"{base}/collections"},
+        ],
+    }
+    return _respond(request, doc, "landing", doc["title"], base=base)
 
 
 @require_GET
 def conformance(request):
-    return JsonResponse({"conformsTo": CONFORMANCE})
+    return _respond(request, {"conformsTo": CONFORMANCE}, "conformance", "Conformance classes")
 
 
 @require_GET
 def collections(request):
     base = _base(request)
-    return JsonResponse(
-        {
-            "links": [{"rel": "self", "type": "application/json", "href": f"{base}/collections"}],
-            "collections": [_collection_doc(request, c) for c in COLLECTIONS.values()],
-        }
-    )
+    doc = {
+        "links": [
+            {"rel": "self", "type": "application/json", "href": f"{base}/collections"},
+            {"rel": "alternate", "type": "text/html", "href": f"{base}/collections?f=html"},
+        ],
+        "collections": [_collection_doc(request, c) for c in COLLECTIONS.values()],
+    }
+    return _respond(request, doc, "collections", "Collections")
 
 
 @require_GET
@@ -104,72 +155,23 @@ def collection(request, collection_id):
     found = COLLECTIONS.get(collection_id)
     if found is None:
         return _error(404, "NotFound", f"no collection {collection_id!r}")
-    return JsonResponse(_collection_doc(request, found))
-
-
-def _interval(text):
-    """RFC 3339 instant or interval with '..' for open ends; None when absent."""
-    if not text:
-        return None
-    parts = text.split("/")
-    if len(parts) > 2:
-        raise ValueError(text)
-    moments = []
-    for part in parts:
-        if part in ("", ".."):
-            moments.append(None)
-            continue
-        moment = parse_moment(part, require_zone=True)
-        if moment is None:
-            raise ValueError(text)
-        moments.append(moment)
-    if len(moments) == 1:
-        return moments[0], moments[0]
-    if moments[0] and moments[1] and moments[0] > moments[1]:
-        raise ValueError(text)
-    return moments[0], moments[1]
-
-
-def _shape(q):
-    """precision (None: the resolution's own) and resolution (lighter unless resolution=full)."""
-    precision = params.integer(q, "precision", default=None, minimum=0, maximum=MAX_PRECISION)
-    resolution = params.choice(q, "resolution", features.RESOLUTIONS, default=features.LIGHT)
-    return precision, resolution
+    return _respond(request, _collection_doc(request, found), "collection", found.title)
 
 
 @require_GET
-def items(request, collection_id):
+def queryables_view(request, collection_id):
     found = COLLECTIONS.get(collection_id)
     if found is None:
         return _error(404, "NotFound", f"no collection {collection_id!r}")
-    q = request.GET
-    known = {"limit", "offset", "bbox", "bbox-crs", "datetime", "f", "precision", *found.properties}
-    if found.polygons:
-        known.add("resolution")
-    unknown = sorted(set(q) - known)
-    if unknown:
-        return _error(400, "InvalidParameterValue", f"unknown parameter(s): {', '.join(unknown)}")
-    try:
-        limit = params.integer(q, "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
-        offset = params.integer(q, "offset", default=0, minimum=0)
-        precision, resolution = _shape(q)
-        box = params.bbox(q)
-    except ParamError as exc:
-        return _error(400, "InvalidParameterValue", exc.message)
-    if q.get("bbox-crs") not in (None, "", CRS84):
-        return _error(400, "InvalidParameterValue", f"bbox-crs: only {CRS84} is supported")
-    try:
-        interval = _interval(q.get("datetime"))
-    except ValueError:
-        return _error(
-            400, "InvalidParameterValue", "datetime: an RFC 3339 instant or interval, e.g. 2026-01-01T00:00:00Z/.."
-        )
-    if interval and not found.temporal:
-        interval = None  # boundaries have no time: every feature matches (OGC API - Features 7.15.4)
-    props = {name: q[name] for name in found.properties if q.get(name)}
-    selection = features.select(found, box, interval, props)
-    matched = selection.count()
-    page = selection.page(offset, limit, precision, resolution)
+    url = f"{_base(request)}/collections/{found.id}/queryables"
+    doc = queryables.schema(found, url)
+    title = f"Queryables of {found.title}"
+    return _respond(
+        request, doc, "queryables", title, example=EXAMPLES[found.kind], content_type="application/schema+json"
+    )
+
+
+def _links(request, found, q, offset: int, limit: int, returned: int, more: bool) -> list:
     base = f"{_base(request)}/collections/{found.id}/items"
     keep = {k: v for k, v in q.items() if k not in ("offset", "limit")}
 
@@ -180,19 +182,64 @@ def items(request, collection_id):
         {"rel": "self", "type": GEOJSON, "href": href(offset)},
         {"rel": "collection", "type": "application/json", "href": f"{_base(request)}/collections/{found.id}"},
     ]
-    if offset + len(page) < matched:  # a page cut short by its vertex budget continues where it stopped
-        links.append({"rel": "next", "type": GEOJSON, "href": href(offset + len(page))})
+    if more:  # a page cut short by its vertex budget continues where it stopped
+        links.append({"rel": "next", "type": GEOJSON, "href": href(offset + returned)})
     if offset > 0:
         links.append({"rel": "prev", "type": GEOJSON, "href": href(max(0, offset - limit))})
-    members = {
-        "numberMatched": matched,
-        "numberReturned": len(page),
-        "timeStamp": timezone.now().isoformat(timespec="seconds"),
-        "links": links,
-    }
+    return links
+
+
+@require_GET
+def items(request, collection_id):
+    found = COLLECTIONS.get(collection_id)
+    if found is None:
+        return _error(404, "NotFound", f"no collection {collection_id!r}")
+    fmt = html.wanted(request)
+    if fmt not in html.FORMATS:
+        return _error(400, "InvalidParameterValue", f"f: expected json or html, got {fmt!r}")
+    try:
+        asked = query.parse(request.GET, found)
+    except ParamError as exc:
+        return _error(400, "InvalidParameterValue", exc.message)
+    except FilterError as exc:
+        return _error(400, "InvalidParameterValue", str(exc))
+    selection = features.select(
+        found, asked.bbox, asked.interval, asked.equalities, asked.condition, asked.order, asked.time_field
+    )
+    matched = selection.count(cap=COUNT_CAP)
+    offset, limit = asked.offset, asked.limit
+    if matched is None:  # not counted: one feature more than the page says whether another page follows
+        page = selection.page(offset, limit + 1, asked.out)
+        more = len(page) > limit
+        del page[limit:]
+    else:
+        page = selection.page(offset, limit, asked.out)
+        more = offset + len(page) < matched
+    members = {}
+    if matched is not None:
+        members["numberMatched"] = matched
+    members["numberReturned"] = len(page)
+    members["timeStamp"] = timezone.now().isoformat(timespec="seconds")
+    members["links"] = _links(request, found, request.GET, offset, limit, len(page), more)
     if found.polygons:
         members["resolution"] = page.resolution
-    return HttpResponse(feature_collection(page, **members), content_type=GEOJSON)
+    if fmt == html.HTML:
+        summary = f"{len(page)} features from {offset + 1}" + (f" of {matched:,}" if matched is not None else "")
+        return _items_page(request, found, members, [json.loads(f) for f in page], summary)
+    reply = HttpResponse(feature_collection(page, **members), content_type=GEOJSON)
+    reply["Content-Crs"] = crs.header(asked.out.crs)
+    return reply
+
+
+def _items_page(request, found, doc: dict, parsed: list, summary: str):
+    """The items as a table with a small map; the map reads the same page as CRS84 GeoJSON."""
+    columns = list(dict.fromkeys(key for f in parsed for key in f["properties"]))
+    rows = [{"id": f["id"], "values": [f["properties"].get(k) for k in columns]} for f in parsed]
+    keep = {k: v for k, v in request.GET.items() if k not in ("f", "crs")}
+    path = f"/ogc/collections/{found.id}/items" + (f"/{parsed[0]['id']}" if doc.get("single") else "")
+    geojson_href = f"{path}?{urlencode({**keep, 'f': 'json'})}"
+    context = {"collection": found, "columns": columns, "features": rows, "geojson_href": geojson_href}
+    return html.page(request, "items", found.title, doc, summary=summary, **context)
 
 
 @require_GET
@@ -201,14 +248,16 @@ def item(request, collection_id, feature_id):
     if found is None:
         return _error(404, "NotFound", f"no collection {collection_id!r}")
     q = request.GET
-    unknown = sorted(set(q) - {"f", "precision", *(["resolution"] if found.polygons else [])})
+    unknown = sorted(set(q) - {"f", "precision", "crs", *(["resolution"] if found.polygons else [])})
     if unknown:
         return _error(400, "InvalidParameterValue", f"unknown parameter(s): {', '.join(unknown)}")
     try:
-        precision, resolution = _shape(q)
+        precision = params.integer(q, "precision", default=None, minimum=0, maximum=query.MAX_PRECISION)
+        resolution = params.choice(q, "resolution", output.RESOLUTIONS, default=output.LIGHT)
+        out_crs = query.crs_param(q, "crs")
     except ParamError as exc:
         return _error(400, "InvalidParameterValue", exc.message)
-    feature = features.one_feature(found, feature_id, resolution, precision)
+    feature = features.one_feature(found, feature_id, output.Output(resolution, precision, out_crs))
     if feature is None:
         return _error(404, "NotFound", f"no feature {feature_id!r} in {collection_id}")
     doc = json.loads(feature)
@@ -217,79 +266,41 @@ def item(request, collection_id, feature_id):
         {"rel": "self", "type": GEOJSON, "href": f"{base}/items/{feature_id}"},
         {"rel": "collection", "type": "application/json", "href": base},
     ]
-    return HttpResponse(json.dumps(doc, ensure_ascii=False), content_type=GEOJSON)
+    fmt = html.wanted(request)
+    if fmt not in html.FORMATS:
+        return _error(400, "InvalidParameterValue", f"f: expected json or html, got {fmt!r}")
+    if fmt == html.HTML:
+        page_doc = {"links": doc["links"], "single": True}
+        return _items_page(request, found, page_doc, [doc], f"feature {feature_id}")
+    reply = HttpResponse(json.dumps(doc, ensure_ascii=False), content_type=GEOJSON)
+    reply["Content-Crs"] = crs.header(out_crs)
+    return reply
 
 
 @require_GET
-def openapi(request):
-    """The OpenAPI 3.0 description; QGIS takes its page size from limit's default and maximum."""
-    limit = {
-        "name": "limit",
-        "in": "query",
-        "required": False,
-        "style": "form",
-        "explode": False,
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-    }
-    offset = {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0}}
-    bbox = {
-        "name": "bbox",
-        "in": "query",
-        "required": False,
-        "style": "form",
-        "explode": False,
-        "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
-    }
-    datetime = {"name": "datetime", "in": "query", "required": False, "schema": {"type": "string"}}
-    resolution = {
-        "name": "resolution",
-        "in": "query",
-        "required": False,
-        "description": (
-            f"light (default): borders simplified within {LIGHT_TOLERANCE_M} m without opening gaps between"
-            f" neighbours ({lighter.TOLERANCE}° Douglas-Peucker on the shared borders), coordinates to"
-            f" {lighter.PRECISION} decimals, precomputed per boundary generation, about a sixth of the vertices;"
-            " full: the boundaries at full resolution (7 decimals unless precision says otherwise)"
-        ),
-        "schema": {"type": "string", "enum": list(features.RESOLUTIONS), "default": features.LIGHT},
-    }
-    precision = {
-        "name": "precision",
-        "in": "query",
-        "required": False,
-        "description": f"decimals of the coordinates (default {lighter.PRECISION} light, 7 full)",
-        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_PRECISION},
-    }
-    fc = {"description": "features", "content": {GEOJSON: {"schema": {"type": "object"}}}}
-    paths = {
-        "/": {"get": {"operationId": "landing", "responses": {"200": {"description": "landing page"}}}},
-        "/conformance": {"get": {"operationId": "conformance", "responses": {"200": {"description": "classes"}}}},
-        "/collections": {"get": {"operationId": "collections", "responses": {"200": {"description": "collections"}}}},
-    }
-    for c in COLLECTIONS.values():
-        props = [{"name": p, "in": "query", "required": False, "schema": {"type": "string"}} for p in c.properties]
-        shape = [resolution, precision] if c.polygons else [precision]
-        paths[f"/collections/{c.id}/items"] = {
-            "get": {
-                "operationId": f"get_{c.id}_items",
-                "summary": c.title,
-                "description": c.description,
-                "parameters": [limit, offset, bbox, datetime, *shape, *props],
-                "responses": {"200": fc, "400": {"description": "bad parameter"}},
-            }
-        }
-        feature_id = {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"}}
-        paths[f"/collections/{c.id}/items/{{featureId}}"] = {
-            "get": {
-                "operationId": f"get_{c.id}_item",
-                "parameters": [feature_id, *shape],
-                "responses": {"200": fc, "404": {"description": "not found"}},
-            }
-        }
-    doc = {
-        "openapi": "3.0.3",
-        "info": {"title": "Thailand complaint routing engine - OGC API - Features", "version": "1.0.0"},
-        "servers": [{"url": _base(request)}],
-        "paths": paths,
-    }
-    return JsonResponse(doc, content_type="application/vnd.oai.openapi+json;version=3.0")
+def openapi_view(request):
+    """The OpenAPI 3.0 description (ogc/openapi.py)."""
+    return JsonResponse(openapi.document(_base(request)), content_type="application/vnd.oai.openapi+json;version=3.0")
+
+
+@require_GET
+def style(request, collection_id, kind):
+    """A collection's QGIS (QML) or SLD style, as the ready-made project draws it."""
+    text = project.style(collection_id, kind, _root(request))
+    if collection_id not in COLLECTIONS or text is None:
+        return _error(404, "NotFound", f"no {kind} style for {collection_id!r}")
+    reply = HttpResponse(text, content_type=f"{project.STYLE_TYPES[kind]}; charset=utf-8")
+    reply["Content-Disposition"] = f'attachment; filename="{collection_id}.{kind}"'
+    return reply
+
+
+@require_GET
+def qgis_project(request):
+    """The ready-made QGIS project (.qgz), every layer pointing at this server."""
+    reply = HttpResponse(project.project_qgz(_root(request)), content_type="application/zip")
+    reply["Content-Disposition"] = 'attachment; filename="thailand-complaints.qgz"'
+    return reply
+
+
+def _root(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")

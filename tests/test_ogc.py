@@ -172,7 +172,7 @@ def test_lighter_by_default_full_resolution_on_request(base):
     for a, b in zip(lighter["features"], full["features"]):
         simple, exact = shape(a["geometry"]), shape(b["geometry"])
         assert simple.is_valid and a["geometry"]["type"] == "MultiPolygon"
-        assert simple.hausdorff_distance(exact) <= 1.2e-4  # within 11 m of the full-resolution border
+        assert simple.hausdorff_distance(exact) <= 3.2e-4  # within 33 m of the full-resolution border
         assert abs(simple.area - exact.area) <= exact.area * 0.01
         coords = shapely.get_coordinates(simple)
         assert (abs(coords * 1e6 - (coords * 1e6).round()) < 1e-3).all()  # six decimals

@@ -1,13 +1,16 @@
-"""Prepare the lighter default rendition of the active boundaries for the OGC API and tiles.
+"""Prepare the lighter default rendition of the active boundaries for the OGC API and tiles, and
+the agencies' service areas' default overview (so no client waits for them to be made).
 
 manage.py prepare_layers                 every active generation, unless already prepared
 manage.py prepare_layers --generation 3  one generation (active or not); --force redoes it
 """
 
+import time
+
 from django.core.management.base import BaseCommand
 
 from boundaries.models import Generation
-from ogc import lighter
+from ogc import lighter, service_areas
 
 
 class Command(BaseCommand):
@@ -27,3 +30,7 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"generation {generation_id}: preparing the lighter rendition")
             lighter.prepare(generation_id, force=opts["force"], stdout=self.stdout)
+        if service_areas.refresh() is not None:
+            started = time.perf_counter()
+            done = service_areas.prepare_overviews()
+            self.stdout.write(f"service areas: {done:,} overviews made in {time.perf_counter() - started:.1f} s")
