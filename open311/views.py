@@ -184,9 +184,9 @@ def _window(moments: dict, start_name: str, end_name: str):
     except OverflowError:  # an end within 90 days of year 1
         start = datetime.min.replace(tzinfo=UTC)
     if start > end:
-        raise params.bad(start_name, f"{start_name} is after {end_name if end_name in moments else 'now'}")
+        raise params.bad(start_name, f"must not be after {end_name if end_name in moments else 'now'}")
     if end - start > WINDOW:
-        raise params.bad(start_name, f"{start_name} and {end_name} may be at most 90 days apart")
+        raise params.bad(start_name, f"at most 90 days before {end_name}")
     return start, end
 
 
