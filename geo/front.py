@@ -152,7 +152,8 @@ def start_nginx(
 
 def reads_env(run: RunDir, workers: int, env: dict | None = None) -> dict:
     """The reads pool: its own socket and workers, niced below routing, without the matcher."""
-    out = {**(env or os.environ), "GEO_BIND": run.bind_reads, "GEO_WORKERS": str(workers), "GEO_NICE": "19"}
+    nice = os.environ.get("GEO_READS_NICE", "10")
+    out = {**(env or os.environ), "GEO_BIND": run.bind_reads, "GEO_WORKERS": str(workers), "GEO_NICE": nice}
     out.pop("GEO_PRELOAD_MATCHER", None)
     return out
 

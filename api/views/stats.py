@@ -3,8 +3,6 @@ import functools
 import io
 import json
 
-from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -14,8 +12,6 @@ import params
 from boundaries import cached, geojson
 from boundaries.models import Boundary
 from complaints import stats
-from ogc import lighter
-from ogc.models import LightBoundary
 from routing.models import Agency, Category, LocalGovernment
 
 from .. import schema
@@ -68,11 +64,6 @@ def split(feature: str) -> tuple[str, str, str]:
     without parsing the geometry again."""
     head, rest = feature.split(GEOMETRY, 1)
     return json.loads(head + "}")["id"], head[:-1], rest
-
-
-def light_or_full():
-    light = LightBoundary.objects.filter(boundary_id=OuterRef("pk")).values("geom")[:1]
-    return Coalesce(Subquery(light), F("geom"))
 
 
 def stats_cost(request) -> int:
@@ -138,11 +129,11 @@ class Stats(APIView):
         counts = ("complaints", "open", "finished", "backlog", "overdue", "escalated")
         figures = (*counts, "reopen_rate", "resolution_h_median")
         # The polygons depend only on the boundary generation: drawn once, then from the shared cache.
-        # One significant digit of `simplify` keeps the variants (and so the cold draws) few; from
-        # the lighter rendition's tolerance up, they are drawn from it (a sixth of the vertices).
+        # One significant digit of `simplify` keeps the variants (and so the cold draws) few. Drawn
+        # from the full geometry: simplifying the lighter rendition again can leave rings GEOS
+        # cannot snap to the grid.
         simplify = float(f"{simplify:.0e}")
-        source = light_or_full() if simplify >= lighter.TOLERANCE else None
-        drawn = functools.partial(geojson.features, polygons, precision=5, simplify=simplify or None, source=source)
+        drawn = functools.partial(geojson.features, polygons, precision=5, simplify=simplify or None)
         shapes = cached.value(f"choropleth:{group}:{prefix}:{simplify!r}", lambda: [split(t) for t in drawn()])
         features = []
         for code, head, geometry in shapes:
