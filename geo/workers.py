@@ -28,7 +28,7 @@ class Workers:
     def __init__(self, database_url: str, extra_env: dict | None = None, processes: int = 1, concurrency: int = 8):
         self.log_path = ROOT / "var" / f"workers-{os.getpid()}-{time.monotonic_ns()}.log"
         self.env = {**os.environ, "DATABASE_URL": database_url, **FAST, **(extra_env or {})}
-        self.args = ["--processes", str(processes), "--concurrency", str(concurrency)]
+        self.args = ["--processes", str(processes), "--concurrency", str(concurrency), "--exit-with-parent"]
         self.process = None
 
     def __enter__(self):

@@ -1,5 +1,6 @@
-"""Real receivers on loopback for the delivery tests: an HTTP server that records what it gets and
-answers as told, and an SMTP server (aiosmtpd). No fakes: the workers reach them over TCP."""
+"""For the delivery tests: real receivers on loopback (an HTTP server that records what it gets and
+answers as told, an SMTP server with aiosmtpd; the workers reach them over TCP), and a matcher over
+the two provinces the tests file in."""
 
 import json
 import threading
@@ -119,3 +120,28 @@ class Mailbox:
 
     def __exit__(self, *exc):
         self.controller.stop()
+
+
+def small_matcher(generation_id: int):
+    """A matcher over Bangkok and Uttaradit only: a fraction of the national one's memory, on a
+    machine that other test runs share."""
+    import shapely
+    from django.db import connection
+
+    from boundaries.models import ADMIN_LEVELS
+    from routing.engine.matcher import CELL_BY_LEVEL, DEFAULT_CELL_DEG, LevelIndex, Matcher
+
+    levels = []
+    with connection.cursor() as cursor:
+        for level in ADMIN_LEVELS:
+            cursor.execute(
+                "SELECT code, name_th, name_en, parent_code, ST_AsBinary(geom) FROM boundaries_boundary"
+                " WHERE generation_id = %s AND level = %s AND (code LIKE '10%%' OR code LIKE '53%%') ORDER BY code",
+                [generation_id, str(level)],
+            )
+            rows = cursor.fetchall()
+            codes, names_th, names_en, parents, wkb = zip(*rows)
+            geoms = shapely.from_wkb([bytes(w) for w in wkb])
+            cell = CELL_BY_LEVEL.get(str(level), DEFAULT_CELL_DEG)
+            levels.append(LevelIndex(str(level), generation_id, codes, names_th, names_en, parents, geoms, cell=cell))
+    return Matcher(levels, {"admin": generation_id})

@@ -25,7 +25,7 @@ from geo.workers import Workers
 from routing import live
 from routing.models import Agency
 
-from .receivers import Mailbox, Receiver
+from .receivers import Mailbox, Receiver, small_matcher
 
 # Four places whose complaints four different agencies receive.
 PLACES = [
@@ -43,12 +43,18 @@ def database_url(thailand, agencies, django_db_blocker):
     return f"postgis://{settings_dict['USER']}@{host}:{settings_dict['PORT']}/{settings_dict['NAME']}"
 
 
+@pytest.fixture(scope="module")
+def matcher(thailand, django_db_blocker):
+    with django_db_blocker.unblock():
+        return small_matcher(thailand.id)
+
+
 @pytest.fixture
-def db(django_db_blocker, national_matcher, agencies):
+def db(django_db_blocker, matcher, agencies):
     """Committed work on the test database (the workers are other processes); the agencies'
     channels and every queued delivery and job are put back afterwards."""
     with django_db_blocker.unblock():
-        yield national_matcher
+        yield matcher
         for agency_id, row in WIRED.items():
             Agency.objects.filter(id=agency_id).update(**row)
         WIRED.clear()

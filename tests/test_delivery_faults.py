@@ -1,5 +1,5 @@
-"""Deliveries through a PostgreSQL restart: a disposable cluster (like the fault tests) holds the
-complaints, deliveries and jobs; it is stopped and started while the workers are sending."""
+"""On a disposable cluster (like the fault tests): deliveries through a PostgreSQL restart, and the
+project itself as an agency's Open311 server."""
 
 import time
 import uuid
@@ -12,7 +12,7 @@ from geo.server import Gunicorn
 from geo.workers import Workers
 
 from .pg_cluster import Cluster
-from .receivers import Receiver
+from .receivers import Receiver, small_matcher
 from .web import post
 
 AGENCIES = ("BKK-1001-PW", "BKK-1001-CL")
@@ -88,3 +88,84 @@ def test_nothing_is_lost_or_left_sending_when_postgresql_restarts_mid_run(cluste
     # At least once: the few on the wire when the database went away may arrive twice.
     assert repeats <= 8, repeats
     print(f"\nrecovered {recovered_s:.1f} s after the restart; {replaced} workers replaced; {repeats} repeats")
+
+
+def test_open311_forward_to_this_project_as_the_agencys_server_and_its_status_back(
+    cluster, thailand, django_db_blocker
+):
+    """The agency's Open311 server is this project itself: a second gunicorn on the disposable
+    cluster. The forward files a request there; closing it there finishes the complaint here."""
+    from complaints import intake
+    from complaints.models import Complaint, HistoryEntry
+    from delivery.models import AgencyDelivery, Delivery
+    from routing import live
+    from routing.models import Agency
+
+    remote_key = "gk_remote_" + uuid.uuid4().hex
+    query(
+        cluster,
+        "INSERT INTO access_intakekey (name, prefix, key_hash, rate, created)"
+        " VALUES ('forwarded-from-the-router', %s, %s, '', now())",
+        [remote_key[:8], digest(remote_key)],
+    )
+    with Gunicorn(cluster.url) as remote:
+        with django_db_blocker.unblock():
+            agency = Agency.objects.get(code="BKK-1001-PW")
+            before = (agency.webhook_url, agency.open311_endpoint, agency.email)
+            Agency.objects.filter(id=agency.id).update(
+                webhook_url="", email="", open311_endpoint=f"{remote.base}/open311/v2/"
+            )
+            AgencyDelivery.of(agency.id)
+            AgencyDelivery.objects.filter(agency=agency).update(open311_api_key=remote_key)
+        try:
+            from urllib.parse import quote
+
+            from django.db import connection
+
+            url = connection.settings_dict
+            local = f"postgis://{url['USER']}@{quote(url['HOST'], safe='')}:{url['PORT']}/{url['NAME']}"
+            with Workers(local, concurrency=4):
+                with django_db_blocker.unblock():
+                    intake._agency_rows["version"] = None  # read the agency's new channel
+                    filing = intake.Filing(
+                        lon=POINT["lon"], lat=POINT["lat"], categories=("street_light",), description="ไฟดับหน้าวัด"
+                    )
+                    matcher = small_matcher(thailand.id)
+                    complaint = intake.file(filing, matcher=matcher, directory=live.directory.current())[0]
+                    complaint_id = complaint.id
+                    assert complaint.agency.code == "BKK-1001-PW"
+                    deadline = time.monotonic() + 60
+                    while not Delivery.objects.filter(complaint_id=complaint_id, state="delivered").exists():
+                        assert time.monotonic() < deadline, "the forward did not arrive"
+                        time.sleep(0.2)
+                    delivery = Delivery.objects.get(complaint_id=complaint_id)
+                remote_id = delivery.remote_id
+                (row,) = query(
+                    cluster,
+                    "SELECT description, categories::text, source FROM complaints_complaint WHERE id = %s",
+                    [int(remote_id)],
+                )
+                assert row[0].startswith("ไฟดับหน้าวัด") and "street_light" in row[1]
+                assert row[2] == "forwarded-from-the-router"
+                # The agency finishes it in its own system.
+                query(
+                    cluster,
+                    "UPDATE complaints_complaint SET status = 'finished', updated = now() WHERE id = %s",
+                    [int(remote_id)],
+                )
+                with django_db_blocker.unblock():
+                    deadline = time.monotonic() + 60
+                    while Complaint.objects.get(id=complaint_id).status != "finished":
+                        assert time.monotonic() < deadline, "the remote status did not come back"
+                        time.sleep(0.2)
+                    actions = list(
+                        HistoryEntry.objects.filter(complaint_id=complaint_id, event="transition").values_list(
+                            "action", "actor"
+                        )
+                    )
+                    assert actions == [("start", "open311:BKK-1001-PW"), ("finish", "open311:BKK-1001-PW")]
+        finally:
+            with django_db_blocker.unblock():
+                Agency.objects.filter(id=agency.id).update(
+                    webhook_url=before[0], open311_endpoint=before[1], email=before[2]
+                )

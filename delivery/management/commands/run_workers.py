@@ -26,8 +26,12 @@ class Command(BaseCommand):
             help="jobs at once per process (threads: a slow receiver holds one, not the process)",
         )
         parser.add_argument("--pidfile", help="write this process's id here (make stop reads it)")
+        parser.add_argument(
+            "--exit-with-parent", action="store_true", help="stop when the process that started this one is gone"
+        )
 
-    def handle(self, processes, concurrency, pidfile, **options):
+    def handle(self, processes, concurrency, pidfile, exit_with_parent=False, **options):
+        parent = os.getppid()
         if pidfile:
             Path(pidfile).write_text(str(os.getpid()))
         stopping = False
@@ -50,6 +54,8 @@ class Command(BaseCommand):
         delays = {}
         try:
             while not stopping:
+                if exit_with_parent and os.getppid() != parent:
+                    break  # a test run killed outright must not leave workers behind
                 for slot in range(processes):
                     process = workers.get(slot)
                     if process is not None and process.poll() is None:
