@@ -54,14 +54,14 @@ def record(
     note: str = "",
     photo_url: str = "",
     data: dict | None = None,
-    left_agency_id: int | None = None,
+    also_agency_id: int | None = None,
 ) -> HistoryEntry:
     """Write one change of `complaint` (already saved, inside the caller's transaction).
 
-    `left_agency_id`: the agency the change took the complaint away from, so its staff still see
-    the change that ended their part.
+    `also_agency_id`: another agency the change concerns, whose staff see it in their feed too:
+    the one a forward or correction took the complaint away from, the one a notice went to.
     """
-    audience = [complaint.agency_id, left_agency_id, complaint.escalated_to_id]
+    audience = [complaint.agency_id, also_agency_id, complaint.escalated_to_id]
     return HistoryEntry.objects.create(
         complaint=complaint,
         event=event,

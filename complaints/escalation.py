@@ -11,6 +11,8 @@ from datetime import datetime
 
 from django.db import transaction
 
+from delivery import outbox
+from delivery.models import ESCALATION, REMINDER
 from routing.models import Agency
 from routing.rules.escalation import next_level
 
@@ -29,15 +31,7 @@ class Sweep:
 
 
 def schedule_delivery(complaint: Complaint, agency: Agency, kind: str):
-    """The one call site of the agencies' outbox (delivery app): a reminder or an escalation notice.
-
-    Until the delivery app is installed the change is still recorded (and in the feed) and nothing
-    is sent.
-    """
-    try:
-        from delivery import outbox
-    except ImportError:
-        return None
+    """A reminder or an escalation notice to an agency, through its usual channels."""
     return outbox.schedule(complaint, agency, kind=kind)
 
 
@@ -79,7 +73,7 @@ def _remind(complaint: Complaint, done: Sweep):
         data={"agency": _code(complaint.agency), "due_at": complaint.due_at.isoformat(), "stage": stage},
     )
     if complaint.agency:
-        schedule_delivery(complaint, complaint.agency, "reminder")
+        schedule_delivery(complaint, complaint.agency, REMINDER)
     done.reminded.append(complaint.id)
 
 
@@ -118,7 +112,7 @@ def _escalate(complaint: Complaint, now: datetime, directory, done: Sweep):
             "due_at": plan.due_at.isoformat() if plan.due_at else None,
         },
     )
-    schedule_delivery(complaint, target, "escalation")
+    schedule_delivery(complaint, target, ESCALATION)
     done.escalated.append((complaint.id, target.code))
 
 

@@ -251,7 +251,7 @@ def move(
             note=note,
             photo_url=photo_url,
             data=data,
-            left_agency_id=left,
+            also_agency_id=left,
         )
         if action == "forward":
             outbox.handover(complaint, previous, target, note=note)
@@ -295,7 +295,7 @@ def correct(
             "rerouted",
             actor=actor,
             data={"before": before, "after": after, "reason": routed["decision"]["reason"]},
-            left_agency_id=left if moved else None,
+            also_agency_id=left if moved else None,
         )
         outbox.handover(complaint, previous, complaint.agency)
     return complaint

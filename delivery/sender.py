@@ -151,4 +151,5 @@ def _history(delivery: Delivery, decision) -> None:
             "attempts": delivery.attempts,
             **({"reason": delivery.reason} if decision.verdict != OK else {}),
         },
+        also_agency_id=delivery.agency_id,  # the agency a notice went to sees how it went
     )

@@ -190,6 +190,10 @@ GEO_PUBLIC_READ = env_bool("GEO_PUBLIC_READ", True)
 GEO_RESPONSE_HOURS = float(os.environ.get("GEO_RESPONSE_HOURS", "24"))
 GEO_REMINDER_HOURS = float(os.environ.get("GEO_REMINDER_HOURS", "4"))
 GEO_TARGET_HOURS_BY_KIND = json.loads(os.environ.get("GEO_TARGET_HOURS_BY_KIND") or "{}")
+# How often the workers run the escalation sweep, and look for subscription pushes nothing woke
+# (changes still behind the feed's horizon when their nudge ran): cron lines, with seconds if six fields.
+GEO_ESCALATION_CRON = os.environ.get("GEO_ESCALATION_CRON", "* * * * *")
+GEO_SUBSCRIPTION_SWEEP_CRON = os.environ.get("GEO_SUBSCRIPTION_SWEEP_CRON", "* * * * * */10")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Thailand complaint routing engine",

@@ -72,7 +72,9 @@ def _claim(subscription_id: int, now: datetime):
         sub.attempts += 1
         sub.lease_until = now + LEASE
         sub.save()
-        return sub
+    # Every attempt sends the batch as stored, so the first and the retries are the same body.
+    sub.refresh_from_db(fields=["pending"])
+    return sub
 
 
 def _settle(subscription_id: int, pending: dict, outcome, policy, now: datetime) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from complaints import escalation, intake, stats
 from complaints.models import Complaint
+from delivery.models import Delivery
 from routing import loaders
 
 from .web import get, post
@@ -87,6 +88,16 @@ def test_an_sao_complaint_goes_up_to_the_district_office_then_the_province_hall(
         ("reminded", None),
         ("escalated", "PH-53"),
         ("overdue", None),  # swept only after the deadline: no reminder first
+    ]
+    # Each reminder and notice went to the outbox, to whom it concerns (these agencies have no
+    # channel configured: recorded as unreachable rather than skipped).
+    sent = list(Delivery.objects.filter(complaint=top).order_by("id").values_list("kind", "agency__code", "reason"))
+    assert sent == [
+        ("new", "SAO-530111", "unreachable"),
+        ("reminder", "SAO-530111", "unreachable"),
+        ("escalation", "DO-5301", "unreachable"),
+        ("reminder", "SAO-530111", "unreachable"),
+        ("escalation", "PH-53", "unreachable"),
     ]
 
 

@@ -1,0 +1,16 @@
+"""The escalation sweep, run periodically by the workers (procrastinate's Django autodiscovery)."""
+
+from django.conf import settings
+from django.utils import timezone
+from procrastinate.contrib.django import app
+
+from routing import live
+
+from . import escalation
+
+
+@app.periodic(cron=settings.GEO_ESCALATION_CRON, periodic_id="escalation")
+@app.task(name="complaints.escalate", queueing_lock="complaints.escalate")
+def escalate(timestamp: int) -> dict:
+    done = escalation.sweep(timezone.now(), directory=live.directory.current())
+    return {"reminded": len(done.reminded), "escalated": len(done.escalated), "at_top": len(done.at_top)}
