@@ -76,7 +76,9 @@ def test_a_wrong_method_is_a_405_in_the_endpoints_shape_not_a_csrf_page(live_api
 def test_a_period_that_ends_before_it_starts_is_a_400(live_api):
     late, early = "2026-02-01T00:00:00%2B07:00", "2026-01-01T00:00:00%2B07:00"
     open311 = get(f"{live_api}/open311/v2/requests.json?start_date={late}&end_date={early}")
-    assert open311.status == 400 and open311.json() == [{"code": 400, "description": "start_date: must not be after end_date"}]
+    assert open311.status == 400 and open311.json() == [
+        {"code": 400, "description": "start_date: must not be after end_date"}
+    ]
     for path in ("/api/v1/stats", "/api/v1/stats/trend", "/api/v1/complaints"):
         reply = get(f"{live_api}{path}?since={late}&until={early}")
         assert reply.status == 400, path
