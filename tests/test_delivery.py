@@ -241,7 +241,7 @@ def test_receiver_down_while_2000_are_filed_then_back_every_one_delivered_in_eac
 
 def test_a_slow_receiver_does_not_delay_another_agencys(db, database_url):
     def slow(received):
-        time.sleep(1.5)
+        time.sleep(3.0)
         return 200, {}, b"{}"
 
     with Receiver(slow) as tortoise, Receiver() as hare, Workers(database_url, concurrency=4):
@@ -250,11 +250,11 @@ def test_a_slow_receiver_does_not_delay_another_agencys(db, database_url):
         wire(targets[1], webhook_url=hare.url)
         for n in range(6):
             file(db, PLACES[0], n, "slow")
-        started = time.monotonic()
         fast = [file(db, PLACES[1], n, "fast") for n in range(20)]
         wait_for(lambda: len(hare.received) == 20, 30, "the fast agency's deliveries")
-        took = time.monotonic() - started
-        assert took < 5, took  # the six slow ones alone take 9 s in a row
+        # Every fast delivery arrived while the slow agency was still working through its six
+        # (18 s in a row): none of them waited behind it. Counted, not timed, so a loaded machine
+        # filing slowly cannot fail it.
         assert len(tortoise.received) < 6
     assert states(complaint__in=fast) == {DELIVERED: 20}
 
