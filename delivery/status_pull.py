@@ -111,7 +111,7 @@ def apply(delivery, remote: dict) -> bool:
     notes = str(remote.get("status_notes") or "")[:2000]
     if status == delivery.remote_status and updated == delivery.remote_updated:
         return False
-    actor = Actor("agency_system", f"open311:{delivery.agency.code}", delivery.agency.code)
+    actor = Actor("agency_system", "open311", delivery.agency.code)
     with transaction.atomic():
         current = Delivery.objects.select_for_update().get(id=delivery.id)
         complaint = Complaint.objects.get(id=current.complaint_id)

@@ -15,6 +15,7 @@ import pytest
 from django.db import connection, transaction
 
 from complaints import intake
+from complaints.actors import Actor
 from complaints.models import Complaint, HistoryEntry
 from delivery import control
 from delivery.models import DEAD, DELIVERED, HELD, QUEUED, AgencyDelivery, Attempt, Delivery
@@ -34,6 +35,9 @@ PLACES = [
     (100.5018, 13.7563, "street_light"),  # Phra Nakhon public works (Bangkok)
     (100.5018, 13.7563, "cleanliness"),  # Phra Nakhon cleanliness (Bangkok)
 ]
+
+
+TEST_ACTOR = Actor("operator", "test")
 
 
 @pytest.fixture(scope="module")
@@ -306,14 +310,14 @@ def test_forwarding_sends_to_the_new_agency_and_a_withdrawal_to_the_old(db, data
         wire(new, webhook_url=receiver.url + "/new")
         complaint = file(db, PLACES[0], 1, "forwarded")
         wait_for(lambda: len(receiver.received) == 1, 30, "the first delivery")
-        intake.move(complaint.id, "forward", actor="test", note="ไม่ใช่พื้นที่ของเรา", forward_to=new.code)
+        intake.move(complaint.id, "forward", actor=TEST_ACTOR, note="ไม่ใช่พื้นที่ของเรา", forward_to=new.code)
         wait_for(lambda: len(receiver.received) == 3, 30, "three deliveries")
         # Forwarded again before the paused agency got it: taken back, and no withdrawal notice.
         third = wire(agencies_of(db)[2], webhook_url=receiver.url + "/third")
         control.pause(third, by="test")
-        intake.move(complaint.id, "forward", actor="test", note="ส่งผิด", forward_to=third.code)
+        intake.move(complaint.id, "forward", actor=TEST_ACTOR, note="ส่งผิด", forward_to=third.code)
         wait_for(lambda: len(receiver.received) == 4, 30, "the second withdrawal")
-        intake.move(complaint.id, "forward", actor="test", note="กลับ", forward_to=new.code)
+        intake.move(complaint.id, "forward", actor=TEST_ACTOR, note="กลับ", forward_to=new.code)
         wait_for(lambda: len(receiver.received) == 5, 30, "the new agency's second delivery")
         time.sleep(1)
     kinds = [(r.path, r.json()["kind"]) for r in receiver.received]
@@ -390,8 +394,8 @@ def test_open311_forward_stores_the_remote_id_and_the_status_pull_finishes_the_c
         HistoryEntry.objects.filter(complaint=complaint, event="transition").values_list("action", "actor", "note")
     )
     assert steps == [
-        ("start", f"open311:{target.code}", "สูบน้ำออกแล้ว"),
-        ("finish", f"open311:{target.code}", "สูบน้ำออกแล้ว"),
+        ("start", f"open311 ({target.code})", "สูบน้ำออกแล้ว"),
+        ("finish", f"open311 ({target.code})", "สูบน้ำออกแล้ว"),
     ]
     assert Delivery.objects.get(id=delivery.id).remote_status == "closed"
     gets = [r for r in server.receiver.received if r.method == "GET"]
