@@ -166,6 +166,7 @@ def test_open311_forward_to_this_project_as_the_agencys_server_and_its_status_ba
                     assert actions == [("start", "open311:BKK-1001-PW"), ("finish", "open311:BKK-1001-PW")]
         finally:
             with django_db_blocker.unblock():
+                Complaint.objects.filter(description="ไฟดับหน้าวัด", source="api").delete()
                 Agency.objects.filter(id=agency.id).update(
                     webhook_url=before[0], open311_endpoint=before[1], email=before[2]
                 )
