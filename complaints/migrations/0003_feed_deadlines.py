@@ -95,6 +95,9 @@ class Migration(migrations.Migration):
         UPDATE complaints_historyentry SET actor_role = CASE
             WHEN event IN ('created', 'imported') THEN 'intake' WHEN actor = '' THEN 'system' ELSE 'staff' END,
             actor_agency = coalesce(substring(actor from '\\(([^()]+)\\)$'), '');
+        -- The updates above queue deferred foreign-key checks; run them now, or the index Django
+        -- creates at the end of this migration fails ("pending trigger events") on a table with rows.
+        SET CONSTRAINTS ALL IMMEDIATE;
         """,
         migrations.RunSQL.noop,
     ),
