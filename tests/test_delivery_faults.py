@@ -126,7 +126,7 @@ def test_open311_forward_to_this_project_as_the_agencys_server_and_its_status_ba
             local = f"postgis://{url['USER']}@{quote(url['HOST'], safe='')}:{url['PORT']}/{url['NAME']}"
             with Workers(local, concurrency=4):
                 with django_db_blocker.unblock():
-                    intake._agency_rows["version"] = None  # read the agency's new channel
+                    intake._per_version["version"] = None  # read the agency's new channel
                     filing = intake.Filing(
                         lon=POINT["lon"], lat=POINT["lat"], categories=("street_light",), description="ไฟดับหน้าวัด"
                     )
