@@ -163,7 +163,7 @@ def test_open311_forward_to_this_project_as_the_agencys_server_and_its_status_ba
                             "action", "actor"
                         )
                     )
-                    assert actions == [("start", "open311:BKK-1001-PW"), ("finish", "open311:BKK-1001-PW")]
+                    assert actions == [("start", "open311 (BKK-1001-PW)"), ("finish", "open311 (BKK-1001-PW)")]
         finally:
             with django_db_blocker.unblock():
                 Complaint.objects.filter(description="ไฟดับหน้าวัด", source="api").delete()
