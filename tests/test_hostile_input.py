@@ -85,7 +85,7 @@ SUPERSCRIPT_TWO = urllib.parse.quote("²")
         ("/api/v1/stats?until=9999-12-31T23:59:59-12:00", 400, "until: expected an ISO 8601 date-time"),
         ("/api/v1/complaints?until=0001-01-01T00:00:00", 400, "until: expected"),  # Bangkok time: year 0 in UTC
         ("/ogc/collections/complaints/items?datetime=0001-01-01T00:00:00%2B14:00", 400, "datetime: an RFC 3339"),
-        ("/open311/v2/requests.json?end_date=0001-01-01T00:00:00%2B14:00", 400, "end_date must be a w3 date-time"),
+        ("/open311/v2/requests.json?end_date=0001-01-01T00:00:00%2B14:00", 400, "end_date: must be a w3 date-time"),
         ("/open311/v2/requests.json?end_date=0001-01-02T00:00:00Z", 200, "[]"),
     ],
 )
