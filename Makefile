@@ -19,7 +19,7 @@ migrate: db
 # load (mostly the database's work): they touch different tables.
 load: migrate
 	@$(PY) manage.py load_thailand --commit --activate --if-needed
-	@$(PY) manage.py prepare_layers & layers=$$!; \
+	@$(PY) manage.py prepare_layers --downloads later & layers=$$!; \
 	  $(PY) manage.py load_agencies && $(PY) manage.py load_traffy_demo; status=$$?; \
 	  wait $$layers && exit $$status
 

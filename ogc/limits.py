@@ -30,6 +30,11 @@ def tile(request) -> int:
     return LOW_ZOOM_COST if z <= LOW_ZOOM else 1
 
 
+def download(request) -> int:
+    """A byte range (GDAL and QGIS read a file by many of them) costs one unit, the whole file ten."""
+    return 1 if "Range" in request.headers else 10
+
+
 def wrong_method(request, **_):
     return JsonResponse(
         {"code": "MethodNotAllowed", "description": f"{request.method} is not allowed here; use GET"}, status=405

@@ -28,6 +28,9 @@ urlpatterns = [
         served(views.items, limits.items, cached_as=items_key),
         name="ogc-items",
     ),
+    path(
+        "ogc/collections/<str:collection_id>/download.fgb", served(views.download, limits.download), name="ogc-download"
+    ),
     path("ogc/collections/<str:collection_id>/style.<str:kind>", served(views.style), name="ogc-style"),
     path("qgis/project.qgz", served(views.qgis_project), name="qgis-project"),
     path("ogc/collections/<str:collection_id>/items/<str:feature_id>", served(views.item), name="ogc-item"),

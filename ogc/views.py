@@ -12,7 +12,8 @@ import params
 from boundaries.geojson import feature_collection
 from params import ParamError
 
-from . import crs, features, html, openapi, output, project, query, queryables, tiles
+from . import crs, downloads, features, html, openapi, output, project, query, queryables, ranged, tiles
+from . import tasks as ogc_tasks
 from .collections import COLLECTIONS
 from .cql2 import FilterError
 
@@ -105,6 +106,10 @@ def _collection_doc(request, collection):
     if collection.temporal:
         doc["extent"]["temporal"] = {"interval": [[None, None]]}
     doc["links"].append({"rel": "alternate", "type": "text/html", "href": f"{base}/collections/{collection.id}?f=html"})
+    for resolution in downloads.OFFERED.get(collection.id, ()):
+        title = f"the whole collection as one FlatGeobuf file ({resolution} resolution)"
+        href = f"{base}/collections/{collection.id}/download.fgb?resolution={resolution}"
+        doc["links"].append({"rel": "enclosure", "type": downloads.CONTENT_TYPE, "title": title, "href": href})
     for kind, media_type in project.STYLE_TYPES.items():
         if project.style(collection.id, kind, base) is not None:
             href = f"{base}/collections/{collection.id}/style.{kind}"
@@ -275,6 +280,30 @@ def item(request, collection_id, feature_id):
     reply = HttpResponse(json.dumps(doc, ensure_ascii=False), content_type=GEOJSON)
     reply["Content-Crs"] = crs.header(out_crs)
     return reply
+
+
+@require_GET
+def download(request, collection_id):
+    """A whole polygon collection as one FlatGeobuf file, read whole or by byte ranges."""
+    if collection_id not in COLLECTIONS:
+        return _error(404, "NotFound", f"no collection {collection_id!r}")
+    unknown = sorted(set(request.GET) - {"resolution"})
+    if unknown:
+        return _error(400, "InvalidParameterValue", f"unknown parameter(s): {', '.join(unknown)}")
+    try:
+        resolution = params.choice(request.GET, "resolution", output.RESOLUTIONS, default=output.FULL)
+        target = downloads.path(collection_id, resolution)
+    except ParamError as exc:
+        return _error(400, "InvalidParameterValue", exc.message)
+    except downloads.NotOffered as exc:
+        return _error(404, "NotFound", str(exc))
+    if not target.exists():
+        ogc_tasks.request_downloads()
+        reply = _error(503, "NotReady", "the file for the active generation is being written; retry in a minute")
+        reply["Retry-After"] = "60"
+        return reply
+    name = f"{collection_id}-{resolution}.{downloads.FORMAT}"
+    return ranged.serve(request, target, downloads.CONTENT_TYPE, f'"{target.stem}"', name)
 
 
 @require_GET

@@ -3,6 +3,7 @@ the agencies' service areas' default overview (so no client waits for them to be
 
 manage.py prepare_layers                 every active generation, unless already prepared
 manage.py prepare_layers --generation 3  one generation (active or not); --force redoes it
+manage.py prepare_layers --downloads now also write the whole-collection FlatGeobuf files (later: the workers)
 """
 
 import time
@@ -10,7 +11,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from boundaries.models import Generation
-from ogc import lighter, service_areas
+from ogc import downloads, lighter, service_areas, tasks
 
 
 class Command(BaseCommand):
@@ -19,6 +20,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--generation", type=int, action="append", help="generation id (repeatable)")
         parser.add_argument("--force", action="store_true", help="recompute even if already prepared")
+        parser.add_argument(
+            "--downloads",
+            choices=("now", "later"),
+            help="the whole-collection FlatGeobuf files: write them now, or ask the workers to",
+        )
 
     def handle(self, *args, **opts):
         ids = opts["generation"] or list(Generation.objects.active().values_list("id", flat=True))
@@ -34,3 +40,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             done = service_areas.prepare_overviews()
             self.stdout.write(f"service areas: {done:,} overviews made in {time.perf_counter() - started:.1f} s")
+        if opts["downloads"] == "now":
+            downloads.write_all(stdout=self.stdout)
+        elif opts["downloads"] == "later" and ids and tasks.request_downloads():
+            self.stdout.write("whole-collection files: asked the workers to write them")
