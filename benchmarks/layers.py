@@ -1,7 +1,8 @@
 """GIS layer speed: our PostGIS-built GeoJSON and tiles against djangorestframework-gis' stock
 serializer on the same rows, in one run; and GDAL reading the whole national subdistrict layer
 through OGC API - Features from a live gunicorn server, lighter (the default) and at full
-resolution, with the server's share of the time measured apart from the client's.
+resolution, with the server's share of the time measured apart from the client's, and at full
+resolution from the collection's FlatGeobuf file.
 
     .venv/bin/python benchmarks/layers.py        (needs `make load`; Debian's gdal-bin for ogr2ogr)
     .venv/bin/python benchmarks/layers.py --runs 5 --skip-full
@@ -35,7 +36,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer  # noqa: E4
 from boundaries import geojson  # noqa: E402
 from boundaries.generations import active_generation  # noqa: E402
 from boundaries.models import Boundary  # noqa: E402
-from ogc import lighter  # noqa: E402
+from ogc import downloads, lighter  # noqa: E402
 from ogc.tiles import BOUNDARY_SQL, _tolerance  # noqa: E402
 
 
@@ -189,6 +190,22 @@ def gdal_reads(runs: int, skip_full: bool) -> dict:
                 "bytes": full_bytes,
                 "features": count,
             }
+            # the same full-resolution layer as the collection's FlatGeobuf file, read by HTTP ranges
+            started = time.perf_counter()
+            path, _ = downloads.write("subdistricts", "full")
+            remote = f"/vsicurl/{server.base}/ogc/collections/subdistricts/download.fgb?resolution=full"
+            walls = []
+            for _ in range(runs):
+                wall, cpu, count = ogr2ogr(remote)
+                assert count == counts["database"], (count, counts)
+                walls.append(wall)
+            out["full_flatgeobuf"] = {
+                "runs": [round(w, 2) for w in walls],
+                "median_s": round(statistics.median(walls), 2),
+                "bytes": path.stat().st_size,
+                "written_once_s": round(time.perf_counter() - started - sum(walls), 1),
+                "features": count,
+            }
     return out
 
 
@@ -245,6 +262,12 @@ def main():
         print(
             f"ogr2ogr, resolution=full: {full['seconds']:.1f} s (client CPU {full['client_cpu_s']:.1f} s,"
             f" server {full['server_s']:.1f} s, {full['bytes'] / 1e6:.0f} MB)"
+        )
+        fgb = reads["full_flatgeobuf"]
+        print(
+            f"ogr2ogr, full resolution from the FlatGeobuf file (/vsicurl/): median {fgb['median_s']:.1f} s"
+            f" of {fgb['runs']} ({fgb['bytes'] / 1e6:.0f} MB; {full['seconds'] / fgb['median_s']:.1f}x faster"
+            f" than paging OGC API at full resolution)"
         )
     results["load_average_after"] = load_average()
     print(f"load average before/after: {results['load_average_before']} / {results['load_average_after']}")

@@ -4,7 +4,8 @@ if ! /usr/bin/python3 -c "import qgis.core" 2>/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-qgis qgis-providers >/dev/null
 fi
-.venv/bin/python manage.py prepare_layers  # the lighter default rendition, once per generation
+# the lighter default rendition and the whole-collection files, once per generation
+.venv/bin/python manage.py prepare_layers --downloads now
 PORT=${QGIS_CHECK_PORT:-8765}
 ACCESS_LOG=var/qgis-check-access.log
 : >"$ACCESS_LOG"

@@ -21,6 +21,13 @@ from qgis.core import QgsApplication, QgsProject, QgsVectorLayer, QgsVectorTileL
 
 COLLECTIONS = ("provinces", "districts", "subdistricts", "local_government", "service_areas", "complaints")
 BUDGET_S = 10.0  # a whole collection, read by QGIS
+FILES = {  # ogc/downloads.py OFFERED
+    "provinces": ("full", "light"),
+    "districts": ("full", "light"),
+    "subdistricts": ("full", "light"),
+    "local_government": ("full", "light"),
+    "service_areas": ("light",),
+}
 
 
 def matched(base: str, collection: str, query: str = "") -> int:
@@ -53,6 +60,18 @@ def main(base: str) -> int:
         seconds = time.perf_counter() - started
         line = f"QGIS OAPIF {collection}: valid={layer.isValid()} features={count} (expected {expected})"
         report(count == expected and seconds <= BUDGET_S, f"{line} in {seconds:.1f} s")
+
+    # the polygon collections as FlatGeobuf files, as the ready-made project opens them
+    for collection, resolutions in FILES.items():
+        for resolution in resolutions:
+            expected = matched(base, collection)
+            started = time.perf_counter()
+            url = f"/vsicurl/{base}/ogc/collections/{collection}/download.fgb?resolution={resolution}"
+            layer = QgsVectorLayer(url, collection, "ogr")
+            count, _ = read(layer)
+            seconds = time.perf_counter() - started
+            line = f"QGIS FlatGeobuf {collection} ({resolution}): valid={layer.isValid()} features={count}"
+            report(count == expected and seconds <= BUDGET_S, f"{line} (expected {expected}) in {seconds:.1f} s")
 
     # a filtered complaints layer: QGIS 3.22 evaluates a layer's subset string itself, so the
     # count is compared with what the server's CQL2 filter selects for the same condition

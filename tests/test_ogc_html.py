@@ -66,7 +66,8 @@ def test_qgis_project_and_styles_point_at_the_server_that_serves_them(base):
         qgs = archive.read(name).decode()
     assert name.endswith(".qgs") and "__OGC_BASE" not in qgs
     for source in (
-        f"url='{base}/ogc' typename='provinces'",
+        f"/vsicurl/{base}/ogc/collections/provinces/download.fgb?resolution=full",
+        f"/vsicurl/{base}/ogc/collections/service_areas/download.fgb?resolution=light",
         f"url='{base}/ogc' typename='complaints'",
         f"{base}/api/v1/stats?group=province&amp;format=geojson",
         f"url={base}/tiles/subdistricts/{{z}}/{{x}}/{{y}}.mvt",

@@ -1,40 +1,40 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis minScale="100000000" maxScale="0" hasScaleBasedVisibilityFlag="0" labelsEnabled="0" simplifyLocal="1" readOnly="0" styleCategories="AllStyleCategories" symbologyReferenceScale="-1" version="3.22.16-Białowieża" simplifyDrawingHints="1" simplifyDrawingTol="1" simplifyMaxScale="1" simplifyAlgorithm="0">
+<qgis minScale="100000000" maxScale="0" simplifyDrawingHints="1" simplifyAlgorithm="0" simplifyLocal="1" symbologyReferenceScale="-1" readOnly="0" styleCategories="AllStyleCategories" hasScaleBasedVisibilityFlag="0" simplifyDrawingTol="1" simplifyMaxScale="1" version="3.22.16-Białowieża" labelsEnabled="0">
   <flags>
     <Identifiable>1</Identifiable>
     <Removable>1</Removable>
     <Searchable>1</Searchable>
     <Private>0</Private>
   </flags>
-  <temporal endExpression="" endField="" fixedDuration="0" startExpression="" startField="" accumulate="0" durationUnit="min" enabled="0" limitMode="0" mode="0" durationField="">
+  <temporal limitMode="0" endField="" startExpression="" durationUnit="min" enabled="0" fixedDuration="0" accumulate="0" mode="0" endExpression="" startField="" durationField="">
     <fixedRange>
       <start></start>
       <end></end>
     </fixedRange>
   </temporal>
-  <renderer-v2 forceraster="0" symbollevels="0" type="singleSymbol" enableorderby="0" referencescale="-1">
+  <renderer-v2 type="singleSymbol" referencescale="-1" symbollevels="0" enableorderby="0" forceraster="0">
     <symbols>
-      <symbol name="0" clip_to_extent="1" type="fill" force_rhr="0" alpha="1">
+      <symbol alpha="1" type="fill" name="0" clip_to_extent="1" force_rhr="0">
         <data_defined_properties>
           <Option type="Map">
-            <Option name="name" type="QString" value=""/>
+            <Option type="QString" value="" name="name"/>
             <Option name="properties"/>
-            <Option name="type" type="QString" value="collection"/>
+            <Option type="QString" value="collection" name="type"/>
           </Option>
         </data_defined_properties>
-        <layer pass="0" class="SimpleFill" enabled="1" locked="0">
+        <layer locked="0" enabled="1" class="SimpleFill" pass="0">
           <Option type="Map">
-            <Option name="border_width_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
-            <Option name="color" type="QString" value="0,0,0,0"/>
-            <Option name="joinstyle" type="QString" value="bevel"/>
-            <Option name="offset" type="QString" value="0,0"/>
-            <Option name="offset_map_unit_scale" type="QString" value="3x:0,0,0,0,0,0"/>
-            <Option name="offset_unit" type="QString" value="MM"/>
-            <Option name="outline_color" type="QString" value="179,88,6,255"/>
-            <Option name="outline_style" type="QString" value="solid"/>
-            <Option name="outline_width" type="QString" value="0.2"/>
-            <Option name="outline_width_unit" type="QString" value="MM"/>
-            <Option name="style" type="QString" value="no"/>
+            <Option type="QString" value="3x:0,0,0,0,0,0" name="border_width_map_unit_scale"/>
+            <Option type="QString" value="0,0,0,0" name="color"/>
+            <Option type="QString" value="bevel" name="joinstyle"/>
+            <Option type="QString" value="0,0" name="offset"/>
+            <Option type="QString" value="3x:0,0,0,0,0,0" name="offset_map_unit_scale"/>
+            <Option type="QString" value="MM" name="offset_unit"/>
+            <Option type="QString" value="179,88,6,255" name="outline_color"/>
+            <Option type="QString" value="solid" name="outline_style"/>
+            <Option type="QString" value="0.2" name="outline_width"/>
+            <Option type="QString" value="MM" name="outline_width_unit"/>
+            <Option type="QString" value="no" name="style"/>
           </Option>
           <prop v="3x:0,0,0,0,0,0" k="border_width_map_unit_scale"/>
           <prop v="0,0,0,0" k="color"/>
@@ -49,9 +49,9 @@
           <prop v="no" k="style"/>
           <data_defined_properties>
             <Option type="Map">
-              <Option name="name" type="QString" value=""/>
+              <Option type="QString" value="" name="name"/>
               <Option name="properties"/>
-              <Option name="type" type="QString" value="collection"/>
+              <Option type="QString" value="collection" name="type"/>
             </Option>
           </data_defined_properties>
         </layer>
@@ -66,7 +66,7 @@
   <blendMode>0</blendMode>
   <featureBlendMode>0</featureBlendMode>
   <layerOpacity>1</layerOpacity>
-  <geometryOptions geometryPrecision="0" removeDuplicateNodes="0">
+  <geometryOptions removeDuplicateNodes="0" geometryPrecision="0">
     <activeChecks type="StringList">
       <Option type="QString" value=""/>
     </activeChecks>
@@ -75,63 +75,63 @@
   <legend type="default-vector" showLabelLegend="0"/>
   <referencedLayers/>
   <fieldConfiguration>
-    <field name="id" configurationFlags="None">
+    <field configurationFlags="None" name="id">
       <editWidget type="">
         <config>
           <Option/>
         </config>
       </editWidget>
     </field>
-    <field name="code" configurationFlags="None">
+    <field configurationFlags="None" name="code">
       <editWidget type="">
         <config>
           <Option/>
         </config>
       </editWidget>
     </field>
-    <field name="name_th" configurationFlags="None">
+    <field configurationFlags="None" name="name_th">
       <editWidget type="">
         <config>
           <Option/>
         </config>
       </editWidget>
     </field>
-    <field name="name_en" configurationFlags="None">
+    <field configurationFlags="None" name="name_en">
       <editWidget type="">
         <config>
           <Option/>
         </config>
       </editWidget>
     </field>
-    <field name="kind" configurationFlags="None">
+    <field configurationFlags="None" name="kind">
       <editWidget type="">
         <config>
           <Option/>
         </config>
       </editWidget>
     </field>
-    <field name="jurisdiction_code" configurationFlags="None">
+    <field configurationFlags="None" name="jurisdiction_code">
       <editWidget type="">
         <config>
           <Option/>
         </config>
       </editWidget>
     </field>
-    <field name="categories" configurationFlags="None">
+    <field configurationFlags="None" name="categories">
       <editWidget type="">
         <config>
           <Option/>
         </config>
       </editWidget>
     </field>
-    <field name="area_source" configurationFlags="None">
+    <field configurationFlags="None" name="area_source">
       <editWidget type="">
         <config>
           <Option/>
         </config>
       </editWidget>
     </field>
-    <field name="coverage" configurationFlags="None">
+    <field configurationFlags="None" name="coverage">
       <editWidget type="">
         <config>
           <Option/>
@@ -140,52 +140,52 @@
     </field>
   </fieldConfiguration>
   <aliases>
-    <alias name="" index="0" field="id"/>
-    <alias name="" index="1" field="code"/>
-    <alias name="" index="2" field="name_th"/>
-    <alias name="" index="3" field="name_en"/>
-    <alias name="" index="4" field="kind"/>
-    <alias name="" index="5" field="jurisdiction_code"/>
-    <alias name="" index="6" field="categories"/>
-    <alias name="" index="7" field="area_source"/>
-    <alias name="" index="8" field="coverage"/>
+    <alias index="0" name="" field="id"/>
+    <alias index="1" name="" field="code"/>
+    <alias index="2" name="" field="name_th"/>
+    <alias index="3" name="" field="name_en"/>
+    <alias index="4" name="" field="kind"/>
+    <alias index="5" name="" field="jurisdiction_code"/>
+    <alias index="6" name="" field="categories"/>
+    <alias index="7" name="" field="area_source"/>
+    <alias index="8" name="" field="coverage"/>
   </aliases>
   <defaults>
-    <default applyOnUpdate="0" expression="" field="id"/>
-    <default applyOnUpdate="0" expression="" field="code"/>
-    <default applyOnUpdate="0" expression="" field="name_th"/>
-    <default applyOnUpdate="0" expression="" field="name_en"/>
-    <default applyOnUpdate="0" expression="" field="kind"/>
-    <default applyOnUpdate="0" expression="" field="jurisdiction_code"/>
-    <default applyOnUpdate="0" expression="" field="categories"/>
-    <default applyOnUpdate="0" expression="" field="area_source"/>
-    <default applyOnUpdate="0" expression="" field="coverage"/>
+    <default applyOnUpdate="0" field="id" expression=""/>
+    <default applyOnUpdate="0" field="code" expression=""/>
+    <default applyOnUpdate="0" field="name_th" expression=""/>
+    <default applyOnUpdate="0" field="name_en" expression=""/>
+    <default applyOnUpdate="0" field="kind" expression=""/>
+    <default applyOnUpdate="0" field="jurisdiction_code" expression=""/>
+    <default applyOnUpdate="0" field="categories" expression=""/>
+    <default applyOnUpdate="0" field="area_source" expression=""/>
+    <default applyOnUpdate="0" field="coverage" expression=""/>
   </defaults>
   <constraints>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="id" unique_strength="0"/>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="code" unique_strength="0"/>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="name_th" unique_strength="0"/>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="name_en" unique_strength="0"/>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="kind" unique_strength="0"/>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="jurisdiction_code" unique_strength="0"/>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="categories" unique_strength="0"/>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="area_source" unique_strength="0"/>
-    <constraint constraints="0" notnull_strength="0" exp_strength="0" field="coverage" unique_strength="0"/>
+    <constraint unique_strength="0" notnull_strength="0" field="id" exp_strength="0" constraints="0"/>
+    <constraint unique_strength="0" notnull_strength="0" field="code" exp_strength="0" constraints="0"/>
+    <constraint unique_strength="0" notnull_strength="0" field="name_th" exp_strength="0" constraints="0"/>
+    <constraint unique_strength="0" notnull_strength="0" field="name_en" exp_strength="0" constraints="0"/>
+    <constraint unique_strength="0" notnull_strength="0" field="kind" exp_strength="0" constraints="0"/>
+    <constraint unique_strength="0" notnull_strength="0" field="jurisdiction_code" exp_strength="0" constraints="0"/>
+    <constraint unique_strength="0" notnull_strength="0" field="categories" exp_strength="0" constraints="0"/>
+    <constraint unique_strength="0" notnull_strength="0" field="area_source" exp_strength="0" constraints="0"/>
+    <constraint unique_strength="0" notnull_strength="0" field="coverage" exp_strength="0" constraints="0"/>
   </constraints>
   <constraintExpressions>
-    <constraint desc="" field="id" exp=""/>
-    <constraint desc="" field="code" exp=""/>
-    <constraint desc="" field="name_th" exp=""/>
-    <constraint desc="" field="name_en" exp=""/>
-    <constraint desc="" field="kind" exp=""/>
-    <constraint desc="" field="jurisdiction_code" exp=""/>
-    <constraint desc="" field="categories" exp=""/>
-    <constraint desc="" field="area_source" exp=""/>
-    <constraint desc="" field="coverage" exp=""/>
+    <constraint exp="" desc="" field="id"/>
+    <constraint exp="" desc="" field="code"/>
+    <constraint exp="" desc="" field="name_th"/>
+    <constraint exp="" desc="" field="name_en"/>
+    <constraint exp="" desc="" field="kind"/>
+    <constraint exp="" desc="" field="jurisdiction_code"/>
+    <constraint exp="" desc="" field="categories"/>
+    <constraint exp="" desc="" field="area_source"/>
+    <constraint exp="" desc="" field="coverage"/>
   </constraintExpressions>
   <expressionfields/>
   <attributeactions/>
-  <attributetableconfig sortExpression="" sortOrder="0" actionWidgetStyle="dropDown">
+  <attributetableconfig actionWidgetStyle="dropDown" sortOrder="0" sortExpression="">
     <columns/>
   </attributetableconfig>
   <conditionalstyles>
