@@ -263,8 +263,6 @@ GEO_RUN_DIR = Path(os.environ.get("GEO_RUN_DIR", BASE_DIR / "var" / "run"))
 STATIC_ROOT = Path(os.environ.get("GEO_STATIC_ROOT", STATIC_ROOT))
 # Whole collections as FlatGeobuf files (ogc/downloads.py), written once per generation.
 GEO_DOWNLOADS_DIR = Path(os.environ.get("GEO_DOWNLOADS_DIR", BASE_DIR / "var" / "downloads"))
-# Layer answers too big for the shared cache, kept per generation on this node (ogc/page_files.py).
-GEO_PAGE_FILES_DIR = Path(os.environ.get("GEO_PAGE_FILES_DIR", BASE_DIR / "var" / "cache" / "pages"))
 # X-Real-IP is believed only from these peers: "unix" is the front on gunicorn's Unix socket;
 # add addresses or networks (comma-separated) when the front is on another machine.
 GEO_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("GEO_TRUSTED_PROXIES", "unix").split(",") if p.strip()]

@@ -3,24 +3,23 @@ shared cache (Redis): the key holds the active generations, so activating a new 
 the invalidation. Each answer carries an ETag and Last-Modified; a client that sends the ETag
 back (If-None-Match) gets a 304 without the page being read or computed.
 
-Answers bigger than the shared cache takes are kept as files on the node's disk (page_files.py).
 Pages of complaints are not cached here: they change with every filing. Local government and
 service-area pages also depend on the routing tables: their key holds the tables' version.
 """
 
 import functools
 
-from django.http import FileResponse, HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date
 
 from boundaries.cached import digest, generations, get, put
 from routing.loaders import directory_version
 
-from . import html, page_files
+from . import html
 from .collections import COLLECTIONS
 
-# Big enough for a full page of light polygons; larger answers are kept on disk (page_files.py)
-# rather than evict hundreds of tiles.
+# Big enough for a full page of light polygons; larger answers are recomputed rather than evict
+# hundreds of tiles.
 MAX_CACHED_BYTES = 32 * 1024 * 1024
 MAX_AGE_S = 300
 
@@ -48,18 +47,12 @@ def per_generation(key_of):
                 response = HttpResponseNotModified()
             else:
                 stored = get(f"layer:{key}")
-                on_disk = page_files.find(key, token) if stored is None else None
-                if on_disk is not None:
-                    body, content_type = on_disk
-                    response = FileResponse(body.open("rb"), content_type=content_type)
-                elif stored is None:
+                if stored is None:
                     response = view(request, *args, **kwargs)
                     if response.status_code not in (200, 204):
                         return response
                     if len(response.content) <= MAX_CACHED_BYTES:
                         put(f"layer:{key}", (response.status_code, response["Content-Type"], response.content))
-                    elif response.status_code == 200:
-                        page_files.keep(key, token, response.content, response["Content-Type"])
                 else:
                     status, content_type, content = stored
                     response = HttpResponse(content, status=status, content_type=content_type)

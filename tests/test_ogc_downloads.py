@@ -142,21 +142,3 @@ def test_a_missing_file_asks_the_workers_and_says_when_to_retry(live_api, writte
         assert cursor.fetchone()[0] == 1
         # other modules start real workers: they must not spend minutes writing every file
         cursor.execute("DELETE FROM procrastinate_jobs WHERE task_name = 'ogc.write_downloads' AND status = 'todo'")
-
-
-def test_a_page_too_big_for_the_shared_cache_is_kept_on_disk(live_api, django_db_blocker):
-    from boundaries.cached import generations
-    from ogc import page_files
-
-    address = f"{live_api}/ogc/collections/subdistricts/items?limit=1000&offset=2000&resolution=full"
-    first = get(address, timeout=300)
-    assert first.status == 200 and first.json()["numberReturned"] > 0
-    assert len(first.body) > 32 * 1024 * 1024  # more than the shared cache keeps (ogc/cache.py)
-    with django_db_blocker.unblock():
-        token, _ = generations()
-        folder = page_files._folder(token)
-    bodies = [path for path in folder.glob("*.body") if path.stat().st_size == len(first.body)]
-    assert len(bodies) == 1 and bodies[0].read_bytes() == first.body
-    again = get(address, timeout=300)
-    assert again.status == 200 and again.body == first.body and again.headers["etag"] == first.headers["etag"]
-    assert get(address, headers={"If-None-Match": first.headers["etag"]}).status == 304
