@@ -29,7 +29,7 @@ front: setup
 	@$(PY) -m geo.front start --listen $(HOST):$(PORT)
 
 serve: front
-	@echo "serving on http://$(HOST):$(PORT)/ with the delivery workers (Ctrl-C stops gunicorn and the workers; 'make stop' stops nginx, Redis and the database)"
+	@echo "serving on http://$(HOST):$(PORT)/ with the delivery workers (Ctrl-C stops gunicorn and the workers; 'make stop' stops every part: gunicorn, the workers, nginx, Redis and the database)"
 	@GEO_PRELOAD_MATCHER=1 GEO_BIND=unix:var/run/gunicorn.sock GEO_WORKERS=$(WORKERS) scripts/serve.sh
 
 run: load serve
@@ -47,6 +47,7 @@ bench-load: load
 	@$(PY) benchmarks/load.py
 
 stop:
+	@if [ -f var/run/gunicorn.pid ]; then kill -TERM "$$(cat var/run/gunicorn.pid)" 2>/dev/null || true; fi
 	@if [ -f var/run/workers.pid ]; then kill -TERM "$$(cat var/run/workers.pid)" 2>/dev/null || true; fi
 	@if [ -x $(PY) ]; then $(PY) -m geo.front stop; fi
 	@scripts/pg.sh stop
