@@ -47,6 +47,7 @@ bench-load: load
 	@$(PY) benchmarks/load.py
 
 stop:
+	@if [ -f var/run/serve.pid ]; then kill -TERM "$$(cat var/run/serve.pid)" 2>/dev/null || true; fi
 	@if [ -f var/run/gunicorn.pid ]; then kill -TERM "$$(cat var/run/gunicorn.pid)" 2>/dev/null || true; fi
 	@if [ -f var/run/workers.pid ]; then kill -TERM "$$(cat var/run/workers.pid)" 2>/dev/null || true; fi
 	@if [ -x $(PY) ]; then $(PY) -m geo.front stop; fi

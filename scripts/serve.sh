@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# gunicorn in the foreground and the delivery workers beside it, as one command: when gunicorn
-# stops (Ctrl-C, SIGTERM, `make stop` through its pid file), the workers are stopped too.
-# `make stop` also stops workers left behind.
+# gunicorn and the delivery workers beside it, as one command in the foreground: Ctrl-C, SIGTERM
+# or `make stop` (through var/run/serve.pid, written at once, so a stop during the matcher's
+# preload works too) stops both. `make stop` also stops workers left behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p var/run
+echo $$ >var/run/serve.pid
 .venv/bin/python manage.py run_workers --pidfile var/run/workers.pid &
 workers=$!
-trap 'kill -TERM "$workers" 2>/dev/null || true; wait "$workers" 2>/dev/null || true' EXIT
-.venv/bin/gunicorn -c geo/gunicorn.conf.py --pid var/run/gunicorn.pid geo.wsgi
+.venv/bin/gunicorn -c geo/gunicorn.conf.py --pid var/run/gunicorn.pid geo.wsgi &
+server=$!
+stop() {
+  trap - EXIT INT TERM
+  kill -TERM "$server" "$workers" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -f var/run/serve.pid
+}
+trap stop EXIT INT TERM
+wait "$server"
