@@ -16,5 +16,6 @@ stop() {
   wait 2>/dev/null || true
   rm -f var/run/serve.pid
 }
-trap stop EXIT INT TERM
+trap stop EXIT
+trap 'stop; exit 0' INT TERM  # a requested stop is a clean exit
 wait "$server"
