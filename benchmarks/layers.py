@@ -36,8 +36,9 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer  # noqa: E4
 from boundaries import geojson  # noqa: E402
 from boundaries.generations import active_generation  # noqa: E402
 from boundaries.models import Boundary  # noqa: E402
+from boundaries.queries import boundary_tile  # noqa: E402
 from ogc import downloads, lighter  # noqa: E402
-from ogc.tiles import BOUNDARY_SQL, _tolerance  # noqa: E402
+from ogc.tiles import _tolerance  # noqa: E402
 
 
 class NaiveBoundarySerializer(GeoFeatureModelSerializer):
@@ -64,12 +65,7 @@ def tile_bbox(z, x, y):
 
 
 def our_tile(z, x, y):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            BOUNDARY_SQL,
-            {"z": z, "x": x, "y": y, "layer": "subdistricts", "level": "subdistrict", "tolerance": _tolerance(z)},
-        )
-        return bytes(cursor.fetchone()[0] or b"")
+    return boundary_tile("subdistrict", "subdistricts", z, x, y, _tolerance(z))
 
 
 def free_port():
@@ -193,7 +189,7 @@ def gdal_reads(runs: int, skip_full: bool) -> dict:
             # the same full-resolution layer as the collection's FlatGeobuf file, read by HTTP ranges
             started = time.perf_counter()
             path, _ = downloads.write("subdistricts", "full")
-            remote = f"/vsicurl/{server.base}/ogc/collections/subdistricts/download.fgb?resolution=full"
+            remote = f"/vsicurl/{server.base}/collections/subdistricts/download.fgb?resolution=full"
             walls = []
             for _ in range(runs):
                 wall, cpu, count = ogr2ogr(remote)
