@@ -266,7 +266,7 @@ def test_merging_across_intake_systems_is_refused_when_reads_are_private(env, se
 def test_statistics_count_one_problem_with_its_reports(env):
     parent = filed(env, NAN)
     children = [filed(env, north(10 + k)) for k in range(3)]
-    alone = filed(env, north(300), "road")
+    filed(env, north(300), "road")  # a problem of its own
     for child in children:
         merging.merge(child.id, parent.id)
     intake.move(parent.id, "start", actor=STAFF)
