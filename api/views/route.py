@@ -103,7 +103,11 @@ class Route(APIView):
     renderer_classes = [FastJSONRenderer]
     content_negotiation_class = FastNegotiation
 
-    @extend_schema(request=schema.ROUTE_REQUEST, responses={200: schema.ROUTE_RESULT, 400: schema.ERROR})
+    @extend_schema(
+        request=schema.ROUTE_REQUEST,
+        parameters=[schema.query("duplicates", description="1: also the duplicate candidates")],
+        responses={200: schema.ROUTE_RESULT, 400: schema.ERROR},
+    )
     def post(self, request):
         body = request.data
         try:
