@@ -12,6 +12,7 @@ rapidfuzz compares Unicode characters directly, so Thai needs no word segmenter 
 does not depend on the database's locale or on an extension being installed.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,6 +58,10 @@ WEIGHTS = {"distance": 0.4, "age": 0.2, "text": 0.25, "photo": 0.15}
 # Hamming distance of two 64-bit perceptual hashes at which the photo term reaches 0: unrelated
 # photos differ in about half of the 64 bits.
 PHOTO_BITS_UNRELATED = 32
+
+
+# The photos module's lookup: candidate ids -> their photos' 64-bit perceptual hashes.
+PhotoHashes = Callable[[list[int]], dict[int, int | Iterable[int]]]
 
 
 @dataclass(frozen=True)
@@ -168,13 +173,15 @@ def find(
     exclude: tuple = (),
     visibility: Visibility | None = None,
     limit: int | None = None,
-    photo_distances: dict | None = None,
+    photo_hash: int | None = None,
+    photo_hashes_of: PhotoHashes | None = None,
 ) -> list[Candidate]:
     """Candidates for a report at (lon, lat) of `category` made at `at`, best score first.
 
-    `photo_distances`: {candidate id: Hamming distance of the perceptual hashes}, for whoever
-    knows the photos' hashes (the photos module); candidates missing from it get no photo term.
-    Merged complaints are never candidates (their parent is); nor is anything in `exclude`.
+    The photo term, for the photos module to wire in: `photo_hash` is the report's 64-bit perceptual
+    hash, `photo_hashes_of(ids)` returns the stored hashes of those candidates ({id: hash or list
+    of hashes}); the closest pair counts. Without both, or for a candidate without a photo, there
+    is no photo term. Merged complaints are never candidates (their parent is); nor is `exclude`.
     """
     win = window(category)
     limit = settings.GEO_DUPLICATE_LIMIT if limit is None else limit
@@ -187,7 +194,7 @@ def find(
     with connection.cursor() as cursor:
         cursor.execute(FIND_SQL.format(visible=visible), args)
         rows = cursor.fetchall()
-    photo_distances = photo_distances or {}
+    photo_distances = _photo_distances(photo_hash, photo_hashes_of, [row[0] for row in rows])
     found = [
         Candidate(
             id=cid,
@@ -208,7 +215,25 @@ def find(
     return found[:limit]
 
 
-def for_complaint(complaint, *, visibility: Visibility | None = None, limit: int | None = None) -> list[Candidate]:
+def _photo_distances(photo_hash, photo_hashes_of, ids) -> dict:
+    if photo_hash is None or photo_hashes_of is None or not ids:
+        return {}
+    out = {}
+    for cid, hashes in photo_hashes_of(ids).items():
+        hashes = [hashes] if isinstance(hashes, int) else list(hashes or ())
+        if hashes:
+            out[cid] = min(hash_distance(photo_hash, h) for h in hashes)
+    return out
+
+
+def for_complaint(
+    complaint,
+    *,
+    visibility: Visibility | None = None,
+    limit: int | None = None,
+    photo_hash: int | None = None,
+    photo_hashes_of: PhotoHashes | None = None,
+) -> list[Candidate]:
     """Candidates for a stored complaint: filed before it, never itself or its own merged reports."""
     category = complaint.categories[0] if complaint.categories else "other"
     children = list(complaint.children.values_list("id", flat=True)) if complaint.pk else []
@@ -221,6 +246,8 @@ def for_complaint(complaint, *, visibility: Visibility | None = None, limit: int
         exclude=(complaint.id, *children),
         visibility=visibility,
         limit=limit,
+        photo_hash=photo_hash,
+        photo_hashes_of=photo_hashes_of,
     )
 
 

@@ -282,8 +282,9 @@ def correct(
         moved = complaint.agency_id != left
         if moved:
             complaint.escalated_to = None
-        if moved or list(new_categories) != before["categories"]:
-            # Another agency gets its own window; another category its own target.
+        if (moved or list(new_categories) != before["categories"]) and complaint.parent_id is None:
+            # Another agency gets its own window; another category its own target (a merged report
+            # has none: its parent's run).
             _reschedule(complaint, timezone.now(), _category_hours(directory))
         complaint.save()
         after = {

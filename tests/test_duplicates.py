@@ -120,6 +120,32 @@ def test_a_twin_20_m_away_is_the_one_candidate(env):
 
 
 @pytest.mark.django_db
+def test_the_photo_hash_term_reorders_candidates(env):
+    # Two lamps equally near and old; the report's photo matches the farther one's (2 bits apart).
+    near, far = filed(env, north(10), days_ago=1), filed(env, north(12), days_ago=1)
+    report_hash = 0x8F3C_1A2B_0000_FFFF
+    stored = {near.id: 0x70C3_E5D4_FFFF_0000, far.id: [0x0000_0000_0000_0000, 0x8F3C_1A2B_0000_FFFC]}
+    asked = []
+
+    def hashes_of(ids):
+        asked.append(sorted(ids))
+        return {cid: stored[cid] for cid in ids if cid in stored}
+
+    plain = duplicates.find(*NAN, "street_light", at=timezone.now())
+    assert [c.id for c in plain] == [near.id, far.id]
+    with_photos = duplicates.find(
+        *NAN, "street_light", at=timezone.now(), photo_hash=report_hash, photo_hashes_of=hashes_of
+    )
+    assert asked == [sorted([near.id, far.id])]
+    assert [c.id for c in with_photos] == [far.id, near.id]
+    by_id = {c.id: c.score for c in with_photos}
+    # far: distance 1 - 12/50 = 0.76, age 1 - 1/7 = 0.857, photo 1 - 2/32 = 0.9375 over weights 0.75
+    assert by_id[far.id] == pytest.approx((0.4 * 0.76 + 0.2 * (6 / 7) + 0.15 * 0.9375) / 0.75, abs=0.002)
+    # near: photo 64 bits apart -> 0
+    assert by_id[near.id] == pytest.approx((0.4 * 0.8 + 0.2 * (6 / 7)) / 0.75, abs=0.002)
+
+
+@pytest.mark.django_db
 def test_flooding_reaches_further_and_candidates_are_bounded(env, settings):
     flood = filed(env, north(400), "flooding", days_ago=0.5)
     assert [c.id for c in duplicates.find(*NAN, "flooding", at=timezone.now())] == [flood.id]
