@@ -23,6 +23,8 @@ MERGE_REQUEST = inline_serializer(
     },
 )
 
+UNMERGE_REQUEST = inline_serializer("UnmergeRequest", {"note": serializers.CharField(required=False)})
+
 
 def _body(request) -> dict:
     if not isinstance(request.data, dict):
@@ -88,7 +90,10 @@ class ComplaintUnmerge(APIView):
 
     permission_classes = [AgencyStaffPermission]
 
-    @extend_schema(responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR})
+    @extend_schema(
+        request=UNMERGE_REQUEST,
+        responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR},
+    )
     def post(self, request, complaint_id):
         _checked(self, request, complaint_id)
         note = _text(_body(request), "note") if request.data else ""
