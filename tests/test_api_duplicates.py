@@ -114,8 +114,9 @@ def test_staff_merge_children_follow_and_refusals_are_4xx(api, key, staff):
 
     for action in ("start", "finish"):
         assert post(f"{api}/complaints/{parent['id']}/transitions", {"action": action}, headers=staff).status == 200
+    assert get(f"{api}/complaints/{parent['id']}").json()["reports"] == [child["id"]]
     doc = get(f"{api}/complaints/{child['id']}").json()
-    assert doc["status"] == "finished" and doc["parent"] == parent["id"]
+    assert doc["status"] == "finished" and doc["parent"] == parent["id"] and doc["reports"] == []
     assert [(h["event"], h["to"]) for h in doc["history"]] == [
         ("created", "waiting"),
         ("merged", "waiting"),

@@ -271,6 +271,7 @@ class ComplaintDetail(APIView):
             lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id)
         )
         out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
+        out["reports"] = merging.reports(complaint.id)  # the duplicates merged into it
         own = staff_agency(request)
         if is_operator(request) or (own is not None and own.id == complaint.agency_id):
             out["deliveries"] = delivery_report.for_complaint(complaint.id)
