@@ -52,7 +52,14 @@ POINT_FIELDS = {
 
 ROUTE_REQUEST = inline_serializer(
     "RouteRequest",
-    {**POINT_FIELDS, "within": serializers.FloatField(required=False, min_value=0, max_value=1000)},
+    {
+        **POINT_FIELDS,
+        "within": serializers.FloatField(required=False, min_value=0, max_value=1000),
+        "duplicates": serializers.BooleanField(
+            required=False, help_text="also the open complaints this report may repeat (docs/duplicates.md)"
+        ),
+        "description": serializers.CharField(required=False, help_text="scores the duplicate candidates' text"),
+    },
 )
 ROUTE_BATCH_REQUEST = inline_serializer(
     "RouteBatchRequest",

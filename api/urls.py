@@ -6,6 +6,7 @@ from .views.boundaries import BoundaryDetail, BoundaryList
 from .views.changes import Changes
 from .views.complaints import ComplaintDetail, ComplaintList, ComplaintTransition
 from .views.deliveries import AgencyPause, AgencyResume, DeliveryDetail, DeliveryList, DeliveryResend, Unreachable
+from .views.duplicates import ComplaintDuplicates, ComplaintMerge, ComplaintUnmerge
 from .views.health import Health
 from .views.route import Route, RouteBatch
 from .views.stats import Stats, StatsTop, StatsTrend
@@ -25,6 +26,9 @@ urlpatterns = [
     path("complaints", ComplaintList.as_view(), name="complaint-list"),
     path("complaints/<id:complaint_id>", ComplaintDetail.as_view(), name="complaint-detail"),
     path("complaints/<id:complaint_id>/transitions", ComplaintTransition.as_view(), name="complaint-transition"),
+    path("complaints/<id:complaint_id>/duplicates", ComplaintDuplicates.as_view(), name="complaint-duplicates"),
+    path("complaints/<id:complaint_id>/merge", ComplaintMerge.as_view(), name="complaint-merge"),
+    path("complaints/<id:complaint_id>/unmerge", ComplaintUnmerge.as_view(), name="complaint-unmerge"),
     path("deliveries", DeliveryList.as_view(), name="delivery-list"),
     path("deliveries/unreachable", Unreachable.as_view(), name="delivery-unreachable"),
     path("deliveries/<str:delivery_id>", DeliveryDetail.as_view(), name="delivery-detail"),

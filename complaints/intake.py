@@ -14,7 +14,7 @@ from delivery import outbox
 from routing.models import Agency, Category
 from routing.rules.responsibility import UnknownCategory, decide
 
-from . import changes, deadlines, lifecycle
+from . import changes, deadlines, lifecycle, merging
 from .actors import SYSTEM, Actor
 from .models import Complaint
 
@@ -213,6 +213,7 @@ def move(
 ) -> Complaint:
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update(of=("self",)).select_related("agency").get(id=complaint_id)
+        merging.check_movable(complaint)
         step = lifecycle.transition(complaint.status, action)
         data, left = {}, None
         if action == "forward":
@@ -253,6 +254,7 @@ def move(
             data=data,
             also_agency_id=left,
         )
+        merging.follow(complaint, step, actor=actor, note=note, photo_url=photo_url)
         if action == "forward":
             outbox.handover(complaint, previous, target, note=note)
     return complaint
@@ -280,8 +282,9 @@ def correct(
         moved = complaint.agency_id != left
         if moved:
             complaint.escalated_to = None
-        if moved or list(new_categories) != before["categories"]:
-            # Another agency gets its own window; another category its own target.
+        if (moved or list(new_categories) != before["categories"]) and complaint.parent_id is None:
+            # Another agency gets its own window; another category its own target (a merged report
+            # has none: its parent's run).
             _reschedule(complaint, timezone.now(), _category_hours(directory))
         complaint.save()
         after = {

@@ -58,3 +58,9 @@ def transition(state: str, action: str) -> Transition:
     if state not in sources:
         raise IllegalTransition(action, state)
     return Transition(action, state, target, action == "reopen")
+
+
+def follow(state: str, parent_step: Transition) -> Transition:
+    """The step of a merged report when its parent moves: it takes the parent's new state from
+    whatever its own is (a waiting report follows its parent to finished), under the parent's action."""
+    return Transition(parent_step.action, state, parent_step.target, parent_step.counts_reopen)

@@ -78,6 +78,12 @@ class Complaint(models.Model):
     escalated_to = models.ForeignKey(
         Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="escalated_complaints"
     )
+    # Duplicates (complaints/merging.py): a merged report points at the complaint that is worked (its
+    # parent) and takes the parent's status; the parent is never itself merged.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", db_index=True
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -55,8 +55,14 @@ class Scope:
         return " AND ".join(clauses), args
 
 
+# Duplicates merged into another complaint (complaints/merging.py) are reports of a problem counted
+# once: `complaints` counts every report, `problems` the complaints worked and `followers` the merged
+# reports; the other figures are the problems' (a merged report copies its parent's moves).
+PROBLEM = "c.parent_id IS NULL"
+
+
 def _hours(column):
-    return f"extract(epoch FROM ({column} - c.created)) / 3600.0"
+    return f"CASE WHEN {PROBLEM} THEN extract(epoch FROM ({column} - c.created)) / 3600.0 END"
 
 
 def summary(group: str, scope: Scope) -> list[dict]:
@@ -65,18 +71,20 @@ def summary(group: str, scope: Scope) -> list[dict]:
     open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
     sql = f"""
         SELECT {key} AS key, count(*) AS complaints,
-               count(*) FILTER (WHERE c.status IN ({open_states})) AS open,
-               count(*) FILTER (WHERE c.status = 'finished') AS finished,
+               count(*) FILTER (WHERE {PROBLEM}) AS problems,
+               count(*) FILTER (WHERE NOT {PROBLEM}) AS followers,
+               count(*) FILTER (WHERE {PROBLEM} AND c.status IN ({open_states})) AS open,
+               count(*) FILTER (WHERE {PROBLEM} AND c.status = 'finished') AS finished,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY {_hours("c.first_response_at")}) AS response_h_median,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY {_hours("c.first_response_at")}) AS response_h_p90,
                percentile_cont(0.5) WITHIN GROUP (ORDER BY {_hours("c.resolved_at")}) AS resolution_h_median,
                percentile_cont(0.9) WITHIN GROUP (ORDER BY {_hours("c.resolved_at")}) AS resolution_h_p90,
-               count(*) FILTER (WHERE c.status IN ({open_states})
+               count(*) FILTER (WHERE {PROBLEM} AND c.status IN ({open_states})
                                 AND now() - c.created > make_interval(hours => coalesce(k.target_hours, 72)))
                  AS backlog,
-               count(*) FILTER (WHERE c.status IN ({open_states}) AND c.due_at <= now()) AS overdue,
-               count(*) FILTER (WHERE c.escalation_level > 0) AS escalated,
-               avg((c.reopen_count > 0)::int) AS reopen_rate
+               count(*) FILTER (WHERE {PROBLEM} AND c.status IN ({open_states}) AND c.due_at <= now()) AS overdue,
+               count(*) FILTER (WHERE {PROBLEM} AND c.escalation_level > 0) AS escalated,
+               avg(CASE WHEN {PROBLEM} THEN (c.reopen_count > 0)::int END) AS reopen_rate
         FROM complaints_complaint c
         LEFT JOIN routing_agency a ON a.id = c.agency_id
         LEFT JOIN routing_category k ON k.code = c.categories->>0

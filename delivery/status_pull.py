@@ -120,6 +120,8 @@ def apply(delivery, remote: dict) -> bool:
             actions = TO_FINISHED[complaint.status]
         elif status == "open" and current.remote_status == "closed" and complaint.status == lifecycle.FINISHED:
             actions = ("reopen",)
+        if complaint.parent_id is not None:
+            actions = ()  # a merged report follows its parent (complaints/merging.py): the update is noted only
         for action in actions:
             intake.move(complaint.id, action, actor=actor, note=notes or f"{status} in {delivery.agency.code}'s system")
         if not actions:

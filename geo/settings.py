@@ -190,6 +190,11 @@ GEO_PUBLIC_READ = env_bool("GEO_PUBLIC_READ", True)
 GEO_RESPONSE_HOURS = float(os.environ.get("GEO_RESPONSE_HOURS", "24"))
 GEO_REMINDER_HOURS = float(os.environ.get("GEO_REMINDER_HOURS", "4"))
 GEO_TARGET_HOURS_BY_KIND = json.loads(os.environ.get("GEO_TARGET_HOURS_BY_KIND") or "{}")
+# Duplicate candidates (complaints/duplicates.py, docs/duplicates.md): per-category radius in metres
+# and window in days, as JSON overriding the defaults, e.g. {"street_light": [80, 10]}; and how many
+# candidates an answer carries at most.
+GEO_DUPLICATE_WINDOWS = json.loads(os.environ.get("GEO_DUPLICATE_WINDOWS") or "{}")
+GEO_DUPLICATE_LIMIT = int(os.environ.get("GEO_DUPLICATE_LIMIT", "10"))
 # How often the workers run the escalation sweep, and look for subscription pushes nothing woke
 # (changes still behind the feed's horizon when their nudge ran): cron lines, with seconds if six fields.
 GEO_ESCALATION_CRON = os.environ.get("GEO_ESCALATION_CRON", "* * * * *")

@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -8,8 +9,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import params
-from access.auth import AgencyStaffPermission, FilingPermission, is_operator, sees_personal_data, staff_agency
-from complaints import actors, deadlines, intake, lifecycle
+from access.auth import (
+    AgencyStaffPermission,
+    FilingPermission,
+    is_intake,
+    is_operator,
+    sees_personal_data,
+    staff_agency,
+)
+from complaints import actors, deadlines, duplicates, intake, lifecycle, merging
 from complaints.actors import Actor
 from complaints.models import Complaint
 from complaints.privacy import mask
@@ -44,6 +52,7 @@ def public(complaint: Complaint, with_history=False, verbatim=False) -> dict:
         "alternatives": complaint.decision.get("alternatives", []),
         "jurisdictions": complaint.decision.get("jurisdictions", {}),
         "reopen_count": complaint.reopen_count,
+        "parent": complaint.parent_id,
         "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
         "overdue": deadlines.overdue(complaint.status, complaint.due_at, timezone.now()),
         "escalation_level": complaint.escalation_level,
@@ -134,6 +143,19 @@ def _domain_errors(fn):
         raise ApiError(400, "invalid", str(exc), {"field": "action"}) from None
     except Complaint.DoesNotExist:
         raise ApiError(404, "not_found", "no such complaint") from None
+    except merging.MergeError as exc:
+        raise ApiError(exc.status, exc.code, exc.message, exc.details or None) from None
+
+
+def visibility_of(request) -> duplicates.Visibility | None:
+    """Whose complaints a request may be shown as duplicate candidates: all while reads are public;
+    else its intake key's, or its staff's agency's (a superuser's: all)."""
+    if settings.GEO_PUBLIC_READ or getattr(request.user, "is_superuser", False):
+        return None
+    if is_intake(request):
+        return duplicates.Visibility(intake_key_id=request.user.key.id)
+    agency = staff_agency(request)
+    return duplicates.Visibility(agency_id=agency.id if agency else -1)
 
 
 def actor_of(request) -> Actor:
@@ -171,11 +193,13 @@ class ComplaintList(APIView):
         headers = {"Location": f"/api/v1/complaints/{complaint.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-        return Response(
-            public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)),
-            status=201 if created else 200,
-            headers=headers,
+        out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
+        # The reports this one may repeat, for the intake system to offer its reporter (docs/duplicates.md).
+        out["duplicates"] = duplicates.answer(
+            duplicates.for_complaint(complaint, visibility=visibility_of(request)),
+            complaint.categories[0] if complaint.categories else "other",
         )
+        return Response(out, status=201 if created else 200, headers=headers)
 
     @extend_schema(
         operation_id="complaints_list", parameters=schema.COMPLAINT_PARAMETERS, responses={200: schema.OBJECT}
@@ -247,6 +271,7 @@ class ComplaintDetail(APIView):
             lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id)
         )
         out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
+        out["reports"] = merging.reports(complaint.id)  # the duplicates merged into it
         own = staff_agency(request)
         if is_operator(request) or (own is not None and own.id == complaint.agency_id):
             out["deliveries"] = delivery_report.for_complaint(complaint.id)

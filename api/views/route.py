@@ -1,7 +1,9 @@
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from complaints import duplicates
 from routing import live
 from routing.batch.compact import compact_results
 from routing.engine.grid import MAX_WITHIN_M
@@ -13,6 +15,7 @@ from routing.rules.responsibility import UnknownCategory
 from .. import schema
 from ..errors import ApiError
 from ..fast_json import FastJSONRenderer, FastNegotiation
+from .complaints import visibility_of
 
 
 def within_of(body) -> float:
@@ -27,6 +30,36 @@ def compact_of(request) -> bool:
     if value not in ("0", "1", "true", "false"):
         raise ApiError(400, "invalid", "compact: must be 1 or 0 (true or false)")
     return value in ("1", "true")
+
+
+def duplicates_wanted(request, body) -> bool:
+    """`"duplicates": true` in the body or `?duplicates=1`: only then is the database asked."""
+    value = request.query_params.get("duplicates", "0")
+    if value not in ("0", "1", "true", "false"):
+        raise ApiError(400, "invalid", "duplicates: must be 1 or 0 (true or false)")
+    flag = body.get("duplicates", False) if isinstance(body, dict) else False
+    if not isinstance(flag, bool):
+        raise ApiError(400, "invalid", "duplicates: must be true or false", {"field": "duplicates"})
+    return flag or value in ("1", "true")
+
+
+def route_duplicates(request, point, body) -> dict:
+    """The open complaints a report at this point, of its first category, may repeat."""
+    if not point.categories:
+        raise ApiError(400, "invalid", "duplicates: needs a category", {"field": "category"})
+    description = body.get("description", "")
+    if not isinstance(description, str) or len(description) > 5000:
+        raise ApiError(400, "invalid", "description: a string of at most 5000 characters", {"field": "description"})
+    category = point.categories[0]
+    found = duplicates.find(
+        point.lon,
+        point.lat,
+        category,
+        at=timezone.now(),
+        description=description,
+        visibility=visibility_of(request),
+    )
+    return duplicates.answer(found, category)
 
 
 def check_categories(points, directory):
@@ -70,7 +103,11 @@ class Route(APIView):
     renderer_classes = [FastJSONRenderer]
     content_negotiation_class = FastNegotiation
 
-    @extend_schema(request=schema.ROUTE_REQUEST, responses={200: schema.ROUTE_RESULT, 400: schema.ERROR})
+    @extend_schema(
+        request=schema.ROUTE_REQUEST,
+        parameters=[schema.query("duplicates", description="1: also the duplicate candidates")],
+        responses={200: schema.ROUTE_RESULT, 400: schema.ERROR},
+    )
     def post(self, request):
         body = request.data
         try:
@@ -81,7 +118,10 @@ class Route(APIView):
         check_categories([point], directory)
         matcher = live.matcher.current()
         match = matcher.lookup(point.lon, point.lat, within_of(body))
-        return Response(result(point, match, matcher.generation, directory))
+        out = result(point, match, matcher.generation, directory)
+        if duplicates_wanted(request, body):
+            out["duplicates"] = route_duplicates(request, point, body)
+        return Response(out)
 
 
 class RouteBatch(APIView):

@@ -126,7 +126,7 @@ class Stats(APIView):
         prefix = scope.area[: {"province": 2, "district": 4}.get(group, 6)] if scope.area else ""
         if prefix:
             polygons = polygons.filter(code__startswith=prefix)
-        counts = ("complaints", "open", "finished", "backlog", "overdue", "escalated")
+        counts = ("complaints", "problems", "followers", "open", "finished", "backlog", "overdue", "escalated")
         figures = (*counts, "reopen_rate", "resolution_h_median")
         # The polygons depend only on the boundary generation: drawn once, then from the shared cache.
         # One significant digit of `simplify` keeps the variants (and so the cold draws) few. Drawn
