@@ -5,8 +5,10 @@ from params import IdConverter
 from .views.boundaries import BoundaryDetail, BoundaryList
 from .views.changes import Changes
 from .views.complaints import ComplaintDetail, ComplaintList, ComplaintTransition
+from .views.confirmation import ComplaintConfirmation
 from .views.deliveries import AgencyPause, AgencyResume, DeliveryDetail, DeliveryList, DeliveryResend, Unreachable
 from .views.health import Health
+from .views.personal_data import ComplaintModeration, PersonalDataErase, PersonalDataExport
 from .views.route import Route, RouteBatch
 from .views.stats import Stats, StatsTop, StatsTrend
 from .views.subscriptions import SubscriptionDetail, SubscriptionList
@@ -25,6 +27,10 @@ urlpatterns = [
     path("complaints", ComplaintList.as_view(), name="complaint-list"),
     path("complaints/<id:complaint_id>", ComplaintDetail.as_view(), name="complaint-detail"),
     path("complaints/<id:complaint_id>/transitions", ComplaintTransition.as_view(), name="complaint-transition"),
+    path("complaints/<id:complaint_id>/confirmation", ComplaintConfirmation.as_view(), name="complaint-confirmation"),
+    path("complaints/<id:complaint_id>/moderation", ComplaintModeration.as_view(), name="complaint-moderation"),
+    path("personal-data/export", PersonalDataExport.as_view(), name="personal-data-export"),
+    path("personal-data/erase", PersonalDataErase.as_view(), name="personal-data-erase"),
     path("deliveries", DeliveryList.as_view(), name="delivery-list"),
     path("deliveries/unreachable", Unreachable.as_view(), name="delivery-unreachable"),
     path("deliveries/<str:delivery_id>", DeliveryDetail.as_view(), name="delivery-detail"),

@@ -14,7 +14,7 @@ from delivery import outbox
 from routing.models import Agency, Category
 from routing.rules.responsibility import UnknownCategory, decide
 
-from . import changes, deadlines, lifecycle
+from . import changes, confirmation, deadlines, lifecycle
 from .actors import SYSTEM, Actor
 from .models import Complaint
 
@@ -255,6 +255,8 @@ def move(
         )
         if action == "forward":
             outbox.handover(complaint, previous, target, note=note)
+        if step.target == lifecycle.FINISHED:
+            confirmation.ask(complaint, now)  # "is it fixed?", to the reporter through its intake system
     return complaint
 
 
