@@ -190,7 +190,8 @@ def test_hidden_description_and_note_are_absent_from_every_public_output(live_ap
         h["note"] == f"ตรวจแล้ว {SECRET_NOTE}" for h in own["history"]
     )
     # The history records who and why, never the hidden text.
-    assert SECRET_TEXT not in str(own["history"]) and own["history"][-1]["actor"]["name"] == "citizen-staff-SAO-841803"
+    assert SECRET_TEXT not in str(own["history"])
+    assert own["history"][-1]["actor"]["name"] == "citizen-staff-SAO-841803 (SAO-841803)"
 
 
 def test_personal_data_requests_are_for_operators(live_api, people):
