@@ -15,6 +15,7 @@ do not change. `erase()` does the same at once for one reporter, on request.
 (complaints/tasks.py) and `manage.py anonymise` runs it by hand.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,6 +35,7 @@ EVENT = "anonymised"
 REMOVED = "[personal data removed]"
 BATCH = 100  # complaints per transaction: a long write would hold the change feed's horizon back
 MIN_LITERAL = 3  # a name or contact shorter than this is not searched for in the text
+NAME_WORD, CONTACT_PART = 4, 5
 
 # When a complaint was closed: the last change that moved it into a closed state (imports: their
 # filing). Complaints closed before it and not anonymised since are due.
@@ -72,7 +74,13 @@ def scrub_json(value, literals: list[str]):
 
 
 def literals_of(complaint: Complaint) -> list[str]:
-    found = {v.strip() for v in (complaint.reporter_name, complaint.reporter_contact) if v}
+    """What to look for in the text: the name and contact as given, the name's words of 4 or more
+    characters (a first name alone; shorter ones are too often ordinary words) and the contact's
+    parts after a label ("line:somchai99" is written "somchai99" in a description)."""
+    name, contact = complaint.reporter_name.strip(), complaint.reporter_contact.strip()
+    found = {name, contact}
+    found.update(word for word in name.split() if len(word) >= NAME_WORD)
+    found.update(part for part in re.split(r"[\s:=]+", contact) if len(part) >= CONTACT_PART)
     return sorted((v for v in found if len(v) >= MIN_LITERAL), key=len, reverse=True)  # longest first
 
 

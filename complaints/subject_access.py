@@ -9,7 +9,7 @@ anonymisation, now: the complaints, their history and their statistics stay.
 import re
 
 from django.db.models import F, Func, Value
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
 from delivery.models import Delivery
@@ -52,7 +52,7 @@ def complaints_of(contact: str):
     contact = _checked(contact)
     digits = phone_digits(contact)
     if digits is None:
-        return Complaint.objects.alias(lowered=Lower("reporter_contact")).filter(lowered=contact.lower())
+        return Complaint.objects.alias(lowered=Lower(Trim("reporter_contact"))).filter(lowered=contact.lower())
     # Candidates share the last 8 digits (in the database); the national form is compared here.
     arabic = Func(F("reporter_contact"), Value("๐๑๒๓๔๕๖๗๘๙"), Value("0123456789"), function="translate")
     only_digits = Func(arabic, Value("[^0-9]"), Value(""), Value("g"), function="regexp_replace")

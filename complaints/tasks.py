@@ -1,4 +1,4 @@
-"""The escalation sweep, run periodically by the workers (procrastinate's Django autodiscovery)."""
+"""Periodic jobs of complaints (procrastinate autodiscovery): the escalation sweep, the retention job."""
 
 from django.conf import settings
 from django.utils import timezone
