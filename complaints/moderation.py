@@ -46,7 +46,7 @@ def hide(
             complaint.description_hidden = hidden
             complaint.save(update_fields=["description_hidden", "updated"])
         else:
-            if not isinstance(entry_id, int) or isinstance(entry_id, bool):
+            if not isinstance(entry_id, int) or isinstance(entry_id, bool) or not 1 <= entry_id < 2**63:
                 raise ModerationError("entry", "the id of the history entry whose note to hide")
             updated = HistoryEntry.objects.filter(id=entry_id, complaint_id=complaint.id).exclude(note="")
             if not updated.update(note_hidden=hidden):
