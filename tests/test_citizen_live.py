@@ -147,6 +147,7 @@ SECRET_NOTE = "บันทึกที่ถูกซ่อน-NOTE-5519"
 def test_hidden_description_and_note_are_absent_from_every_public_output(live_api, people):
     staff = people["SAO-841803"]
     cid = file(live_api, people["key"], CHAI_BURI, f"ถนนพัง {SECRET_TEXT}")
+    assert SECRET_TEXT in get(f"{live_api}/open311/v2/requests/{cid}.json").body.decode()  # public until hidden
     move(live_api, staff, cid, "start", f"ตรวจแล้ว {SECRET_NOTE}")
     noted = get(f"{live_api}/api/v1/complaints/{cid}").json()["history"][-1]
     assert noted["note"].endswith(SECRET_NOTE)
