@@ -103,7 +103,7 @@ def world(national_matcher, agencies):
         after="a",
         next="b",
         changes=1,
-        body={"changes": [{"note": f"{OLD_NAME} {OLD_PHONE}"}]},
+        body={"changes": [{"complaint_id": old.id, "note": f"{OLD_NAME} {OLD_PHONE}"}]},
         reason="rejected",
         attempts=1,
         at=timezone.now(),
