@@ -5,9 +5,11 @@ from params import IdConverter
 from .views.boundaries import BoundaryDetail, BoundaryList
 from .views.changes import Changes
 from .views.complaints import ComplaintDetail, ComplaintList, ComplaintTransition
+from .views.confirmation import ComplaintConfirmation
 from .views.deliveries import AgencyPause, AgencyResume, DeliveryDetail, DeliveryList, DeliveryResend, Unreachable
 from .views.duplicates import ComplaintDuplicates, ComplaintMerge, ComplaintUnmerge
 from .views.health import Health
+from .views.personal_data import ComplaintModeration, PersonalDataErase, PersonalDataExport
 from .views.route import Route, RouteBatch
 from .views.stats import Stats, StatsTop, StatsTrend
 from .views.subscriptions import SubscriptionDetail, SubscriptionList
@@ -29,6 +31,10 @@ urlpatterns = [
     path("complaints/<id:complaint_id>/duplicates", ComplaintDuplicates.as_view(), name="complaint-duplicates"),
     path("complaints/<id:complaint_id>/merge", ComplaintMerge.as_view(), name="complaint-merge"),
     path("complaints/<id:complaint_id>/unmerge", ComplaintUnmerge.as_view(), name="complaint-unmerge"),
+    path("complaints/<id:complaint_id>/confirmation", ComplaintConfirmation.as_view(), name="complaint-confirmation"),
+    path("complaints/<id:complaint_id>/moderation", ComplaintModeration.as_view(), name="complaint-moderation"),
+    path("personal-data/export", PersonalDataExport.as_view(), name="personal-data-export"),
+    path("personal-data/erase", PersonalDataErase.as_view(), name="personal-data-erase"),
     path("deliveries", DeliveryList.as_view(), name="delivery-list"),
     path("deliveries/unreachable", Unreachable.as_view(), name="delivery-unreachable"),
     path("deliveries/<str:delivery_id>", DeliveryDetail.as_view(), name="delivery-detail"),

@@ -27,6 +27,7 @@ from django.db import connection
 
 from .actors import SYSTEM, Actor
 from .models import HistoryEntry
+from .privacy import mask
 
 MAX_LIMIT = 1000
 _TOKEN = struct.Struct(">QQ")
@@ -129,7 +130,7 @@ class Page:
 
 COLUMNS = (
     "h.id, h.txid::text, h.complaint_id, c.client_ticket_id, h.event, h.action, h.from_status, h.to_status,"
-    " h.actor_role, h.actor_agency, h.note, h.photo_url, h.data, h.at"
+    " h.actor_role, h.actor_agency, CASE WHEN h.note_hidden THEN '' ELSE h.note END, h.photo_url, h.data, h.at"
 )
 # One statement, so the horizon and the rows come from the same snapshot; the LEFT JOIN returns the
 # horizon even when no row follows the position.
@@ -180,7 +181,7 @@ def _change(row) -> dict:
         "from": source or None,
         "to": target or None,
         "actor": {"role": role or "system", "agency": agency or None},
-        "note": note or None,
+        "note": mask(note) or None,  # a feed is published: phone and ID numbers masked, hidden notes left out
         "photo_url": photo or None,
         "data": json.loads(data) if isinstance(data, str) else data,  # Django leaves raw jsonb as text
         "at": at.isoformat(),

@@ -14,7 +14,7 @@ from delivery import outbox
 from routing.models import Agency, Category
 from routing.rules.responsibility import UnknownCategory, decide
 
-from . import changes, deadlines, lifecycle, merging
+from . import changes, confirmation, deadlines, lifecycle, merging
 from .actors import SYSTEM, Actor
 from .models import Complaint
 
@@ -254,9 +254,13 @@ def move(
             data=data,
             also_agency_id=left,
         )
-        merging.follow(complaint, step, actor=actor, note=note, photo_url=photo_url)
+        followers = merging.follow(complaint, step, actor=actor, note=note, photo_url=photo_url)
         if action == "forward":
             outbox.handover(complaint, previous, target, note=note)
+        if step.target == lifecycle.FINISHED:
+            # "is it fixed?", to each reporter (the merged reports' too) through its intake system
+            for finished in (complaint, *followers):
+                confirmation.ask(finished, now)
     return complaint
 
 

@@ -152,8 +152,9 @@ def unmerge(child_id: int, *, actor: Actor = SYSTEM, note: str = "") -> Complain
 
 def follow(parent: Complaint, step: lifecycle.Transition, *, actor: Actor, note: str = "", photo_url: str = ""):
     """The parent just moved by `step` (inside its transaction): each merged report takes its new
-    status, with a history entry of its own that its intake system reads in its feed."""
+    status, with a history entry of its own that its intake system reads in its feed. Returns them."""
     now = timezone.now()
+    moved_children = []
     for child in Complaint.objects.select_for_update(of=("self",)).filter(parent_id=parent.id).order_by("id"):
         moved = lifecycle.follow(child.status, step)
         child.status = moved.target
@@ -176,6 +177,8 @@ def follow(parent: Complaint, step: lifecycle.Transition, *, actor: Actor, note:
             photo_url=photo_url,
             data={"parent": parent.id, "followed": True},
         )
+        moved_children.append(child)
+    return moved_children
 
 
 def reports(parent_id: int) -> list[int]:

@@ -86,6 +86,10 @@ class Complaint(models.Model):
     merged_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     updated = models.DateTimeField(auto_now=True)
+    # Moderation (complaints/moderation.py): the description is kept for the agency, absent from
+    # every public output. Retention (complaints/retention.py): when personal data was removed.
+    description_hidden = models.BooleanField(default=False, db_default=False)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -142,7 +146,33 @@ class HistoryEntry(models.Model):
     intake_key = models.ForeignKey(IntakeKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     agencies = ArrayField(models.BigIntegerField(), default=list, blank=True)
     at = models.DateTimeField(auto_now_add=True)
+    note_hidden = models.BooleanField(default=False, db_default=False)  # moderated: absent from public output
 
     class Meta:
         ordering = ["at", "id"]
         indexes = [GinIndex(fields=["agencies"], name="history_agencies")]
+
+
+class Confirmation(models.Model):
+    """ "Is it fixed?": asked of the reporter, through the intake system that filed the complaint,
+    each time the complaint is finished (complaints/confirmation.py). The rating belongs to the
+    agency that finished it."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="confirmations")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    intake_key = models.ForeignKey(IntakeKey, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    fixed = models.BooleanField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)  # the reporter's words: scrubbed by the retention job
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="rating_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency"], condition=Q(rating__isnull=False), name="confirmation_rated")]

@@ -200,6 +200,16 @@ GEO_DUPLICATE_LIMIT = int(os.environ.get("GEO_DUPLICATE_LIMIT", "10"))
 GEO_ESCALATION_CRON = os.environ.get("GEO_ESCALATION_CRON", "* * * * *")
 GEO_SUBSCRIPTION_SWEEP_CRON = os.environ.get("GEO_SUBSCRIPTION_SWEEP_CRON", "* * * * * */10")
 
+# "Is it fixed?" (complaints/confirmation.py): the reporter may answer within this many days of the
+# complaint being finished; an agency is ranked by its ratings once it has at least this many.
+GEO_CONFIRMATION_DAYS = float(os.environ.get("GEO_CONFIRMATION_DAYS", "14"))
+GEO_RATING_MIN_COUNT = int(os.environ.get("GEO_RATING_MIN_COUNT", "5"))
+# Personal data (complaints/retention.py, docs/personal-data.md): the reporter's name and contact, and
+# phone and ID numbers in the text, are removed this many days after a complaint is closed; the
+# workers look once a day.
+GEO_RETENTION_DAYS = float(os.environ.get("GEO_RETENTION_DAYS", "365"))
+GEO_RETENTION_CRON = os.environ.get("GEO_RETENTION_CRON", "17 3 * * *")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Thailand complaint routing engine",
     "DESCRIPTION": "Point -> jurisdictions -> responsible agency, with reasons; complaint intake and tracking.",

@@ -45,7 +45,8 @@ def service_request(complaint, categories: dict, hours: dict, verbatim: bool = F
     (attributes included) and in staff notes masked, unless `verbatim` (the agency's own staff)."""
     text = (lambda value: value) if verbatim else mask
     code = complaint.categories[0] if complaint.categories else "other"
-    last_note = next((h.note for h in reversed(list(complaint.history.all())) if h.note), None)
+    shown = [h for h in complaint.history.all() if verbatim or not h.note_hidden]  # moderated notes left out
+    last_note = next((h.note for h in reversed(shown) if h.note), None)
     agency = complaint.agency
     return {
         "service_request_id": str(complaint.id),
@@ -53,7 +54,7 @@ def service_request(complaint, categories: dict, hours: dict, verbatim: bool = F
         "status_notes": text(last_note) or complaint.status,
         "service_name": categories.get(code, code),
         "service_code": code,
-        "description": text(complaint.description) or None,
+        "description": None if complaint.description_hidden and not verbatim else (text(complaint.description) or None),
         "agency_responsible": f"{agency.name_th} ({agency.name_en})" if agency else None,
         "service_notice": (complaint.decision.get("reason") or {}).get("en"),
         "requested_datetime": _iso(complaint.created),

@@ -8,6 +8,7 @@ external_status_code. Who acted is shown as a role and an agency, never a person
 from django.utils import timezone
 
 from complaints import lifecycle
+from complaints.privacy import mask
 from routing.models import Agency
 
 # Our states as the request-update statuses clients know.
@@ -74,7 +75,8 @@ def update(entry, names: dict) -> dict:
         "update_id": str(entry.id),
         "updated_datetime": timezone.localtime(entry.at).isoformat(timespec="seconds"),
         "status": STATUS.get(entry.to_status, "open"),
-        "description": entry.note or summary(entry, names),
+        # Published: masked, and left out when a moderator hid it.
+        "description": (None if entry.note_hidden else mask(entry.note)) or summary(entry, names),
         "media_url": entry.photo_url or None,
         "external_status_code": entry.to_status or None,
         "actor": actor(entry, names),

@@ -13,3 +13,9 @@ class SubscriptionsConfig(AppConfig):
         from .signals import nudge_subscribers
 
         post_save.connect(nudge_subscribers, sender=HistoryEntry, dispatch_uid="subscriptions.nudge")
+
+        from complaints import retention
+
+        from .retention import scrub
+
+        retention.register(scrub)  # the batches held for callbacks are copies the retention job scrubs

@@ -169,17 +169,19 @@ def test_every_state_with_history_and_illegal_moves_are_409(api, file, keys):
         "follow_up",
         "start",
         "finish",
+        None,  # "is it fixed?" asked of the reporter through the intake system
         "reopen",
         "forward",
         "reject",
     ]
+    assert history[5]["event"] == "confirmation_asked"
     finish = history[4]
     # Published as agency and role: the staff member's user name is not public.
     assert (
         finish["actor"] == {"role": "staff", "agency": "5399"}
         and finish["photo_url"] == "https://example.org/after.jpg"
     )
-    assert history[6]["data"] == {"from_agency": "5399", "to_agency": "PEA"}
+    assert history[7]["data"] == {"from_agency": "5399", "to_agency": "PEA"}
 
 
 def patch(api, cid, body, who):

@@ -268,17 +268,18 @@ def test_service_request_updates_read_the_history_without_names(v2, credentials)
         ("open", "waiting", f"received; sent to {town}", None, "intake system"),
         ("in_progress", "in_progress", "รับเรื่องแล้ว", None, f"agency staff, {town}"),
         ("fixed", "finished", "ซ่อมแล้ว", "https://example.org/after.jpg", f"agency staff, {town}"),
+        ("fixed", "finished", "confirmation asked", None, "system"),  # "is it fixed?" to the reporter
     ]
     assert {r["service_request_id"] for r in rows} == {rid}
     assert [int(r["update_id"]) for r in rows] == sorted(int(r["update_id"]) for r in rows)
     for personal in ("staff-5399", "สมหญิง", "somying"):
         assert personal not in reply.body.decode()
     later = get(f"{v2}/servicerequestupdates.json?service_request_id={rid}&start_date={before_finish}").json()
-    assert [r["status"] for r in later] == ["fixed"]
+    assert [r["status"] for r in later] == ["fixed", "fixed"]  # the finish and the question
     in_window = get(f"{v2}/servicerequestupdates.json?start_date={before_finish}").json()
     assert rows[-1] in in_window
     xml = ET.fromstring(get(f"{v2}/servicerequestupdates.xml?service_request_id={rid}").body)
-    assert xml.tag == "service_requests_updates" and [u.tag for u in xml] == ["request_update"] * 3
-    assert [u.find("status").text for u in xml] == ["open", "in_progress", "fixed"]
+    assert xml.tag == "service_requests_updates" and [u.tag for u in xml] == ["request_update"] * 4
+    assert [u.find("status").text for u in xml] == ["open", "in_progress", "fixed", "fixed"]
     assert xml[2].find("media_url").text == "https://example.org/after.jpg"
-    assert get(f"{v2}/servicerequestupdates.json?service_request_id={rid}&page_size=1&page=3").json() == rows[2:]
+    assert get(f"{v2}/servicerequestupdates.json?service_request_id={rid}&page_size=1&page=3").json() == rows[2:3]

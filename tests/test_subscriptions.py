@@ -89,7 +89,7 @@ def test_changes_are_pushed_in_feed_order_and_signed(api, key, django_db_blocker
         cid = file(api, key)
         for action in ("start", "follow_up", "start", "finish"):
             assert post(f"{api}/complaints/{cid}/transitions", {"action": action}, headers=TOWN_STAFF).status == 200
-        push_until(django_db_blocker, sub["id"], lambda: len(pushed(receiver)) >= 5)
+        push_until(django_db_blocker, sub["id"], lambda: len(pushed(receiver)) >= 6)
         feed = get(f"{api}/changes?after={sub['position']}", headers=bearer(key)).json()
         assert pushed(receiver) == feed["changes"]  # the same changes, in the same order
         assert [(c["complaint_id"], c["event"], c["action"]) for c in feed["changes"]] == [
@@ -98,13 +98,14 @@ def test_changes_are_pushed_in_feed_order_and_signed(api, key, django_db_blocker
             (cid, "transition", "follow_up"),
             (cid, "transition", "start"),
             (cid, "transition", "finish"),
+            (cid, "confirmation_asked", None),  # "is it fixed?", for the reporter
         ]
         got = receiver.received[0]
         assert got.headers["x-delivery-kind"] == "changes"
         assert verify(sub["secret"], got.headers["x-timestamp"], got.body, got.headers["x-signature"], time.time())
         assert not verify("whsec_other", got.headers["x-timestamp"], got.body, got.headers["x-signature"], time.time())
         state = get(f"{api}/subscriptions/{sub['id']}", headers=bearer(key)).json()
-        assert state["delivered_changes"] == 5 and state["attempts"] == 0 and "secret" not in state
+        assert state["delivered_changes"] == 6 and state["attempts"] == 0 and "secret" not in state
         # At or past the last batch's end: with nothing of its own left, the cursor follows the horizon.
         assert Position.parse(state["position"]) >= Position.parse(receiver.bodies()[-1]["next"])
         request(f"{api}/subscriptions/{sub['id']}", "DELETE", headers=bearer(key))

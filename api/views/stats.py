@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 import params
 from boundaries import cached, geojson
 from boundaries.models import Boundary
-from complaints import stats
+from complaints import ratings, stats
 from routing.models import Agency, Category, LocalGovernment
 
 from .. import schema
@@ -91,6 +91,8 @@ class Stats(APIView):
         fmt = params.choice(q, "format", ["json", "csv", "geojson"], default="json")
         scope = scope_of(q)
         rows = stats.summary(group, scope)
+        if group == "agency":
+            ratings.annotate(rows, scope)  # "is it fixed?" ratings, ranked past the minimum count
         labels = names_for(group, [r["key"] for r in rows])
         for row in rows:
             row["name_th"], row["name_en"] = labels.get(row["key"], (None, None))
