@@ -122,6 +122,7 @@ def test_staff_merge_children_follow_and_refusals_are_4xx(api, key, staff):
         ("merged", "waiting"),
         ("transition", "in_progress"),
         ("transition", "finished"),
+        ("confirmation_asked", "finished"),  # its reporter is asked "is it fixed?" as well
     ]
     # A finished parent takes no more reports.
     late = file(api, key, at(2010))
@@ -133,7 +134,7 @@ def test_staff_merge_children_follow_and_refusals_are_4xx(api, key, staff):
 
     unmerged = post(f"{api}/complaints/{child['id']}/unmerge", {}, headers=staff)
     assert unmerged.status == 200 and unmerged.json()["parent"] is None
-    assert len(unmerged.json()["history"]) == 6
+    assert len(unmerged.json()["history"]) == 7  # created, merged, start, finish, asked, reopen, unmerged
     again = post(f"{api}/complaints/{child['id']}/unmerge", {}, headers=staff)
     assert again.status == 409 and again.json()["error"]["code"] == "not_merged"
 
