@@ -44,9 +44,10 @@ def _int(text):
     return int(text)
 
 
-def _check(document):
-    """Depth and strings, walked without recursion."""
+def _check(document, strings: bool = True):
+    """Depth and (when `strings`) every key and string, walked without recursion."""
     stack = [(document, 1, "body")]
+    containers = (dict, list)
     while stack:
         value, depth, where = stack.pop()
         if isinstance(value, str):
@@ -54,18 +55,22 @@ def _check(document):
             if problem:
                 raise BodyError(f"{where} {problem}", "invalid")
             continue
-        if not isinstance(value, (dict, list)):
-            continue
         if depth > MAX_DEPTH:
             raise BodyError(f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(value, dict):
-            for key, item in value.items():
-                problem = text_problem(key)
-                if problem:
-                    raise BodyError(f"a key in {where} {problem}", "invalid")
-                stack.append((item, depth + 1, key[:40]))
+            if strings:
+                for key, item in value.items():
+                    problem = text_problem(key)
+                    if problem:
+                        raise BodyError(f"a key in {where} {problem}", "invalid")
+                    if isinstance(item, (dict, list, str)):
+                        stack.append((item, depth + 1, key[:40]))
+            else:
+                stack.extend((item, depth + 1, key) for key, item in value.items() if isinstance(item, containers))
+        elif strings:
+            stack.extend((item, depth + 1, where) for item in value if isinstance(item, (dict, list, str)))
         else:
-            stack.extend((item, depth + 1, where) for item in value)
+            stack.extend((item, depth + 1, where) for item in value if isinstance(item, containers))
 
 
 def parse_json(raw: bytes):
@@ -82,7 +87,9 @@ def parse_json(raw: bytes):
         raise
     except ValueError as exc:
         raise BodyError(f"not valid JSON: {exc}") from None
-    _check(document)
+    # A NUL or a lone surrogate can only reach a string through a \u escape (the decoder refuses
+    # raw control characters, and UTF-8 has no surrogates): without one, only depth is checked.
+    _check(document, strings="\\u" in text)
     return document
 
 
