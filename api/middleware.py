@@ -1,9 +1,13 @@
+import re
+
 from django.conf import settings
 from django.http import JsonResponse
 
 from .errors import body, for_path
 
 DRAIN_LIMIT = 64 * 1024 * 1024
+# The endpoints that take photos, as multipart (deploy/nginx.conf.template has the same list).
+UPLOADS = re.compile(r"^/(api/v1/complaints(/[0-9]+/transitions)?|open311/v2/requests\.(json|xml))$")
 CHUNK = 1024 * 1024
 
 
@@ -23,6 +27,8 @@ class BodySizeLimit:
         except ValueError:
             length = 0
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if UPLOADS.match(request.path) and request.content_type == "multipart/form-data":
+            limit = max(limit, settings.GEO_UPLOAD_MAX_BODY)  # photos (docs/photos.md)
         if limit and length > limit:
             stream = request.META.get("wsgi.input")
             remaining = min(length, DRAIN_LIMIT)

@@ -10,6 +10,7 @@ from .views.deliveries import AgencyPause, AgencyResume, DeliveryDetail, Deliver
 from .views.duplicates import ComplaintDuplicates, ComplaintMerge, ComplaintUnmerge
 from .views.health import Health
 from .views.personal_data import ComplaintModeration, PersonalDataErase, PersonalDataExport
+from .views.photos import PhotoHide, PhotoImage, PhotoShow, PhotoThumbnail
 from .views.route import Route, RouteBatch
 from .views.stats import Stats, StatsTop, StatsTrend
 from .views.subscriptions import SubscriptionDetail, SubscriptionList
@@ -35,6 +36,10 @@ urlpatterns = [
     path("complaints/<id:complaint_id>/moderation", ComplaintModeration.as_view(), name="complaint-moderation"),
     path("personal-data/export", PersonalDataExport.as_view(), name="personal-data-export"),
     path("personal-data/erase", PersonalDataErase.as_view(), name="personal-data-erase"),
+    path("photos/<id:photo_id>.jpg", PhotoImage.as_view(), name="photo-image"),
+    path("photos/<id:photo_id>/thumbnail.webp", PhotoThumbnail.as_view(), name="photo-thumbnail"),
+    path("photos/<id:photo_id>/hide", PhotoHide.as_view(), name="photo-hide"),
+    path("photos/<id:photo_id>/show", PhotoShow.as_view(), name="photo-show"),
     path("deliveries", DeliveryList.as_view(), name="delivery-list"),
     path("deliveries/unreachable", Unreachable.as_view(), name="delivery-unreachable"),
     path("deliveries/<str:delivery_id>", DeliveryDetail.as_view(), name="delivery-detail"),

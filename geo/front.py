@@ -57,6 +57,12 @@ class RunDir:
         return f"unix:{self.reads_socket}"
 
 
+def upload_limit() -> int:
+    from django.conf import settings
+
+    return settings.GEO_UPLOAD_MAX_BODY
+
+
 def render(
     run: RunDir,
     listen: str,
@@ -75,6 +81,8 @@ def render(
         "reads_pool": "reads" if reads_pool else "app",
         "static_root": str(static_root).rstrip("/"),
         "max_body": str(max_body),
+        # The photo upload endpoints' own limit (docs/photos.md), larger than max_body.
+        "max_upload": str(max(upload_limit(), max_body)),
         "read_timeout": str(READ_TIMEOUT_S),
         "access_log": f"{run.path}/nginx-access.log" if access_log else "off",
     }

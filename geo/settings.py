@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "boundaries",
     "routing",
     "complaints",
+    "photos",
     "access",
     "open311",
     "subscriptions",
@@ -319,3 +320,48 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/(ogc(/.*)?|tiles/.*|open311/v2/.*)$"
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Retry-After"]
+
+# Photos (photos/, docs/photos.md): stored re-encoded through Django's storage API, in the
+# filesystem under GEO_MEDIA_ROOT (default var/media) or, with GEO_PHOTO_STORAGE=s3, in any
+# S3-compatible store (django-storages; the bucket stays private: photos are served by the app).
+GEO_MEDIA_ROOT = Path(os.environ.get("GEO_MEDIA_ROOT", BASE_DIR / "var" / "media"))
+
+
+def _photo_storage() -> dict:
+    if os.environ.get("GEO_PHOTO_STORAGE", "filesystem") == "s3":
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": os.environ.get("GEO_S3_BUCKET", ""),
+                "endpoint_url": os.environ.get("GEO_S3_ENDPOINT_URL") or None,
+                "region_name": os.environ.get("GEO_S3_REGION") or None,
+                "access_key": os.environ.get("GEO_S3_ACCESS_KEY") or None,
+                "secret_key": os.environ.get("GEO_S3_SECRET_KEY") or None,
+                "location": os.environ.get("GEO_S3_PREFIX", "photos"),
+                "default_acl": "private",
+                "file_overwrite": False,
+            },
+        }
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": GEO_MEDIA_ROOT / "photos", "file_permissions_mode": 0o640},
+    }
+
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": GEO_MEDIA_ROOT}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "photos": _photo_storage(),
+}
+# Per photo: bytes as uploaded, pixels (checked from the header, before decoding), the long edge
+# kept and the thumbnails' long edge; photos per request; Hamming distance (of 64 bits) under
+# which an "after" photo is flagged as the same picture as another.
+GEO_PHOTO_MAX_BYTES = int(os.environ.get("GEO_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+GEO_PHOTO_MAX_PIXELS = int(os.environ.get("GEO_PHOTO_MAX_PIXELS", "50000000"))
+GEO_PHOTO_MAX_EDGE = int(os.environ.get("GEO_PHOTO_MAX_EDGE", "2048"))
+GEO_PHOTO_THUMBNAIL_EDGE = int(os.environ.get("GEO_PHOTO_THUMBNAIL_EDGE", "320"))
+GEO_PHOTO_MAX_COUNT = int(os.environ.get("GEO_PHOTO_MAX_COUNT", "3"))
+GEO_PHOTO_SIMILAR_BITS = int(os.environ.get("GEO_PHOTO_SIMILAR_BITS", "6"))
+# A request with photos may be this large (nginx and api/middleware.BodySizeLimit allow it on
+# the upload endpoints only): the photos at their limit plus 1 MB for the other fields.
+GEO_UPLOAD_MAX_BODY = GEO_PHOTO_MAX_COUNT * GEO_PHOTO_MAX_BYTES + 1024 * 1024

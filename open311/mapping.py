@@ -6,6 +6,7 @@ from django.utils import timezone
 from complaints import deadlines
 from complaints.lifecycle import FINISHED, IRRELEVANT
 from complaints.privacy import mask
+from photos import publish
 
 CLOSED = (FINISHED, IRRELEVANT)
 
@@ -65,5 +66,6 @@ def service_request(complaint, categories: dict, hours: dict, verbatim: bool = F
         "zipcode": _zipcode(complaint.subdistrict_code),
         "lat": complaint.location.y,
         "long": complaint.location.x,
-        "media_url": complaint.photo_url or None,
+        # An uploaded photo (served by the project; hidden ones never) before a linked one.
+        "media_url": publish.first_public_url(complaint) or complaint.photo_url or None,
     }

@@ -15,6 +15,7 @@ from complaints import intake
 from complaints.lifecycle import OPEN_STATES
 from complaints.models import Complaint, HistoryEntry
 from params import ParamError, parse_moment
+from photos import processing, publish, store
 from routing import live
 from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
@@ -124,6 +125,10 @@ def _create(request, fmt):
         media_url = params.url(form, "media_url")
     except ParamError as exc:
         return render.error(fmt, 400, exc.message)
+    try:
+        photos = store.prepare(request.FILES.getlist("media"))  # the media extension, multipart
+    except processing.PhotoError as exc:
+        return render.error(fmt, 400, f"media: {exc.message}")
     name = " ".join(p for p in (form.get("first_name", ""), form.get("last_name", "")) if p)
     contact = ", ".join(p for p in (form.get("email", ""), form.get("phone", "")) if p)
     filing = intake.Filing(
@@ -143,8 +148,11 @@ def _create(request, fmt):
     except ParamError as exc:
         return render.error(fmt, 400, exc.message)
     try:
-        complaint, _ = intake.file(
-            filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=token
+        complaint, _ = store.file_with(
+            photos,
+            lambda: intake.file(
+                filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=token
+            ),
         )
     except intake.IdempotencyConflict as exc:
         return render.error(fmt, 409, str(exc))
@@ -155,6 +163,8 @@ def _create(request, fmt):
         "service_notice": (complaint.decision.get("reason") or {}).get("en"),
         "account_id": form.get("account_id") or None,
     }
+    if photos:
+        row["media_url"] = publish.first_public_url(complaint)
     return render.respond(fmt, "service_requests", "request", [row])
 
 
@@ -215,7 +225,7 @@ def _search(request, fmt):
 
 def _requests(request) -> list:
     q = request.GET
-    queryset = Complaint.objects.select_related("agency").prefetch_related("history")
+    queryset = Complaint.objects.select_related("agency").prefetch_related("history", "photos")
     page = _paging(q)
     if q.get("service_request_id"):
         queryset = queryset.filter(id__in=_ids(q))
@@ -273,7 +283,7 @@ def request_updates(request, fmt):
 @limited(1, _refuse)
 def request_detail(request, request_id, fmt):
     found = params.parse_id(request_id)
-    queryset = Complaint.objects.select_related("agency").prefetch_related("history")
+    queryset = Complaint.objects.select_related("agency").prefetch_related("history", "photos")
     complaint = queryset.filter(id=found).first() if found else None
     if complaint is None:
         return render.error(fmt, 404, f"service_request_id {request_id} was not found")

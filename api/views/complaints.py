@@ -28,6 +28,7 @@ from routing.rules.responsibility import UnknownCategory
 
 from .. import schema
 from ..errors import ApiError
+from . import photos as photo_api
 
 MAX_COMPLAINT_BODY = 1024 * 1024
 GEOJSON = "application/geo+json"
@@ -64,6 +65,8 @@ def public(complaint: Complaint, with_history=False, verbatim=False) -> dict:
         "generation": complaint.generation,
         "created": complaint.created.isoformat(),
         "updated": complaint.updated.isoformat(),
+        # Uploaded photos (docs/photos.md): hidden ones and reuse flags for the agency's staff only.
+        "photos": photo_api.publish.listed(complaint, staff=verbatim),
     }
     if complaint.agency_id and complaint.agency and (out["agency"] or {}).get("code") != complaint.agency.code:
         a = complaint.agency
@@ -170,6 +173,7 @@ def actor_of(request) -> Actor:
 
 class ComplaintList(APIView):
     permission_classes = [FilingPermission]
+    parser_classes = photo_api.PARSERS
 
     @extend_schema(
         request=schema.COMPLAINT_REQUEST,
@@ -178,18 +182,24 @@ class ComplaintList(APIView):
     )
     def post(self, request):
         # Read the body before refusing it: a client still sending would see a reset, not the 413.
-        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_BODY and len(request.body) > MAX_COMPLAINT_BODY:
+        multipart = photo_api.is_multipart(request)  # with photos: limited by GEO_UPLOAD_MAX_BODY
+        too_long = int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_BODY
+        if not multipart and too_long and len(request.body) > MAX_COMPLAINT_BODY:
             raise ApiError(413, "body_too_large", f"a complaint body may be at most {MAX_COMPLAINT_BODY:,} bytes")
-        filing = _filing(request.data)
+        filing = _filing(photo_api.complaint_fields(request) if multipart else request.data)
         filing.source = request.user.name  # the intake system is who its key says it is
         filing.intake_key_id = request.user.key.id
         try:
             key = params.key_text(request.headers, "Idempotency-Key")
         except params.ParamError as exc:
             raise ApiError(400, "invalid", exc.message) from None
+        photos = photo_api.prepared(request)  # refused photos file nothing
         complaint, created = _domain_errors(
-            lambda: intake.file(
-                filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=key
+            lambda: photo_api.file_with(
+                photos,
+                lambda: intake.file(
+                    filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=key
+                ),
             )
         )
         headers = {"Location": f"/api/v1/complaints/{complaint.id}"}
@@ -209,14 +219,18 @@ class ComplaintList(APIView):
     def get(self, request):
         q = request.query_params
         since, until = params.in_order(params.moment(q, "since"), params.moment(q, "until"), "since", "until")
-        queryset = Complaint.objects.select_related("agency", "escalated_to").matching(
-            status=params.choice(q, "status", lifecycle.STATES),
-            category=q.get("category"),
-            agency=q.get("agency"),
-            jurisdiction=q.get("jurisdiction"),
-            bbox=params.bbox(q),
-            since=since,
-            until=until,
+        queryset = (
+            Complaint.objects.select_related("agency", "escalated_to")
+            .prefetch_related("photos")
+            .matching(
+                status=params.choice(q, "status", lifecycle.STATES),
+                category=q.get("category"),
+                agency=q.get("agency"),
+                jurisdiction=q.get("jurisdiction"),
+                bbox=params.bbox(q),
+                since=since,
+                until=until,
+            )
         )
         limit = params.integer(q, "limit", default=100, minimum=1, maximum=1000)
         offset = params.integer(q, "offset", default=0, minimum=0)
@@ -318,6 +332,7 @@ class ComplaintTransition(APIView):
     """POST {"action": start|forward|follow_up|finish|reject|reopen, "note", "photo_url", "agency"}."""
 
     permission_classes = [AgencyStaffPermission]
+    parser_classes = photo_api.PARSERS
 
     @extend_schema(
         request=schema.TRANSITION_REQUEST, responses={200: schema.OBJECT, 403: schema.ERROR, 409: schema.ERROR}
@@ -328,14 +343,19 @@ class ComplaintTransition(APIView):
         action = body.get("action")
         if not isinstance(action, str):
             raise ApiError(400, "invalid", f"action: one of {', '.join(lifecycle.ACTIONS)}", {"field": "action"})
+        note, photo_url = _text(body, "note"), _url(body, "photo_url")
+        photos = photo_api.prepared(request)  # "after" photos, multipart
         complaint = _domain_errors(
-            lambda: intake.move(
-                complaint_id,
-                action,
-                actor=actor_of(request),
-                note=_text(body, "note"),
-                photo_url=_url(body, "photo_url"),
-                forward_to=body.get("agency"),
+            lambda: photo_api.move_with(
+                photos,
+                lambda: intake.move(
+                    complaint_id,
+                    action,
+                    actor=actor_of(request),
+                    note=note,
+                    photo_url=photo_url,
+                    forward_to=body.get("agency"),
+                ),
             )
         )
         return Response(public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)))

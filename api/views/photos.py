@@ -1,0 +1,176 @@
+"""Photos on the native API: read from multipart requests (filing and transitions), served from
+storage with caching headers, hidden and shown again by the complaint's staff."""
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import FileResponse, HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access.auth import AgencyStaffPermission, ReadPublicOrAuthenticated, sees_personal_data
+from complaints.models import Complaint
+from params import text_problem
+from photos import moderation, publish, store
+from photos.models import Photo
+from photos.processing import STORED_TYPE, THUMBNAIL_TYPE, PhotoError
+
+from .. import schema
+from ..errors import ApiError
+from ..parsers import BodyError, GeoJSONParser, JSONParser, parse_json
+
+# The complaint endpoints read JSON, and multipart/form-data when photos come with it.
+PARSERS = [JSONParser, GeoJSONParser, MultiPartParser]
+FIELD = "photo"
+# Visible photos may be cached by browsers and proxies for this long; hiding one takes effect
+# at once here and within this time in caches.
+PUBLIC_MAX_AGE = 600
+
+
+def is_multipart(request) -> bool:
+    return (request.content_type or "").startswith("multipart/form-data")
+
+
+def _form(request):
+    try:
+        data, files = request.data, request.FILES
+    except (SuspiciousOperation, RequestDataTooBig) as exc:  # e.g. more files than allowed
+        raise ApiError(400, "malformed_request", f"multipart body: {exc}") from None
+    for name, values in data.lists():  # what the JSON parser checks, for form fields
+        for value in (name, *values):
+            problem = text_problem(value) if isinstance(value, str) else None
+            if problem:
+                raise ApiError(400, "invalid", f"{name[:40]}: {problem}", {"field": name[:40]})
+    return data, files
+
+
+def photo_error(exc: PhotoError) -> ApiError:
+    details = {"field": FIELD, "problem": exc.code}
+    if getattr(exc, "index", None) is not None:
+        details["index"] = exc.index
+    return ApiError(400, "invalid_photo", f"{FIELD}: {exc.message}", details)
+
+
+def prepared(request) -> list:
+    """The request's `photo` files processed (nothing stored yet); 400 for the first refused one."""
+    if not is_multipart(request):
+        return []
+    _, files = _form(request)
+    try:
+        return store.prepare(files.getlist(FIELD))
+    except PhotoError as exc:
+        raise photo_error(exc) from None
+
+
+def _number(value, name):
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            message = f"{name}: must be a number, got {value[:40]!r}"
+            raise ApiError(400, "invalid_point", message, {"field": name}) from None
+    return value
+
+
+def complaint_fields(request):
+    """The complaint of a multipart filing: one `complaint` part holding the JSON body, or the
+    body's fields as form fields (reporter as reporter_name / reporter_contact)."""
+    data, _ = _form(request)
+    if "complaint" in data:
+        try:
+            return parse_json(data["complaint"].encode("utf-8", "surrogatepass"))
+        except BodyError as exc:
+            raise ApiError(400, exc.code, f"complaint part: {exc}", {"field": "complaint"}) from None
+    fields = {k: data.get(k) for k in ("lon", "lat", "description", "photo_url", "client_ticket_id") if k in data}
+    for name in ("lon", "lat"):
+        if name in fields:
+            fields[name] = _number(fields[name], name)
+    categories = data.getlist("category")
+    if categories:
+        fields["categories"] = categories
+    if "reporter_name" in data or "reporter_contact" in data:
+        fields["reporter"] = {"name": data.get("reporter_name", ""), "contact": data.get("reporter_contact", "")}
+    return fields
+
+
+file_with, move_with = store.file_with, store.move_with
+
+
+def _photo(photo_id) -> Photo:
+    photo = Photo.objects.select_related("complaint").filter(id=photo_id).first()
+    if photo is None:
+        raise ApiError(404, "not_found", "no such photo")
+    return photo
+
+
+class _Serve(APIView):
+    permission_classes = [ReadPublicOrAuthenticated]
+    variant = "image"
+
+    @extend_schema(responses={(200, STORED_TYPE): bytes, 304: None, 404: schema.ERROR})
+    def get(self, request, photo_id):
+        photo = _photo(photo_id)
+        staff = sees_personal_data(request, photo.complaint)
+        if photo.hidden and not staff:
+            raise ApiError(404, "not_found", "no such photo")  # as if it never existed
+        stored = photo.thumbnail if self.variant == "thumbnail" else photo.image
+        etag = f'"{photo.id}-{self.variant}-{stored.name.rsplit("/", 1)[-1].split(".")[0][:12]}"'
+        cache = "private, no-store" if photo.hidden else f"public, max-age={PUBLIC_MAX_AGE}"
+        if request.headers.get("If-None-Match") == etag:
+            response = HttpResponse(status=304)
+        else:
+            try:
+                handle = stored.storage.open(stored.name, "rb")
+            except (FileNotFoundError, OSError):
+                raise ApiError(404, "not_found", "the photo's file is missing from storage") from None
+            content_type = THUMBNAIL_TYPE if self.variant == "thumbnail" else STORED_TYPE
+            response = FileResponse(handle, content_type=content_type)
+        response["ETag"] = etag
+        response["Cache-Control"] = cache
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class PhotoImage(_Serve):
+    variant = "image"
+
+
+class PhotoThumbnail(_Serve):
+    variant = "thumbnail"
+
+
+class PhotoModeration(APIView):
+    """POST {"reason": "..."} to hide a photo from the public, or to show it again."""
+
+    permission_classes = [AgencyStaffPermission]
+    hide = True
+
+    @extend_schema(request=schema.OBJECT, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
+    def post(self, request, photo_id):
+        from .complaints import actor_of  # complaints imports this module
+
+        photo = _photo(photo_id)
+        self.check_object_permissions(request, photo.complaint)
+        body = request.data if isinstance(request.data, dict) else {}
+        try:
+            photo = moderation.set_hidden(photo.id, self.hide, reason=body.get("reason"), actor=actor_of(request))
+        except moderation.ModerationError as exc:
+            raise ApiError(400, "invalid", str(exc), {"field": exc.field}) from None
+        except (Photo.DoesNotExist, Complaint.DoesNotExist):
+            raise ApiError(404, "not_found", "no such photo") from None
+        return Response(
+            {
+                "id": photo.id,
+                "complaint": photo.complaint_id,
+                "hidden": photo.hidden,
+                "photos": publish.listed(photo.complaint, staff=True),
+            }
+        )
+
+
+class PhotoHide(PhotoModeration):
+    hide = True
+
+
+class PhotoShow(PhotoModeration):
+    hide = False

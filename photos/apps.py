@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class PhotosConfig(AppConfig):
+    name = "photos"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # HEIC/HEIF (most phones' own format) opens through Pillow once this is registered.
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
