@@ -148,7 +148,7 @@ FROM photos_photo
 WHERE id <> %(id)s
   AND (complaint_id <> %(complaint)s OR kind = 'before')
   AND bit_count((phash # %(hash)s)::bit(64)) <= %(bits)s
-ORDER BY bits, id
+ORDER BY bits, complaint_id <> %(complaint)s, id
 LIMIT 20
 """
 
