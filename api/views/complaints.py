@@ -176,7 +176,7 @@ class ComplaintList(APIView):
     parser_classes = photo_api.PARSERS
 
     @extend_schema(
-        request=schema.COMPLAINT_REQUEST,
+        request=photo_api.requests(schema.COMPLAINT_REQUEST, photo_api.COMPLAINT_MULTIPART),
         parameters=[schema.IDEMPOTENCY_KEY],
         responses={201: schema.OBJECT, 200: schema.OBJECT, 400: schema.ERROR, 409: schema.ERROR, 413: schema.ERROR},
     )
@@ -335,7 +335,8 @@ class ComplaintTransition(APIView):
     parser_classes = photo_api.PARSERS
 
     @extend_schema(
-        request=schema.TRANSITION_REQUEST, responses={200: schema.OBJECT, 403: schema.ERROR, 409: schema.ERROR}
+        request=photo_api.requests(schema.TRANSITION_REQUEST, photo_api.TRANSITION_MULTIPART),
+        responses={200: schema.OBJECT, 403: schema.ERROR, 409: schema.ERROR},
     )
     def post(self, request, complaint_id):
         _checked(self, request, complaint_id)

@@ -3,7 +3,8 @@ storage with caching headers, hidden and shown again by the complaint's staff.""
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import FileResponse, HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,9 +20,44 @@ from .. import schema
 from ..errors import ApiError
 from ..parsers import BodyError, GeoJSONParser, JSONParser, parse_json
 
+FIELD = "photo"
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class _File(serializers.FileField):
+    pass
+
+
+_PHOTOS = serializers.ListField(child=_File(), required=False, help_text="JPEG, PNG, WebP or HEIC; see docs/photos.md")
+COMPLAINT_MULTIPART = inline_serializer(
+    "ComplaintWithPhotos",
+    {
+        "complaint": serializers.CharField(help_text="the JSON body of a complaint, as one part"),
+        FIELD: _PHOTOS,
+    },
+)
+TRANSITION_MULTIPART = inline_serializer(
+    "TransitionWithPhotos",
+    {
+        "action": serializers.ChoiceField(["start", "forward", "follow_up", "finish", "reject", "reopen"]),
+        "note": serializers.CharField(required=False),
+        "agency": serializers.CharField(required=False),
+        FIELD: _PHOTOS,
+    },
+)
+
+
+def requests(json_schema, multipart_schema) -> dict:
+    """The OpenAPI request bodies of an endpoint that takes JSON or multipart with photos."""
+    return {
+        "application/json": json_schema,
+        "application/geo+json": json_schema,
+        "multipart/form-data": multipart_schema,
+    }
+
+
 # The complaint endpoints read JSON, and multipart/form-data when photos come with it.
 PARSERS = [JSONParser, GeoJSONParser, MultiPartParser]
-FIELD = "photo"
 # Visible photos may be cached by browsers and proxies for this long; hiding one takes effect
 # at once here and within this time in caches.
 PUBLIC_MAX_AGE = 600
