@@ -69,7 +69,8 @@ def actor(entry, names: dict) -> str:
     return f"{role}, {_name(entry.actor_agency, names)}" if entry.actor_agency else role
 
 
-def update(entry, names: dict) -> dict:
+def update(entry, names: dict, photos: dict | None = None) -> dict:
+    """`photos`: uploaded photos' URLs by history entry (photos/publish.by_entry), hidden ones left out."""
     return {
         "service_request_id": str(entry.complaint_id),
         "update_id": str(entry.id),
@@ -77,7 +78,7 @@ def update(entry, names: dict) -> dict:
         "status": STATUS.get(entry.to_status, "open"),
         # Published: masked, and left out when a moderator hid it.
         "description": (None if entry.note_hidden else mask(entry.note)) or summary(entry, names),
-        "media_url": entry.photo_url or None,
+        "media_url": entry.photo_url or (photos or {}).get(entry.id),
         "external_status_code": entry.to_status or None,
         "actor": actor(entry, names),
     }

@@ -275,8 +275,9 @@ def request_updates(request, fmt):
     except params.ParamError as exc:
         return render.error(fmt, 400, str(exc))
     rows = list(entries.order_by("at", "id")[page])
-    names = updates.agency_names(rows)
-    return render.respond(fmt, "service_requests_updates", "request_update", [updates.update(e, names) for e in rows])
+    names, photos = updates.agency_names(rows), publish.by_entry(rows)
+    rows = [updates.update(e, names, photos) for e in rows]
+    return render.respond(fmt, "service_requests_updates", "request_update", rows)
 
 
 @require_http_methods(["GET"])

@@ -54,3 +54,12 @@ def first_public_url(complaint) -> str | None:
 
 def hex_hash(photo: Photo) -> str:
     return f"{photo.phash & (2**64 - 1):016x}"
+
+
+def by_entry(entries) -> dict:
+    """{history entry id: URL of its first visible photo} for the entries that brought photos."""
+    found = {}
+    photos = Photo.objects.filter(history_entry_id__in=[e.id for e in entries], hidden=False).order_by("id")
+    for photo in photos:
+        found.setdefault(photo.history_entry_id, url(photo))
+    return found

@@ -195,6 +195,13 @@ def test_a_different_after_photo_is_not_flagged(live):
     doc = move(client, creds, cid, "finish", files.jpeg_with_gps(seed=fresh())).json()
     assert doc["photos"][1]["kind"] == "after" and doc["photos"][1]["similar"] == []
     assert "photo_flagged" not in [h["event"] for h in doc["history"]]
+    # Open311's request updates give the finish its after photo as media_url.
+    rows = client.get(f"/open311/v2/servicerequestupdates.json?service_request_id={cid}").json()
+    assert [(r["external_status_code"], r["media_url"]) for r in rows] == [
+        ("waiting", doc["photos"][0]["url"]),
+        ("in_progress", None),
+        ("finished", doc["photos"][1]["url"]),
+    ]
 
 
 def test_another_complaints_photo_as_after_photo_is_flagged(live):
