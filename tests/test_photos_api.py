@@ -259,3 +259,15 @@ def test_hidden_photos_leave_every_public_output(live, django_db_blocker):
     # Shown again: back in the public outputs.
     client.post(f"/api/v1/photos/{hide['id']}/show", json={"reason": "plate blurred by hand"}, auth=staff(creds))
     assert len(client.get(f"/api/v1/complaints/{cid}").json()["photos"]) == 2
+
+
+def test_body_limits_allow_the_photos_and_no_more(live):
+    """nginx (and the middleware behind it) take GEO_UPLOAD_MAX_BODY, 3 x 10 MiB + 1 MiB = 32,505,856
+    bytes, on the upload endpoints only; everywhere else the 8 MiB limit stays."""
+    client, creds = live
+    filler = bytes(32_505_856)  # with the multipart envelope, just over the limit
+    reply = file_complaint(client, creds, filler)
+    assert reply.status_code == 413 and reply.json()["error"]["code"] == "body_too_large"
+    assert "32505856" in reply.json()["error"]["message"]
+    elsewhere = client.post("/api/v1/route/batch", content=bytes(9 * 1024 * 1024), headers=bearer(creds))
+    assert elsewhere.status_code == 413

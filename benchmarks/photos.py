@@ -1,0 +1,89 @@
+"""Photo processing (photos/processing.py) on phone-sized files made with Pillow: the median time
+to check, decode, re-encode, thumbnail and hash one photo, the time to refuse a decompression bomb
+and a truncated file, and what decoding a large JPEG at a reduced scale (Pillow's `draft`) saves
+against decoding it whole. Peak memory is each case's maximum resident size in a fresh process.
+
+    .venv/bin/python benchmarks/photos.py [--repeat 5]
+"""
+
+import argparse
+import contextlib
+import io
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image  # noqa: E402
+
+from photos import processing  # noqa: E402
+from tests import photo_files as files  # noqa: E402
+
+
+def cases() -> dict:
+    return {
+        "JPEG 12 MP (4000x3000)": files.jpeg_with_gps(seed=1, size=(4000, 3000)),
+        "JPEG 48 MP (8000x6000)": files.jpeg_with_gps(seed=2, size=(8000, 6000)),
+        "HEIC 12 MP (4000x3000)": files.encode(files.picture(3, (4000, 3000)), "HEIF", quality=80),
+        "PNG 2 MP (1920x1080)": files.encode(files.picture(4, (1920, 1080)), "PNG"),
+        "bomb PNG 20000x20000": files.png_of_size(20000, 20000),
+        "truncated JPEG 12 MP": files.jpeg_with_gps(seed=5, size=(4000, 3000))[:400_000],
+    }
+
+
+def timed(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def run_once(data: bytes):
+    with contextlib.suppress(processing.PhotoError):
+        processing.process(data)
+
+
+def full_decode(data: bytes):
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    image.thumbnail((2048, 2048))
+
+
+def peak_mb(name: str) -> float:
+    """Maximum resident size of a fresh process that processes one case."""
+    code = (
+        "import resource, sys; sys.path.insert(0, '.'); from benchmarks.photos import cases, run_once;"
+        f"run_once(cases()[{name!r}]); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip()) / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    made = cases()
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'case':28} {'bytes':>11} {'median s':>9} {'peak MB':>8}")
+    for name, data in made.items():
+        seconds = timed(lambda data=data: run_once(data), args.repeat)
+        print(f"{name:28} {len(data):>11,} {seconds:>9.3f} {peak_mb(name):>8.0f}")
+    big = made["JPEG 48 MP (8000x6000)"]
+    drafted, whole = timed(lambda: run_once(big), args.repeat), timed(lambda: full_decode(big), args.repeat)
+    print(
+        f"48 MP JPEG: whole pipeline {drafted:.3f} s vs decoding it whole + resizing alone {whole:.3f} s "
+        f"({whole / drafted:.1f}x)"
+    )
+    print(f"(this process's resident size before the cases: {baseline:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
