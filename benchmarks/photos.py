@@ -9,10 +9,10 @@ against decoding it whole. Peak memory is each case's maximum resident size in a
 import argparse
 import contextlib
 import io
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,14 +56,27 @@ def full_decode(data: bytes):
     image.thumbnail((2048, 2048))
 
 
-def peak_mb(name: str) -> float:
-    """Maximum resident size of a fresh process that processes one case."""
-    code = (
-        "import resource, sys; sys.path.insert(0, '.'); from benchmarks.photos import cases, run_once;"
-        f"run_once(cases()[{name!r}]); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    return int(out.stdout.strip()) / 1024
+PEAK = """
+import resource, sys
+sys.path.insert(0, ".")
+from benchmarks.photos import run_once
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+run_once(data)
+print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_mb(data: bytes) -> tuple[float, float]:
+    """(resident MB before, peak MB after) of a fresh process that processes `data` once."""
+    with tempfile.NamedTemporaryFile(suffix=".img") as held:
+        held.write(data)
+        held.flush()
+        out = subprocess.run(
+            [sys.executable, "-c", PEAK, held.name], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+    before, after = (int(v) / 1024 for v in out.stdout.split())
+    return before, after
 
 
 def main():
@@ -71,18 +84,17 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     made = cases()
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{'case':28} {'bytes':>11} {'median s':>9} {'peak MB':>8}")
+    print(f"{'case':28} {'bytes':>11} {'median s':>9} {'RSS before':>10} {'peak MB':>8}")
     for name, data in made.items():
         seconds = timed(lambda data=data: run_once(data), args.repeat)
-        print(f"{name:28} {len(data):>11,} {seconds:>9.3f} {peak_mb(name):>8.0f}")
+        before, after = peak_mb(data)
+        print(f"{name:28} {len(data):>11,} {seconds:>9.3f} {before:>10.0f} {after:>8.0f}", flush=True)
     big = made["JPEG 48 MP (8000x6000)"]
     drafted, whole = timed(lambda: run_once(big), args.repeat), timed(lambda: full_decode(big), args.repeat)
     print(
         f"48 MP JPEG: whole pipeline {drafted:.3f} s vs decoding it whole + resizing alone {whole:.3f} s "
         f"({whole / drafted:.1f}x)"
     )
-    print(f"(this process's resident size before the cases: {baseline:.0f} MB)")
 
 
 if __name__ == "__main__":
