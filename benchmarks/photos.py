@@ -25,6 +25,10 @@ from photos import processing  # noqa: E402
 from tests import photo_files as files  # noqa: E402
 
 
+def half(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
 def cases() -> dict:
     return {
         "JPEG 12 MP (4000x3000)": files.jpeg_with_gps(seed=1, size=(4000, 3000)),
@@ -32,7 +36,7 @@ def cases() -> dict:
         "HEIC 12 MP (4000x3000)": files.encode(files.picture(3, (4000, 3000)), "HEIF", quality=80),
         "PNG 2 MP (1920x1080)": files.encode(files.picture(4, (1920, 1080)), "PNG"),
         "bomb PNG 20000x20000": files.png_of_size(20000, 20000),
-        "truncated JPEG 12 MP": files.jpeg_with_gps(seed=5, size=(4000, 3000))[:400_000],
+        "truncated JPEG 12 MP": half(files.jpeg_with_gps(seed=5, size=(4000, 3000))),
     }
 
 
@@ -50,8 +54,10 @@ def run_once(data: bytes):
         processing.process(data)
 
 
-def full_decode(data: bytes):
+def decode(data: bytes, draft: bool):
     image = Image.open(io.BytesIO(data))
+    if draft:
+        image.draft("RGB", (2048, 2048))
     image.load()
     image.thumbnail((2048, 2048))
 
@@ -98,12 +104,8 @@ def main():
         before, after = peak_mb(data)
         print(f"{name:28} {len(data):>11,} {seconds:>9.3f} {before:>10.0f} {after:>8.0f}", flush=True)
     big = made["JPEG 48 MP (8000x6000)"]
-    drafted, whole = timed(lambda: run_once(big), args.repeat), timed(lambda: full_decode(big), args.repeat)
-    print(
-        f"48 MP JPEG: whole pipeline {drafted:.3f} s vs decoding it whole + resizing alone {whole:.3f} s "
-        f"({whole / drafted:.1f}x)"
-    )
-
+    drafted, whole = timed(lambda: decode(big, True), args.repeat), timed(lambda: decode(big, False), args.repeat)
+    print(f"48 MP JPEG to 2048 px: decoded at a reduced scale {drafted:.3f} s, whole {whole:.3f} s ({whole / drafted:.1f}x)")
 
 if __name__ == "__main__":
     main()
