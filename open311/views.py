@@ -125,6 +125,9 @@ def _create(request, fmt):
         media_url = params.url(form, "media_url")
     except ParamError as exc:
         return render.error(fmt, 400, exc.message)
+    other = sorted(set(request.FILES) - {"media"})
+    if other:
+        return render.error(fmt, 400, f"file part {other[0][:40]!r}: a photo is sent as `media`")
     try:
         photos = store.prepare(request.FILES.getlist("media"))  # the media extension, multipart
     except processing.PhotoError as exc:

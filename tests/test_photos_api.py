@@ -135,6 +135,18 @@ def test_bad_photos_are_400_and_file_nothing(live, django_db_blocker, kind, data
     assert db(django_db_blocker, lambda: Complaint.objects.filter(client_ticket_id=ticket).count()) == 0
 
 
+def test_a_file_under_another_name_is_400_not_lost(live):
+    client, creds = live
+    body = {"complaint": json.dumps({**UTTARADIT, "category": "road"})}
+    upload = [("photos", ("p.jpg", files.jpeg_with_gps(seed=fresh()), "image/jpeg"))]
+    reply = client.post("/api/v1/complaints", data=body, files=upload, headers=bearer(creds))
+    assert reply.status_code == 400 and reply.json()["error"]["details"] == {"field": "photos"}
+    form = {"api_key": creds["key"], "service_code": "road", "lat": "17.6201", "long": "100.0997"}
+    media = [("image", ("p.jpg", files.jpeg_with_gps(seed=fresh()), "image/jpeg"))]
+    refused = client.post("/open311/v2/requests.json", data=form, files=media)
+    assert refused.status_code == 400 and "`media`" in refused.json()[0]["description"]
+
+
 def test_more_photos_than_allowed_is_400(live):
     client, creds = live
     reply = file_complaint(client, creds, *[files.jpeg_with_gps(seed=fresh())] * 4)

@@ -92,6 +92,10 @@ def prepared(request) -> list:
     if not is_multipart(request):
         return []
     _, files = _form(request)
+    other = sorted(set(files) - {FIELD})
+    if other:  # a photo under another name would otherwise be lost without a word
+        message = f"file part {other[0][:40]!r}: photos are sent as `{FIELD}` parts"
+        raise ApiError(400, "invalid", message, {"field": other[0][:40]})
     try:
         return store.prepare(files.getlist(FIELD))
     except PhotoError as exc:
