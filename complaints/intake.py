@@ -144,10 +144,17 @@ def _existing(filing: Filing, key: str | None):
 
 
 def file(
-    filing: Filing, *, matcher, directory, idempotency_key: str | None = None, deliver: bool = True
+    filing: Filing,
+    *,
+    matcher,
+    directory,
+    idempotency_key: str | None = None,
+    deliver: bool = True,
+    on_created=None,
 ) -> tuple[Complaint, bool]:
     """(complaint, created). Routing happens before the write; the write is one transaction, with
-    the deliveries to the agency (not for imports of history: deliver=False).
+    the deliveries to the agency (not for imports of history: deliver=False). `on_created(complaint,
+    entry)` runs in that transaction before the delivery is scheduled (photos/store.py adds photos).
 
     New complaints are the common case, so the insert goes first and the unique constraints on the
     Idempotency-Key and on (source, ticket id) catch a retry: one query fewer than asking first.
@@ -181,7 +188,7 @@ def file(
     try:
         with transaction.atomic():
             complaint.save(force_insert=True)
-            changes.record(
+            entry = changes.record(
                 complaint,
                 "created",
                 from_status="",
@@ -191,6 +198,8 @@ def file(
                     "reason": routed["decision"]["reason"],
                 },
             )
+            if on_created is not None:
+                on_created(complaint, entry)
             if deliver:
                 outbox.schedule(complaint, complaint.agency)
     except IntegrityError:

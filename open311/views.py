@@ -153,8 +153,12 @@ def _create(request, fmt):
     try:
         complaint, _ = store.file_with(
             photos,
-            lambda: intake.file(
-                filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=token
+            lambda on_created: intake.file(
+                filing,
+                matcher=live.matcher.current(),
+                directory=live.directory.current(),
+                idempotency_key=token,
+                on_created=on_created,
             ),
         )
     except intake.IdempotencyConflict as exc:

@@ -118,15 +118,15 @@ def attach(written: _Written, complaint, entry, kind: str, prepared: list[proces
 
 
 def file_with(photos: list, file_fn):
-    """(complaint, created) from `file_fn`, with `photos` stored as its "before" photos in the
-    same transaction; a retry that finds the first complaint adds none."""
+    """(complaint, created) from `file_fn(on_created)` (intake.file), with `photos` stored as its
+    "before" photos when it is created: in its transaction, before its delivery is scheduled, so
+    the agency is sent them. A retry that finds the first complaint adds none."""
     if not photos:
-        return file_fn()
+        return file_fn(None)
     with attaching() as written:
-        complaint, created = file_fn()
-        if created:
-            entry = complaint.history.filter(event="created").order_by("id").first()
-            attach(written, complaint, entry, Photo.BEFORE, photos)
+        complaint, created = file_fn(lambda complaint, entry: attach(written, complaint, entry, Photo.BEFORE, photos))
+        if not created:  # a concurrent retry won: its savepoint took our rows, the files go too
+            written.discard(Photo.image.field.storage)
     return complaint, created
 
 

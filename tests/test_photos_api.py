@@ -89,6 +89,12 @@ def test_a_jpeg_with_gps_is_stored_without_any_of_it(live, django_db_blocker):
     assert_clean(thumb, "WEBP")
     assert Image.open(io.BytesIO(thumb)).size == (320, 240)
 
+    # The agency is sent the photo with the complaint (the delivery is scheduled after the photos).
+    from delivery.models import Delivery
+
+    sent = db(django_db_blocker, lambda: [d.payload for d in Delivery.objects.filter(complaint_id=doc["id"])])
+    assert sent and [p["url"] for p in sent[0]["complaint"]["photos"]] == [photo["url"]]
+
     # And over HTTP, from the project's own view, with caching headers.
     image = served(client, photo["url"])
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"

@@ -197,8 +197,12 @@ class ComplaintList(APIView):
         complaint, created = _domain_errors(
             lambda: photo_api.file_with(
                 photos,
-                lambda: intake.file(
-                    filing, matcher=live.matcher.current(), directory=live.directory.current(), idempotency_key=key
+                lambda on_created: intake.file(
+                    filing,
+                    matcher=live.matcher.current(),
+                    directory=live.directory.current(),
+                    idempotency_key=key,
+                    on_created=on_created,
                 ),
             )
         )

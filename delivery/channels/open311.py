@@ -17,13 +17,15 @@ def form(delivery, api_key: str) -> dict:
     complaint = delivery.payload["complaint"]
     link = delivery.payload["links"]["complaint"]
     description = (complaint.get("description") or "").strip()
+    # A linked photo, or the first uploaded one (served by us: docs/photos.md).
+    media = complaint.get("photo_url") or next((p["url"] for p in complaint.get("photos") or []), None)
     return {
         "api_key": api_key,
         "service_code": (complaint.get("categories") or ["other"])[0],
         "lat": repr(complaint["lat"]),
         "long": repr(complaint["lon"]),
         "description": f"{description}\n\n{link}".strip()[:4000],
-        **({"media_url": complaint["photo_url"]} if complaint.get("photo_url") else {}),
+        **({"media_url": media} if media else {}),
     }
 
 
