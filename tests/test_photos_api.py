@@ -153,6 +153,17 @@ def test_a_file_under_another_name_is_400_not_lost(live):
     assert refused.status_code == 400 and "`media`" in refused.json()[0]["description"]
 
 
+def test_the_complaint_part_may_be_a_file_and_must_be_json(live):
+    client, creds = live
+    body = json.dumps({**UTTARADIT, "category": "road", "client_ticket_id": f"part-{uuid.uuid4()}"}).encode()
+    photo = ("photo", ("p.jpg", files.jpeg_with_gps(seed=fresh()), "image/jpeg"))
+    as_file = [("complaint", ("c.json", body, "application/json")), photo]
+    reply = client.post("/api/v1/complaints", files=as_file, headers=bearer(creds))
+    assert reply.status_code == 201 and len(reply.json()["photos"]) == 1
+    broken = client.post("/api/v1/complaints", data={"complaint": "{"}, files=[photo], headers=bearer(creds))
+    assert broken.status_code == 400 and broken.json()["error"]["details"] == {"field": "complaint"}
+
+
 def test_more_photos_than_allowed_is_400(live):
     client, creds = live
     reply = file_complaint(client, creds, *[files.jpeg_with_gps(seed=fresh())] * 4)

@@ -61,6 +61,8 @@ PARSERS = [JSONParser, GeoJSONParser, MultiPartParser]
 # Visible photos may be cached by browsers and proxies for this long; hiding one takes effect
 # at once here and within this time in caches.
 PUBLIC_MAX_AGE = 600
+# The JSON of a complaint, as the JSON body's own limit (api/views/complaints.MAX_COMPLAINT_BODY).
+MAX_COMPLAINT_PART = 1024 * 1024
 
 
 def is_multipart(request) -> bool:
@@ -92,7 +94,7 @@ def prepared(request) -> list:
     if not is_multipart(request):
         return []
     _, files = _form(request)
-    other = sorted(set(files) - {FIELD})
+    other = sorted(set(files) - {FIELD, "complaint"})
     if other:  # a photo under another name would otherwise be lost without a word
         message = f"file part {other[0][:40]!r}: photos are sent as `{FIELD}` parts"
         raise ApiError(400, "invalid", message, {"field": other[0][:40]})
@@ -117,8 +119,13 @@ def complaint_fields(request):
     body's fields as form fields (reporter as reporter_name / reporter_contact)."""
     data, _ = _form(request)
     if "complaint" in data:
+        part = data["complaint"]  # a field, or a file part (curl -F complaint=@complaint.json)
+        raw = part.read(MAX_COMPLAINT_PART + 1) if hasattr(part, "read") else part.encode("utf-8", "surrogatepass")
+        if len(raw) > MAX_COMPLAINT_PART:
+            message = f"complaint part: at most {MAX_COMPLAINT_PART:,} bytes"
+            raise ApiError(400, "invalid", message, {"field": "complaint"})
         try:
-            return parse_json(data["complaint"].encode("utf-8", "surrogatepass"))
+            return parse_json(raw)
         except BodyError as exc:
             raise ApiError(400, exc.code, f"complaint part: {exc}", {"field": "complaint"}) from None
     fields = {k: data.get(k) for k in ("lon", "lat", "description", "photo_url", "client_ticket_id") if k in data}
