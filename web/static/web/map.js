@@ -164,6 +164,20 @@
   }
 
   map.on("click", (event) => decide(event.lngLat));
+  // A complaint's first public photo as its thumbnail (docs/photos.md), from this origin. GeoJSON
+  // sources hand nested properties over as JSON text.
+  map.on("click", "complaints", (event) => {
+    const feature = event.features[0];
+    const photos = JSON.parse(feature.properties.photos || "[]");
+    if (!photos.length) return;
+    const image = document.createElement("img");
+    image.className = "complaint-photo";
+    image.src = new URL(photos[0].thumbnail_url).pathname;
+    image.width = photos[0].thumbnail_width;
+    image.height = photos[0].thumbnail_height;
+    image.alt = feature.properties.description || "";
+    new maplibregl.Popup({ maxWidth: "340px" }).setLngLat(feature.geometry.coordinates).setDOMContent(image).addTo(map);
+  });
   $("lang").addEventListener("click", () => setLanguage(lang === "th" ? "en" : "th"));
   for (const id of ["since", "category", "area", "metric", "level"]) $(id).addEventListener("change", refresh);
   map.on("load", async () => {
