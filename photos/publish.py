@@ -63,3 +63,19 @@ def by_entry(entries) -> dict:
     for photo in photos:
         found.setdefault(photo.history_entry_id, url(photo))
     return found
+
+
+def duplicate_terms(complaint) -> dict:
+    """The photo term of complaints/duplicates.py for `complaint`: its first photo's hash and a
+    lookup of the candidates' photo hashes (hidden photos included: a hash shows nothing)."""
+    first = next(iter(_photos(complaint)), None)
+    if first is None:
+        return {}
+
+    def hashes_of(ids) -> dict:
+        found = {}
+        for cid, phash in Photo.objects.filter(complaint_id__in=ids).values_list("complaint_id", "phash"):
+            found.setdefault(cid, []).append(phash)
+        return found
+
+    return {"photo_hash": first.phash, "photo_hashes_of": hashes_of}

@@ -226,11 +226,13 @@ def test_a_different_after_photo_is_not_flagged(live):
     assert "photo_flagged" not in [h["event"] for h in doc["history"]]
     # Open311's request updates give the finish its after photo as media_url.
     rows = client.get(f"/open311/v2/servicerequestupdates.json?service_request_id={cid}").json()
-    assert [(r["external_status_code"], r["media_url"]) for r in rows] == [
+    # (The filing, the start, the finish; the finish may be followed by an "is it fixed?" question.)
+    assert [(r["external_status_code"], r["media_url"]) for r in rows[:3]] == [
         ("waiting", doc["photos"][0]["url"]),
         ("in_progress", None),
         ("finished", doc["photos"][1]["url"]),
     ]
+    assert all(r["media_url"] is None for r in rows[3:])
 
 
 def test_another_complaints_photo_as_after_photo_is_flagged(live):
@@ -300,3 +302,21 @@ def test_body_limits_allow_the_photos_and_no_more(live):
     assert "32505856" in reply.json()["error"]["message"]
     elsewhere = client.post("/api/v1/route/batch", content=bytes(9 * 1024 * 1024), headers=bearer(creds))
     assert elsewhere.status_code == 413
+
+
+def test_the_same_photo_raises_a_duplicate_candidates_score(live):
+    """complaints/duplicates.py's photo term, wired to the stored hashes: two reports 20 m from an
+    earlier one, same category and text, one with the earlier photo and one with another."""
+    client, creds = live
+    offset = 0.001 + (uuid.uuid4().int % 3000) / 1_000_000  # away from the other tests' pins
+    first_at = {"lon": UTTARADIT["lon"] + offset, "lat": UTTARADIT["lat"]}
+    near = {"lon": first_at["lon"], "lat": first_at["lat"] + 0.00018}  # 20 m north
+    picture = files.jpeg_with_gps(seed=fresh())
+    first = file_complaint(client, creds, picture, **first_at).json()
+    same = file_complaint(client, creds, picture, **near).json()
+    other = file_complaint(client, creds, files.jpeg_with_gps(seed=fresh()), **near).json()
+    [with_same] = [c for c in same["duplicates"]["candidates"] if c["id"] == first["id"]]
+    [with_other] = [c for c in other["duplicates"]["candidates"] if c["id"] == first["id"]]
+    assert 19 <= with_same["distance_m"] <= 21 and 19 <= with_other["distance_m"] <= 21
+    # Weights 0.4 distance, 0.2 age, 0.25 text, 0.15 photo: the same photo adds 0.15, another ~0.
+    assert with_same["score"] - with_other["score"] >= 0.1

@@ -212,7 +212,9 @@ class ComplaintList(APIView):
         out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
         # The reports this one may repeat, for the intake system to offer its reporter (docs/duplicates.md).
         out["duplicates"] = duplicates.answer(
-            duplicates.for_complaint(complaint, visibility=visibility_of(request)),
+            duplicates.for_complaint(
+                complaint, visibility=visibility_of(request), **photo_api.publish.duplicate_terms(complaint)
+            ),
             complaint.categories[0] if complaint.categories else "other",
         )
         return Response(out, status=201 if created else 200, headers=headers)

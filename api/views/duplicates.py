@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from access.auth import AgencyStaffPermission, sees_personal_data
 from complaints import duplicates, merging
 from complaints.models import Complaint
+from photos.publish import duplicate_terms
 
 from .. import schema
 from ..errors import ApiError
@@ -62,7 +63,7 @@ class ComplaintDuplicates(APIView):
     def get(self, request, complaint_id):
         complaint = _checked(self, request, complaint_id)
         category = complaint.categories[0] if complaint.categories else "other"
-        found = duplicates.for_complaint(complaint, visibility=visibility_of(request))
+        found = duplicates.for_complaint(complaint, visibility=visibility_of(request), **duplicate_terms(complaint))
         return Response({"id": complaint.id, **duplicates.answer(found, category)})
 
 
