@@ -167,7 +167,8 @@
   // A complaint's first public photo as its thumbnail (docs/photos.md), from this origin. GeoJSON
   // sources hand nested properties over as JSON text.
   map.on("click", "complaints", (event) => {
-    const feature = event.features[0];
+    // Overlapping dots: the newest complaint (the highest id).
+    const feature = event.features.reduce((a, b) => (b.id > a.id ? b : a));
     const photos = JSON.parse(feature.properties.photos || "[]");
     if (!photos.length) return;
     const image = document.createElement("img");
