@@ -7,7 +7,9 @@ anonymisation, now: the complaints, their history and their statistics stay.
 """
 
 import re
+from collections.abc import Callable
 
+from django.db import transaction
 from django.db.models import F, Func, Value
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
@@ -126,10 +128,29 @@ def _one(complaint) -> dict:
     }
 
 
+# Apps above this one that hold more of a reporter's data (photos: the pictures sent with a
+# complaint) register here: an exporter (complaint) -> dict of extra members of its export, and an
+# eraser (complaint, actor) -> how many items it removed, run on a request for erasure.
+EXPORTERS: list[Callable] = []
+ERASERS: list[Callable] = []
+
+
+def register(exporter: Callable, eraser: Callable) -> None:
+    if exporter not in EXPORTERS:
+        EXPORTERS.append(exporter)
+    if eraser not in ERASERS:
+        ERASERS.append(eraser)
+
+
 def export(contact: str) -> dict:
     """Everything held about the reporter who gave `contact`, as JSON-ready data."""
     found = complaints_of(contact).select_related("agency").prefetch_related("history", "confirmations")
-    complaints = [_one(c) for c in found.order_by("id")]
+    complaints = []
+    for complaint in found.order_by("id"):
+        one = _one(complaint)
+        for exporter in EXPORTERS:
+            one.update(exporter(complaint))
+        complaints.append(one)
     return {
         "contact": _checked(contact),
         "generated_at": timezone.now().isoformat(),
@@ -140,4 +161,10 @@ def export(contact: str) -> dict:
 def erase(contact: str, actor: Actor, now=None) -> retention.Done:
     """Remove the reporter's personal data now, from every complaint they filed."""
     ids = list(complaints_of(contact).order_by("id").values_list("id", flat=True))
-    return retention.anonymise(ids, now or timezone.now(), why="request", actor=actor)
+    done = retention.anonymise(ids, now or timezone.now(), why="request", actor=actor)
+    for complaint_id in ids:
+        with transaction.atomic():
+            complaint = Complaint.objects.select_for_update(of=("self",)).get(id=complaint_id)
+            for eraser in ERASERS:
+                done.rows += eraser(complaint, actor)
+    return done

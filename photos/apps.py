@@ -10,3 +10,10 @@ class PhotosConfig(AppConfig):
         from pillow_heif import register_heif_opener
 
         register_heif_opener()
+
+        from complaints import subject_access
+
+        from . import personal_data
+
+        # the reporter's photos are in their export and go on their request for erasure
+        subject_access.register(personal_data.export, personal_data.erase)

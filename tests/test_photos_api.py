@@ -320,3 +320,31 @@ def test_the_same_photo_raises_a_duplicate_candidates_score(live):
     assert 19 <= with_same["distance_m"] <= 21 and 19 <= with_other["distance_m"] <= 21
     # Weights 0.4 distance, 0.2 age, 0.25 text, 0.15 photo: the same photo adds 0.15, another ~0.
     assert with_same["score"] - with_other["score"] >= 0.1
+
+
+def test_a_reporters_photos_are_in_their_export_and_go_on_erasure(live, django_db_blocker):
+    from complaints import subject_access
+    from complaints.actors import Actor
+
+    client, creds = live
+    contact = f"08{uuid.uuid4().int % 10**8:08d}"
+    doc = file_complaint(client, creds, files.jpeg_with_gps(seed=fresh()), reporter={"contact": contact}).json()
+    cid, [sent] = doc["id"], doc["photos"]
+    after = move(client, creds, cid, "start", files.jpeg_with_gps(seed=fresh()))
+    assert after.status_code == 200
+    exported = db(django_db_blocker, lambda: subject_access.export(contact))
+    [mine] = exported["complaints"]
+    assert mine["id"] == cid and [p["id"] for p in mine["photos"] if p["kind"] == "before"] == [sent["id"]]
+    stored = db(django_db_blocker, lambda: Photo.objects.get(id=sent["id"]))
+    names = [stored.image.name, stored.thumbnail.name]
+    assert all(stored.image.storage.exists(name) for name in names)
+
+    db(django_db_blocker, lambda: subject_access.erase(contact, Actor("operator", "dpo")))
+    assert not db(django_db_blocker, lambda: Photo.objects.filter(id=sent["id"]).exists())
+    assert not any(stored.image.storage.exists(name) for name in names)  # the files, not only the rows
+    kept = db(django_db_blocker, lambda: list(Photo.objects.filter(complaint_id=cid).values_list("kind", flat=True)))
+    assert kept == ["after"]  # the agency's record of the work stays
+    assert served(client, sent["url"]).status_code == 404
+    entry = db(django_db_blocker, lambda: HistoryEntry.objects.get(complaint_id=cid, event="photos_erased"))
+    assert entry.data == {"photos": [sent["id"]]} and entry.actor_role == "operator"
+    assert db(django_db_blocker, lambda: Complaint.objects.filter(id=cid).exists())
