@@ -54,6 +54,8 @@ class Workers:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self._log.close()
+        if exc[0] is None:  # kept only when the block failed, to read what the workers said
+            self.log_path.unlink(missing_ok=True)
 
     def children(self) -> list[int]:
         path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
