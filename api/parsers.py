@@ -55,6 +55,8 @@ def _check(document, strings: bool = True):
             if problem:
                 raise BodyError(f"{where} {problem}", "invalid")
             continue
+        if not isinstance(value, containers):  # a number, true, false or null
+            continue
         if depth > MAX_DEPTH:
             raise BodyError(f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(value, dict):

@@ -7,7 +7,7 @@ parameters named after fields as queryables.
 
 from boundaries.geojson import MAX_PRECISION
 
-from . import cql2, crs, lighter, output, query, queryables
+from . import cql2, crs, downloads, lighter, output, query, queryables
 from .collections import COLLECTIONS, LIGHT_TOLERANCE_M, SERVICE_AREA_TOLERANCE_M
 
 GEOJSON = "application/geo+json"
@@ -137,6 +137,21 @@ def document(base: str) -> dict:
                 "responses": {"200": {"description": "JSON Schema of the queryables"}},
             }
         }
+        if c.id in downloads.OFFERED:
+            offered = list(downloads.OFFERED[c.id])
+            paths[f"/collections/{c.id}/download.fgb"] = {
+                "get": {
+                    "operationId": f"get_{c.id}_file",
+                    "summary": f"{c.title}: the whole collection as one FlatGeobuf file (whole or by byte range)",
+                    "parameters": [_param("resolution", {"type": "string", "enum": offered, "default": offered[0]})],
+                    "responses": {
+                        "200": {"description": "the file", "content": {downloads.CONTENT_TYPE: {}}},
+                        "206": {"description": "one byte range (Range: bytes=a-b)"},
+                        "416": {"description": "the range is outside the file"},
+                        "503": {"description": "being written for the active generation; Retry-After"},
+                    },
+                }
+            }
     return {
         "openapi": "3.0.3",
         "info": {"title": "Thailand complaint routing engine - OGC API - Features", "version": "1.0.0"},

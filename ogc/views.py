@@ -291,7 +291,8 @@ def download(request, collection_id):
     if unknown:
         return _error(400, "InvalidParameterValue", f"unknown parameter(s): {', '.join(unknown)}")
     try:
-        resolution = params.choice(request.GET, "resolution", output.RESOLUTIONS, default=output.FULL)
+        offered = downloads.OFFERED.get(collection_id, (output.FULL,))
+        resolution = params.choice(request.GET, "resolution", output.RESOLUTIONS, default=offered[0])
         target = downloads.path(collection_id, resolution)
     except ParamError as exc:
         return _error(400, "InvalidParameterValue", exc.message)

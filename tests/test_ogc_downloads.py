@@ -51,6 +51,11 @@ def test_collections_link_their_files(live_api):
     assert [e["href"].rsplit("=", 1)[1] for e in services["links"] if e["rel"] == "enclosure"] == ["light"]
     complaints = get(f"{live_api}/ogc/collections/complaints").json()
     assert not [link for link in complaints["links"] if link["rel"] == "enclosure"]
+    paths = get(f"{live_api}/ogc/api").json()["paths"]
+    [resolution] = paths["/collections/provinces/download.fgb"]["get"]["parameters"]
+    assert resolution["schema"]["enum"] == ["full", "light"] and resolution["schema"]["default"] == "full"
+    assert paths["/collections/service_areas/download.fgb"]["get"]["parameters"][0]["schema"]["enum"] == ["light"]
+    assert "/collections/complaints/download.fgb" not in paths
 
 
 def test_gdal_reads_the_national_file_over_http(live_api, written, django_db_blocker):
@@ -77,7 +82,9 @@ def test_gdal_reads_the_national_file_over_http(live_api, written, django_db_blo
 
 
 def test_service_areas_file_has_every_area(live_api, written):
-    summary = gdal("ogrinfo", "-ro", "-so", "-al", "/vsicurl/" + url(live_api, "service_areas", "light"))
+    # its one resolution is the default
+    default = f"{live_api}/ogc/collections/service_areas/download.fgb"
+    summary = gdal("ogrinfo", "-ro", "-so", "-al", "/vsicurl/" + default)
     assert f"Feature Count: {COUNT_SERVICE_AREAS}" in summary
     assert "area_source: String" in summary
 
