@@ -9,17 +9,16 @@ against decoding it whole. Peak memory is each case's maximum resident size in a
 import argparse
 import contextlib
 import io
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 from photos import processing  # noqa: E402
 from tests import photo_files as files  # noqa: E402
@@ -40,15 +39,6 @@ def cases() -> dict:
     }
 
 
-def timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def run_once(data: bytes):
     with contextlib.suppress(processing.PhotoError):
         processing.process(data)
@@ -66,7 +56,7 @@ def decode(data: bytes, draft: bool):
 # which a child inherits from its parent on Linux.
 PEAK = """
 import sys
-sys.path.insert(0, ".")
+sys.path[:0] = [".", "benchmarks"]
 from benchmarks.photos import run_once
 
 
@@ -100,11 +90,14 @@ def main():
     made = cases()
     print(f"{'case':28} {'bytes':>11} {'median s':>9} {'RSS before':>10} {'peak MB':>8}")
     for name, data in made.items():
-        seconds = timed(lambda data=data: run_once(data), args.repeat)
+        seconds = median_seconds(lambda data=data: run_once(data), args.repeat)
         before, after = peak_mb(data)
         print(f"{name:28} {len(data):>11,} {seconds:>9.3f} {before:>10.0f} {after:>8.0f}", flush=True)
     big = made["JPEG 48 MP (8000x6000)"]
-    drafted, whole = timed(lambda: decode(big, True), args.repeat), timed(lambda: decode(big, False), args.repeat)
+    drafted, whole = (
+        median_seconds(lambda: decode(big, True), args.repeat),
+        median_seconds(lambda: decode(big, False), args.repeat),
+    )
     ratio = whole / drafted
     print(f"48 MP JPEG to 2048 px: decoded at a reduced scale {drafted:.3f} s, whole {whole:.3f} s ({ratio:.1f}x)")
 

@@ -24,7 +24,8 @@ class ModerationError(ValueError):
         self.message = message
 
 
-def _reason(reason) -> str:
+def reason_of(reason) -> str:
+    """The moderator's reason, required and storable (photos/moderation.py uses it too)."""
     if not isinstance(reason, str) or not reason.strip():
         raise ModerationError("reason", "a reason is required")
     if len(reason) > MAX_REASON or "\x00" in reason:
@@ -36,7 +37,7 @@ def hide(
     complaint_id: int, *, target: str, actor: Actor, reason, entry_id: int | None = None, hidden: bool = True
 ) -> Complaint:
     """Hide (or show again) the description, or the note of history entry `entry_id`."""
-    reason = _reason(reason)
+    reason = reason_of(reason)
     if target not in (DESCRIPTION, NOTE):
         raise ModerationError("target", f"one of {DESCRIPTION}, {NOTE}")
     with transaction.atomic():

@@ -8,32 +8,18 @@ from django.utils import timezone
 from complaints import changes
 from complaints.actors import Actor
 from complaints.models import Complaint
+from complaints.moderation import ModerationError, reason_of
 
 from .models import Photo
 
 HIDDEN, SHOWN = "photo_hidden", "photo_shown"
-MAX_REASON = 1000
-
-
-class ModerationError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-def _reason(reason) -> str:
-    if not isinstance(reason, str) or not reason.strip():
-        raise ModerationError("reason", "a reason is required")
-    if len(reason) > MAX_REASON:
-        raise ModerationError("reason", f"at most {MAX_REASON} characters")
-    return reason.strip()
+__all__ = ["HIDDEN", "SHOWN", "ModerationError", "set_hidden"]
 
 
 def set_hidden(photo_id: int, hidden: bool, *, reason: str, actor: Actor) -> Photo:
     """Hide (or show again) one photo; a history entry of its complaint records who and why.
     Photo.DoesNotExist when there is no such photo; nothing is recorded when nothing changes."""
-    reason = _reason(reason)
+    reason = reason_of(reason)
     with transaction.atomic():
         photo = Photo.objects.select_for_update().get(id=photo_id)
         complaint = Complaint.objects.select_for_update(of=("self",)).get(id=photo.complaint_id)
