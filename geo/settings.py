@@ -278,6 +278,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "complaints@localhost"
 GEO_RUN_DIR = Path(os.environ.get("GEO_RUN_DIR", BASE_DIR / "var" / "run"))
 STATIC_ROOT = Path(os.environ.get("GEO_STATIC_ROOT", STATIC_ROOT))
 # Whole collections as FlatGeobuf files (ogc/downloads.py), written once per generation.
+# The matcher's index, one directory per boundary snapshot, memory-mapped by every process.
+GEO_MATCHER_DIR = Path(os.environ.get("GEO_MATCHER_DIR", BASE_DIR / "var" / "matcher"))
 GEO_DOWNLOADS_DIR = Path(os.environ.get("GEO_DOWNLOADS_DIR", BASE_DIR / "var" / "downloads"))
 # X-Real-IP is believed only from these peers: "unix" is the front on gunicorn's Unix socket;
 # add addresses or networks (comma-separated) when the front is on another machine.

@@ -1,15 +1,19 @@
 """What the live state is built from: the matcher from the active boundary generations, the
 responsibility directory from the routing tables, each with the version that says when to rebuild."""
 
+import hashlib
+import json
 from collections import defaultdict
 
 import shapely
+from django.conf import settings
 from django.db import connection
 
 from boundaries import queries
 from boundaries.generations import active_generation_ids
-from boundaries.models import ADMIN_LEVELS
+from boundaries.models import ADMIN_LEVELS, Generation
 
+from .engine import store
 from .engine.matcher import CELL_BY_LEVEL, DEFAULT_CELL_DEG, LevelIndex, Matcher
 from .models import Agency, Category, LocalCoverage, LocalGovernment, RoutingRule
 from .rules.responsibility import AgencyInfo, Directory, LocalUnitInfo, Rule
@@ -18,8 +22,21 @@ CONTACT_FIELDS = ("email", "phone", "webhook_url", "open311_endpoint")
 
 
 def build_matcher(generations: dict[str, int] | None = None, cells: dict | None = None) -> Matcher:
-    """A matcher over the admin levels of the given (default: active) generations."""
+    """A matcher over the admin levels of the given (default: active) generations: mapped from
+    the stored index of that snapshot, built and stored first if there is none yet. Other cell
+    sizes (tests) build in memory only."""
     generations = active_generation_ids() if generations is None else generations
+    admin = generations.get("admin")
+    if cells is not None or admin is None:
+        return build_matcher_in_memory(generations, cells)
+    matcher = store.open_or_build(
+        settings.GEO_MATCHER_DIR, matcher_key(generations), lambda: build_matcher_in_memory(generations)
+    )
+    matcher.warm()
+    return matcher
+
+
+def build_matcher_in_memory(generations: dict[str, int], cells: dict | None = None) -> Matcher:
     admin = generations.get("admin")
     levels = []
     if admin is not None:
@@ -32,6 +49,23 @@ def build_matcher(generations: dict[str, int] | None = None, cells: dict | None 
             cell = (cells or CELL_BY_LEVEL).get(str(level), DEFAULT_CELL_DEG)
             levels.append(LevelIndex(str(level), admin, codes, names_th, names_en, parents, geoms, cell=cell))
     return Matcher(levels, generations)
+
+
+def matcher_key(generations: dict[str, int]) -> str:
+    """Names one snapshot's stored index: the generation, when it was made (test databases reuse
+    ids), the database, the cell sizes and the file format."""
+    admin = generations["admin"]
+    created = Generation.objects.filter(id=admin).values_list("created", flat=True).first()
+    raw = "|".join(
+        [
+            str(store.FORMAT),
+            connection.settings_dict["NAME"],
+            str(admin),
+            created.isoformat() if created else "",
+            json.dumps(CELL_BY_LEVEL, sort_keys=True),
+        ]
+    )
+    return f"g{admin}-{hashlib.sha1(raw.encode()).hexdigest()[:12]}"
 
 
 def directory_version() -> tuple:

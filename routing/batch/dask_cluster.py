@@ -4,8 +4,9 @@
     manage.py route_file IN OUT --dask local:4               # a LocalCluster of 4 worker processes
 
 How the work is shared out:
-- The matcher and the routing directory are pickled once into one bytes object (hundreds of MB
-  for all of Thailand, the grid run-length encoded), scattered to every worker once
+- The matcher and the routing directory are pickled once into one bytes object (for a local
+  cluster the matcher is the path of its stored index, which the workers memory-map; for any
+  other, its arrays, hundreds of MB for all of Thailand), scattered to every worker once
   (`client.scatter(..., broadcast=True)`) and unpacked there once, by one task per worker;
   routing tasks name it by a token, so nothing big travels with a partition, and they do not
   depend on it (so large a dependency would pull every task to the worker holding it once the
@@ -21,8 +22,8 @@ How the work is shared out:
 Workers read IN by its path, so it must be reachable from them (a local cluster or shared
 storage), and they import this package: start them from the checkout, e.g.
 `cd /work/main && .venv/bin/dask worker tcp://10.0.0.5:8786 --nthreads 1 --nworkers 4`.
-One thread per worker: GEOS prepared geometries are not safe to use from several threads at
-once (libgeos/geos#825), so a worker with more threads routes one partition at a time.
+One thread per worker: snapping rebuilds GEOS geometries into a per-level cache, which is not
+shared safely between threads, so a worker with more threads routes one partition at a time.
 """
 
 import dataclasses
@@ -39,14 +40,12 @@ from pathlib import Path
 import dask
 import dask.dataframe as dd
 import dask_geopandas
-import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-import shapely
 from distributed import Client, Future, LocalCluster, as_completed
 
-from routing.engine.grid import Grid
-from routing.engine.matcher import LevelIndex, Matcher
+from routing.engine import store
+from routing.engine.matcher import Matcher
 
 from .files import (
     DEFAULT_OPTIONS,
@@ -71,42 +70,19 @@ INSTALLS: Counter = Counter()
 # -- shipping the matcher --
 
 
-def _runs(values: np.ndarray):
-    """Run-length encoding: grid labels are long runs of one label (sizes in docs/batch-files.md)."""
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(values)) + 1])
-    return values[starts], np.diff(np.append(starts, len(values))), values.dtype
-
-
-def _unruns(runs) -> np.ndarray:
-    values, lengths, dtype = runs
-    return np.repeat(values, lengths).astype(dtype, copy=False)
-
-
-def pack_matcher(matcher: Matcher) -> dict:
-    """The matcher as picklable state. Memoryviews and STRtrees are rebuilt on arrival (the tree
-    in milliseconds); the grid, the costly part to build, travels run-length encoded."""
-    levels = []
-    for index in matcher.levels:
-        state = {k: v for k, v in vars(index).items() if not isinstance(v, (memoryview, shapely.STRtree))}
-        grid = {f.name: getattr(index.grid, f.name) for f in dataclasses.fields(index.grid)}
-        grid["labels"] = _runs(grid["labels"])
-        state["grid"] = grid
-        levels.append(state)
-    return {"levels": levels, "generations": dict(matcher.generations)}
+def pack_matcher(matcher: Matcher, by_path: bool = False) -> dict:
+    """The matcher as picklable state: the stored index's path, for workers that can read it
+    (a local cluster, shared storage), or its arrays (hundreds of MB) for any other cluster."""
+    if by_path and matcher.path is not None:
+        return {"path": str(matcher.path)}
+    meta, arrays = store.state(matcher)
+    return {"meta": meta, "arrays": arrays}
 
 
 def unpack_matcher(packed: dict) -> Matcher:
-    levels = []
-    for state in packed["levels"]:
-        state["grid"]["labels"] = _unruns(state["grid"]["labels"])
-        state["grid"] = Grid(**state["grid"])
-        index = LevelIndex.__new__(LevelIndex)
-        index.__dict__.update(state)
-        shapely.prepare(index.geoms)  # preparation does not survive pickling
-        index.tree = shapely.STRtree(index.geoms)
-        index.labels = memoryview(index.grid.labels)
-        levels.append(index)
-    return Matcher(levels, packed["generations"])
+    if "path" in packed:
+        return store.load(packed["path"]).warm()
+    return store.from_state(packed["meta"], packed["arrays"]).warm()
 
 
 class Routing:
@@ -119,9 +95,9 @@ class Routing:
         self.lock = threading.Lock()
 
 
-def pack(matcher, directory, names) -> bytes:
+def pack(matcher, directory, names, by_path=False) -> bytes:
     """What a worker needs, as one bytes object: pickled once here, opaque bytes on the way."""
-    return pickle.dumps((pack_matcher(matcher), directory, names), protocol=5)
+    return pickle.dumps((pack_matcher(matcher, by_path), directory, names), protocol=5)
 
 
 def install(token: str, payload: bytes) -> Routing:
@@ -170,7 +146,7 @@ class Shipment:
     timings: dict
 
 
-def ship(client, matcher, directory, names, *, install_now=True) -> Shipment:
+def ship(client, matcher, directory, names, *, install_now=True, by_path=False) -> Shipment:
     """Send what routing needs to every worker once, and (by default) unpack it there now.
 
     The install tasks depend on the payload; the routing tasks do not (they name the token), so
@@ -178,7 +154,7 @@ def ship(client, matcher, directory, names, *, install_now=True) -> Shipment:
     the replicas of the payload once it is unpacked. Undo with `unship`."""
     started = time.perf_counter()
     token = f"routing-{uuid.uuid4().hex}"
-    payload = pack(matcher, directory, names)
+    payload = pack(matcher, directory, names, by_path)
     packed = time.perf_counter()
     # Client -> one worker -> the others (a replication, not one send per worker from here).
     future = client.scatter(payload, broadcast=True, hash=False)
@@ -306,7 +282,8 @@ def route_file_dask(
         }
         with connect(scheduler) as client:
             started = time.perf_counter()
-            shipment = ship(client, matcher, directory, names)
+            # A local cluster maps the stored index; a remote one is sent its arrays.
+            shipment = ship(client, matcher, directory, names, by_path=local_workers(str(scheduler)) is not None)
             details = sink.summary.details
             details.update(shipment.timings, install_s=time.perf_counter() - started, workers=len(client.nthreads()))
             try:

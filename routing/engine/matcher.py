@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from .grid import FAR, FIRST_MIXED, M_PER_DEGREE, MAX_WITHIN_M, NEAR, Grid, build_grid
+from .crossing import EXTERIOR, INTERIOR, K_COMPLEX, K_NEAR, UNCERTAIN, candidate_states, classify, exact_state
+from .grid import FAR, FIRST_MIXED, M_PER_DEGREE, MAX_WITHIN_M, Grid, build_grid
+from .rings import Rings, build_rings
 
 FINEST_FIRST = ["subdistrict", "district", "province"]
 DEFAULT_WITHIN_M = 50.0
@@ -24,6 +26,7 @@ DEFAULT_CELL_DEG = 1 / 256  # ~430 m
 # Finer cells where polygons are small: Bangkok's khwaeng need ~215 m cells for most points to
 # skip polygon tests (the trade-off against memory is measured in docs/matcher.md).
 CELL_BY_LEVEL = {"subdistrict": 1 / 512, "district": 1 / 256, "province": 1 / 128}
+SHAPES_KEPT = 256  # polygons rebuilt for snapping, kept per level and process
 
 
 @dataclass(slots=True)
@@ -76,31 +79,64 @@ def haversine_m(lon1, lat1, lon2, lat2):
 
 
 class LevelIndex:
-    """One level's polygons: the grid answers most points, prepared polygons the rest."""
+    """One level's polygons: the grid answers most points, ray crossings over a row's segments the rest."""
 
     def __init__(self, level, generation, codes, names_th, names_en, parent_codes, geoms, cell=DEFAULT_CELL_DEG):
+        geoms = np.asarray(geoms, dtype=object)
+        shapely.prepare(geoms)  # only while the grid is built: the index keeps arrays, not GEOS objects
+        grid = build_grid(geoms, shapely.STRtree(geoms), cell, codes)
+        self._setup(level, generation, codes, names_th, names_en, parent_codes, grid, build_rings(geoms, grid))
+
+    @classmethod
+    def from_arrays(cls, level, generation, codes, names_th, names_en, parent_codes, grid: Grid, rings: Rings):
+        """An index over arrays built earlier (store.py memory-maps them from a file)."""
+        index = cls.__new__(cls)
+        index._setup(level, generation, codes, names_th, names_en, parent_codes, grid, rings)
+        return index
+
+    def _setup(self, level, generation, codes, names_th, names_en, parent_codes, grid, rings):
         self.level = level
         self.generation = generation
         self.codes = list(codes)
         self.names_th = list(names_th)
         self.names_en = list(names_en)
         self.parent_codes = list(parent_codes)
-        self.geoms = np.asarray(geoms, dtype=object)
-        shapely.prepare(self.geoms)
-        self.tree = shapely.STRtree(self.geoms)
-        self.grid: Grid = build_grid(self.geoms, self.tree, cell, self.codes)
+        self.grid: Grid = grid
+        self.rings: Rings = rings
         self.code_index = {code: i for i, code in enumerate(self.codes)}
-        self.labels = memoryview(self.grid.labels)  # plain-int indexing for the single-point path
+        self.labels = memoryview(grid.labels)  # plain-int indexing for the single-point path
         # The common answer, shared: a point inside exactly one polygon, away from any boundary.
         self.plain = [
             Jurisdiction(level, c, t, e, generation) for c, t, e in zip(self.codes, self.names_th, self.names_en)
         ]
-        sets = self.grid.sets
+        sets = grid.sets
         self.set_first = np.array([s[0] if s else -1 for s in sets], dtype=np.int32)
         self.set_size = np.array([len(s) for s in sets], dtype=np.int32)
+        # Snapping looks for polygons near a point by their boxes and rebuilds those few shapes.
+        self.tree = shapely.STRtree(shapely.box(*rings.bounds.T))
+        self._shapes = {}
 
     def __len__(self):
         return len(self.codes)
+
+    @property
+    def geoms(self) -> np.ndarray:
+        """Every polygon as a shapely geometry, rebuilt from the arrays (reports and tests)."""
+        return self.rings.polygons(range(len(self.codes)))
+
+    def shapes(self, indices) -> np.ndarray:
+        """These polygons as shapely geometries, the last SHAPES_KEPT of them kept."""
+        indices = np.asarray(indices, dtype=np.int64).tolist()
+        kept = self._shapes
+        wanted = [i for i in dict.fromkeys(indices) if i not in kept]
+        found = dict(zip(wanted, self.rings.polygons(wanted)))
+        found.update((i, kept[i]) for i in set(indices) - found.keys())
+        shapes = np.empty(len(indices), dtype=object)
+        shapes[:] = [found[i] for i in indices]
+        kept.update(found)
+        while len(kept) > SHAPES_KEPT:
+            kept.pop(next(iter(kept)))
+        return shapes
 
     def choose(self, covering, interior, prefer_code=None) -> int:
         """Deterministic pick among the polygons covering a point (see module docstring)."""
@@ -124,6 +160,26 @@ class LevelIndex:
             ties=tuple(sorted(self.codes[j] for j in covering if j != i)),
         )
 
+    def covering_at(self, lon: float, lat: float, slot: int):
+        """(covering polygons, the set of those whose interior holds the point) in one mixed cell."""
+        grid, rings = self.grid, self.rings
+        out = np.empty((int(grid.cand_offsets[slot + 1] - grid.cand_offsets[slot]), 3), dtype=np.int64)
+        n = candidate_states(
+            lon, lat, slot, grid.cand_offsets, grid.cand_polys, rings.cand_bands, rings.band_offsets,
+            rings.band_segs, rings.xs, rings.ys, out,
+        )  # fmt: skip
+        covering, interior = [], set()
+        for poly, state, band in out[:n].tolist():
+            if state == UNCERTAIN:
+                lo, hi = int(rings.band_offsets[band]), int(rings.band_offsets[band + 1])
+                state = exact_state(lon, lat, rings.band_segs, lo, hi, rings.xs, rings.ys)
+            if state == EXTERIOR:
+                continue
+            covering.append(poly)
+            if state == INTERIOR:
+                interior.add(poly)
+        return covering, interior
+
     def nearest_within(self, lons, lats, within_m):
         """Per point: (polygon index or -1, metres) of the nearest polygon within within_m metres.
 
@@ -138,13 +194,16 @@ class LevelIndex:
         window = within_m / (M_PER_DEGREE * np.maximum(np.cos(np.radians(lats)), 0.01))
         boxes = shapely.box(lons - window, lats - window, lons + window, lats + window)
         point_idx, poly_idx = self.tree.query(boxes)
-        points = shapely.points(lons[point_idx], lats[point_idx])
-        # Cheap prepared test first: exact distances only for polygons inside the window.
-        close = shapely.dwithin(self.geoms[poly_idx], points, window[point_idx])
-        point_idx, poly_idx, points = point_idx[close], poly_idx[close], points[close]
         if len(point_idx) == 0:
             return best, best_m
-        near = shapely.get_coordinates(shapely.shortest_line(self.geoms[poly_idx], points))[0::2]
+        points = shapely.points(lons[point_idx], lats[point_idx])
+        # Cheap test first: exact distances only for polygons inside the window.
+        shapes = self.shapes(poly_idx)
+        close = shapely.dwithin(shapes, points, window[point_idx])
+        point_idx, poly_idx, points, shapes = point_idx[close], poly_idx[close], points[close], shapes[close]
+        if len(point_idx) == 0:
+            return best, best_m
+        near = shapely.get_coordinates(shapely.shortest_line(shapes, points))[0::2]
         metres = np.round(haversine_m(lons[point_idx], lats[point_idx], near[:, 0], near[:, 1]), 2)
         codes = np.asarray(self.codes, dtype=object)[poly_idx]
         for k, g, m, _ in sorted(
@@ -168,12 +227,8 @@ class LevelIndex:
                 return self.plain[members[0]]
             return self.jurisdiction(self.choose(members, members, prefer), members, members)
         if label <= FIRST_MIXED:
-            candidates = grid.candidates(label)
-            # One vectorised call per predicate: the per-call overhead dominates small candidate lists.
-            hits = candidates[shapely.intersects_xy(self.geoms[candidates], lon, lat)]
-            if len(hits):
-                covering = hits.tolist()
-                interior = set(hits[shapely.contains_xy(self.geoms[hits], lon, lat)].tolist())
+            covering, interior = self.covering_at(lon, lat, FIRST_MIXED - label)
+            if covering:
                 return self.jurisdiction(self.choose(covering, interior, prefer), covering, interior)
         elif label == FAR:
             return None
@@ -183,54 +238,38 @@ class LevelIndex:
     # -- many points: arrays in, arrays out; Python objects only for the rare hard cases --
 
     def lookup_many(self, lons, lats, within_m, finer=None, finer_chosen=None) -> "LevelAnswers":
-        grid = self.grid
+        grid, rings = self.grid, self.rings
         n = len(lons)
-        cells = grid.cells(lons, lats)
-        labels = np.where(cells >= 0, grid.labels[np.maximum(cells, 0)], FAR)
         answers = LevelAnswers(self, n)
         chosen, special = answers.chosen, answers.special
+        kind = np.empty(n, dtype=np.int8)
+        classify(
+            lons, lats, grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.labels, self.set_size, self.set_first,
+            grid.cand_offsets, grid.cand_polys, rings.cand_bands, rings.band_offsets, rings.band_segs, rings.xs,
+            rings.ys, chosen, kind,
+        )  # fmt: skip
 
         def prefer(k):
             if finer is None or finer_chosen[k] < 0:
                 return None
             return finer.parent_codes[finer_chosen[k]]
 
-        interior = labels > 0
-        single = interior & (self.set_size[np.where(interior, labels, 0)] == 1)
-        chosen[single] = self.set_first[labels[single]]
-        for k in np.flatnonzero(interior & ~single).tolist():  # inside overlapping polygons
-            members = grid.sets[int(labels[k])]
-            j = self.jurisdiction(self.choose(members, members, prefer(k)), members, members)
-            chosen[k], special[k] = self.code_index[j.code], j
-
-        unresolved = np.flatnonzero(labels == NEAR)
-        mixed = np.flatnonzero(labels <= FIRST_MIXED)
-        if len(mixed):
-            slots = FIRST_MIXED - labels[mixed]
-            starts = grid.cand_offsets[slots]
-            counts = grid.cand_offsets[slots + 1] - starts
-            point_of_pair = np.repeat(mixed, counts)
-            within_group = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-            poly_of_pair = grid.cand_polys[np.repeat(starts, counts) + within_group]
-            hit = shapely.intersects_xy(self.geoms[poly_of_pair], lons[point_of_pair], lats[point_of_pair])
-            hit_points, hit_polys = point_of_pair[hit], poly_of_pair[hit]
-            inside = shapely.contains_xy(self.geoms[hit_polys], lons[hit_points], lats[hit_points])
-            hits_per_point = np.bincount(hit_points, minlength=n)
-            lone = hits_per_point[hit_points] == 1
-            lone_inside = lone & inside
-            chosen[hit_points[lone_inside]] = hit_polys[lone_inside]
-            for k, g in zip(hit_points[lone & ~inside].tolist(), hit_polys[lone & ~inside].tolist()):
-                chosen[k], special[k] = g, self.jurisdiction(g, (g,), ())
-            shared = ~lone
-            covering, inner = {}, {}
-            for k, g, c in zip(hit_points[shared].tolist(), hit_polys[shared].tolist(), inside[shared].tolist()):
-                covering.setdefault(k, []).append(g)
-                if c:
-                    inner.setdefault(k, set()).add(g)
-            for k, members in covering.items():
-                i = self.choose(members, inner.get(k, set()), prefer(k))
-                chosen[k], special[k] = i, self.jurisdiction(i, members, inner.get(k, set()))
-            unresolved = np.concatenate([unresolved, mixed[hits_per_point[mixed] == 0]])
+        unresolved = [np.flatnonzero(kind == K_NEAR)]
+        missed = []
+        for k in np.flatnonzero(kind == K_COMPLEX).tolist():
+            lon, lat = float(lons[k]), float(lats[k])
+            label = self.labels[grid.cell(lon, lat)]
+            if label > 0:  # inside overlapping polygons
+                covering = interior = grid.sets[label]
+            else:
+                covering, interior = self.covering_at(lon, lat, FIRST_MIXED - label)
+                if not covering:
+                    missed.append(k)
+                    continue
+            i = self.choose(covering, interior, prefer(k))
+            chosen[k], special[k] = i, self.jurisdiction(i, covering, interior)
+        unresolved.append(np.array(missed, dtype=np.int64))
+        unresolved = np.sort(np.concatenate(unresolved))
         if within_m > 0 and len(unresolved):
             near, metres = self.nearest_within(lons[unresolved], lats[unresolved], within_m)
             for k, g, m in zip(unresolved.tolist(), near.tolist(), metres.tolist()):
@@ -287,6 +326,17 @@ class Matcher:
         # Finest level first, so coarser levels can prefer the parent of the finer answer.
         self.levels = sorted(levels, key=lambda lv: FINEST_FIRST.index(lv.level))
         self.generations = dict(generations)
+        self.path = None  # the stored index this one maps, if any (store.py)
+
+    def warm(self):
+        """Compile (or load from numba's cache) the kernels now, not on the first request."""
+        for index in self.levels:
+            index.lookup_many(np.zeros(1), np.zeros(1), 0.0)
+            if len(index.grid.cand_offsets) > 1:
+                index.covering_at(0.0, 0.0, 0)  # any point: only the compiled code is wanted
+            rings = index.rings
+            exact_state(0.0, 0.0, rings.band_segs, 0, 0, rings.xs, rings.ys)
+        return self
 
     @property
     def generation(self):
@@ -294,7 +344,7 @@ class Matcher:
 
     @property
     def nbytes(self) -> int:
-        return sum(lv.grid.nbytes for lv in self.levels)
+        return sum(lv.grid.nbytes + lv.rings.nbytes for lv in self.levels)
 
     def lookup(self, lon: float, lat: float, within_m: float = DEFAULT_WITHIN_M) -> Match:
         within_m = min(float(within_m), MAX_WITHIN_M)

@@ -1,0 +1,125 @@
+"""One level's polygon boundaries as flat arrays, and, per grid row, the segments a point's ray can cross.
+
+A point-in-polygon test counts the crossings of a horizontal ray from the point (as GEOS does).
+Every segment such a ray crosses spans the point's latitude, so it lies in the point's grid row:
+the test reads only that row's segments of that polygon ("band"), a few dozen instead of the
+polygon's thousands, and needs no GEOS object. Plain arrays can be written to a file once and
+memory-mapped by every process (see store.py).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+# A segment joins a row's list when it comes within this much (degrees) of the row, so a point
+# whose computed row is off by a rounding still finds every segment spanning its latitude.
+ROW_SLACK = 1e-9
+
+
+@dataclass(frozen=True)
+class Rings:
+    xs: np.ndarray  # float64, every ring's vertices, rings closed as in the source
+    ys: np.ndarray
+    ring_offsets: np.ndarray  # int64: ring r is vertices [ring_offsets[r], ring_offsets[r + 1])
+    part_offsets: np.ndarray  # int64: polygon part p is rings [part_offsets[p], part_offsets[p + 1])
+    geom_offsets: np.ndarray  # int64: polygon g is parts [geom_offsets[g], geom_offsets[g + 1])
+    bounds: np.ndarray  # float64 (n, 4)
+    band_offsets: np.ndarray  # int64: band b is band_segs[band_offsets[b]:band_offsets[b + 1]]
+    band_segs: np.ndarray  # int32: a segment is named by its first vertex
+    cand_bands: np.ndarray  # int32, beside the grid's cand_polys: the candidate's band in that cell's row, -1: none
+
+    ARRAYS = (
+        "xs",
+        "ys",
+        "ring_offsets",
+        "part_offsets",
+        "geom_offsets",
+        "bounds",
+        "band_offsets",
+        "band_segs",
+        "cand_bands",
+    )
+
+    @property
+    def nbytes(self) -> int:
+        return sum(getattr(self, name).nbytes for name in self.ARRAYS)
+
+    def polygons(self, indices) -> np.ndarray:
+        """The shapely polygons of these indices, rebuilt from the arrays (for snapping and reports)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        parts, rings, coords = [0], [0], []
+        for g in indices.tolist():
+            p0, p1 = self.geom_offsets[g], self.geom_offsets[g + 1]
+            for p in range(p0, p1):
+                r0, r1 = self.part_offsets[p], self.part_offsets[p + 1]
+                for r in range(r0, r1):
+                    v0, v1 = self.ring_offsets[r], self.ring_offsets[r + 1]
+                    coords.append(np.column_stack([self.xs[v0:v1], self.ys[v0:v1]]))
+                    rings.append(rings[-1] + int(v1 - v0))
+                parts.append(parts[-1] + int(r1 - r0))
+        geom_offsets = np.concatenate([[0], np.cumsum(np.diff(self.geom_offsets)[indices])])
+        if not coords:
+            return np.array([], dtype=object)
+        return shapely.from_ragged_array(
+            shapely.GeometryType.MULTIPOLYGON,
+            np.concatenate(coords),
+            (np.asarray(rings, dtype=np.int64), np.asarray(parts, dtype=np.int64), geom_offsets.astype(np.int64)),
+        )
+
+
+def build_rings(geoms, grid) -> Rings:
+    """The arrays for these polygons and the bands of `grid`'s rows."""
+    geoms = np.asarray(geoms, dtype=object)
+    _, coords, offsets = shapely.to_ragged_array(geoms)
+    if len(offsets) == 2:  # all plain polygons: one part each
+        offsets = (*offsets, np.arange(len(geoms) + 1))
+    ring_offsets, part_offsets, geom_offsets = offsets
+    xs = np.ascontiguousarray(coords[:, 0])
+    ys = np.ascontiguousarray(coords[:, 1])
+    ring_offsets = np.asarray(ring_offsets, dtype=np.int64)
+    part_offsets = np.asarray(part_offsets, dtype=np.int64)
+    geom_offsets = np.asarray(geom_offsets, dtype=np.int64)
+
+    # Segment i joins vertex i to i + 1 inside one ring.
+    ring_of_vertex = np.repeat(np.arange(len(ring_offsets) - 1), np.diff(ring_offsets))
+    segs = np.flatnonzero(ring_of_vertex[:-1] == ring_of_vertex[1:])
+    part_of_ring = np.repeat(np.arange(len(part_offsets) - 1), np.diff(part_offsets))
+    geom_of_part = np.repeat(np.arange(len(geom_offsets) - 1), np.diff(geom_offsets))
+    poly_of_seg = geom_of_part[part_of_ring[ring_of_vertex[segs]]]
+
+    low = np.minimum(ys[segs], ys[segs + 1])
+    high = np.maximum(ys[segs], ys[segs + 1])
+    first_row = np.clip(np.floor((low - ROW_SLACK - grid.y0) / grid.size), 0, grid.ny - 1).astype(np.int64)
+    last_row = np.clip(np.floor((high + ROW_SLACK - grid.y0) / grid.size), 0, grid.ny - 1).astype(np.int64)
+    rows_spanned = last_row - first_row + 1
+    pair_seg = np.repeat(segs, rows_spanned)
+    pair_row = np.repeat(first_row - np.cumsum(rows_spanned) + rows_spanned, rows_spanned) + np.arange(
+        rows_spanned.sum()
+    )
+    pair_key = np.repeat(poly_of_seg, rows_spanned) * grid.ny + pair_row
+    order = np.argsort(pair_key, kind="stable")
+    pair_key, pair_seg = pair_key[order], pair_seg[order]
+    band_keys, band_starts = np.unique(pair_key, return_index=True)
+    band_offsets = np.append(band_starts, len(pair_key)).astype(np.int64)
+
+    # Each mixed cell's candidate polygons -> their band in the cell's row.
+    mixed_cells = np.flatnonzero(grid.labels <= -2)  # slot order (grid.py numbers them in cell order)
+    cand_slot = np.repeat(np.arange(len(mixed_cells)), np.diff(grid.cand_offsets))
+    cand_key = grid.cand_polys.astype(np.int64) * grid.ny + mixed_cells[cand_slot] // grid.nx
+    found = np.searchsorted(band_keys, cand_key)
+    found_ok = found < len(band_keys)
+    found_ok[found_ok] = band_keys[found[found_ok]] == cand_key[found_ok]
+    cand_bands = np.where(found_ok, found, -1).astype(np.int32)
+
+    return Rings(
+        xs=xs,
+        ys=ys,
+        ring_offsets=ring_offsets,
+        part_offsets=part_offsets,
+        geom_offsets=geom_offsets,
+        bounds=shapely.bounds(geoms),
+        band_offsets=band_offsets,
+        band_segs=pair_seg.astype(np.int32),
+        cand_bands=cand_bands,
+    )
