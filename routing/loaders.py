@@ -3,7 +3,9 @@ responsibility directory from the routing tables, each with the version that say
 
 import hashlib
 import json
+import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import shapely
 from django.conf import settings
@@ -38,16 +40,20 @@ def build_matcher(generations: dict[str, int] | None = None, cells: dict | None 
 
 def build_matcher_in_memory(generations: dict[str, int], cells: dict | None = None) -> Matcher:
     admin = generations.get("admin")
-    levels = []
-    if admin is not None:
-        for level in ADMIN_LEVELS:
-            rows = queries.level_shapes(admin, level)
-            if not rows:
-                continue
-            _, codes, names_th, names_en, parents, wkb = zip(*rows)
-            geoms = shapely.from_wkb(list(wkb))
-            cell = (cells or CELL_BY_LEVEL).get(str(level), DEFAULT_CELL_DEG)
-            levels.append(LevelIndex(str(level), admin, codes, names_th, names_en, parents, geoms, cell=cell))
+    if admin is None:
+        return Matcher([], generations)
+
+    def build(level, rows):
+        _, codes, names_th, names_en, parents, wkb = zip(*rows)
+        cell = (cells or CELL_BY_LEVEL).get(str(level), DEFAULT_CELL_DEG)
+        geoms = shapely.from_wkb(list(wkb))
+        return LevelIndex(str(level), admin, codes, names_th, names_en, parents, geoms, cell=cell)
+
+    # The levels are built side by side: most of the work is in numpy, shapely and scipy, which
+    # release the GIL. The rows are read here first (one connection, this thread's).
+    shapes = [(level, rows) for level in ADMIN_LEVELS if (rows := queries.level_shapes(admin, level))]
+    with ThreadPoolExecutor(max_workers=min(len(shapes), os.cpu_count() or 1) or 1) as pool:
+        levels = list(pool.map(lambda item: build(*item), shapes))
     return Matcher(levels, generations)
 
 

@@ -19,7 +19,7 @@ from numba import njit
 EXTERIOR, INTERIOR, BOUNDARY, UNCERTAIN = 0, 1, 2, 3
 # Point kinds from the batch kernel.
 K_NONE, K_PLAIN, K_COMPLEX, K_NEAR = 0, 1, 2, 3
-FAR, NEAR, FIRST_MIXED = 0, -1, -2  # as in grid.py
+FAR, NEAR = 0, -1  # labels, as in grid.py (the other one: MIXED)
 # Larger than Shewchuk's (3 + 16e)e ~ 3.3e-16 for orient2d: a sign passing it is certain.
 ERRBOUND = 1e-15
 
@@ -78,8 +78,8 @@ def candidate_states(px, py, slot, cand_offsets, cand_polys, cand_bands, band_of
 
 @njit(cache=True, nogil=True)
 def classify(
-    lons, lats, x0, y0, size, nx, ny, labels, set_size, set_first, cand_offsets, cand_polys, cand_bands,
-    band_offsets, band_segs, xs, ys, chosen, kind,
+    lons, lats, x0, y0, size, nx, ny, labels, set_size, set_first, mixed_cells, cand_offsets, cand_polys,
+    cand_bands, band_offsets, band_segs, xs, ys, chosen, kind,
 ):  # fmt: skip
     """Per point: K_PLAIN (inside exactly one polygon, `chosen`), K_NONE (far from every polygon),
     K_NEAR (covered by none, snapping may reach one) or K_COMPLEX (overlaps, boundaries, or
@@ -91,7 +91,8 @@ def classify(
         if not (0 <= fx < nx and 0 <= fy < ny):
             kind[k] = K_NONE
             continue
-        label = labels[int(fy) * nx + int(fx)]
+        cell = int(fy) * nx + int(fx)
+        label = labels[cell]
         if label > 0:
             if set_size[label] == 1:
                 chosen[k] = set_first[label]
@@ -105,7 +106,7 @@ def classify(
         if label == NEAR:
             kind[k] = K_NEAR
             continue
-        slot = FIRST_MIXED - label
+        slot = np.searchsorted(mixed_cells, cell)
         hits = 0
         first = -1
         first_state = EXTERIOR

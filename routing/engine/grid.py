@@ -1,11 +1,11 @@
 """A uniform grid over one level's polygons that answers most points without any polygon test.
 
-Each cell gets one int32 label:
+Each cell gets one label (int16 while the coverage sets fit, to halve the largest array):
   k ≥ 1       the cell lies wholly inside the polygons of coverage set k (usually one polygon);
   FAR  ( 0)   no polygon covers the cell and none is within MAX_WITHIN_M of it;
   NEAR (-1)   no polygon covers the cell, but one is close enough that snapping may reach it;
-  v ≤ -2      MIXED: a polygon boundary passes through the cell; its candidate polygons are
-              slot -2 - v of a CSR list, to be tested exactly.
+  MIXED (-2)  a polygon boundary passes through the cell; its candidate polygons, to be tested
+              exactly, are a CSR list at the cell's rank among the mixed cells (`slot`).
 
 Why it is exact: a cell is MIXED whenever a boundary segment passes through it (the segments are
 densified so consecutive vertices are at most one cell apart, and both corner cells of a diagonal
@@ -15,13 +15,13 @@ segment always lands in a marked cell). Cells that no boundary touches form conn
 cell centre per region labels the whole region.
 """
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from scipy import ndimage
 
-FAR, NEAR, FIRST_MIXED = 0, -1, -2
+FAR, NEAR, MIXED = 0, -1, -2
 MAX_WITHIN_M = 1000.0
 M_PER_DEGREE = 111_320.0
 
@@ -33,9 +33,10 @@ class Grid:
     size: float
     nx: int
     ny: int
-    labels: np.ndarray  # (ny * nx,) int32, row-major
+    labels: np.ndarray  # (ny * nx,) int16 or int32, row-major
     sets: tuple  # set id -> tuple of polygon indexes (index 0: the empty set)
-    cand_offsets: np.ndarray  # CSR offsets of each MIXED cell's candidate polygons
+    mixed_cells: np.ndarray  # int64, ascending: the MIXED cells; a cell's position is its slot
+    cand_offsets: np.ndarray  # CSR offsets of each MIXED cell's candidate polygons, by slot
     cand_polys: np.ndarray
 
     def cells(self, lon, lat):
@@ -53,13 +54,17 @@ class Grid:
             return iy * self.nx + ix
         return -1
 
-    def candidates(self, label: int) -> np.ndarray:
-        slot = FIRST_MIXED - label
-        return self.cand_polys[self.cand_offsets[slot] : self.cand_offsets[slot + 1]]
+    def slot(self, cell: int) -> int:
+        """A MIXED cell's position among the mixed cells (its candidate list)."""
+        return bisect.bisect_left(self._mixed, cell)
+
+    @property
+    def _mixed(self) -> memoryview:
+        return memoryview(self.mixed_cells)
 
     @property
     def nbytes(self) -> int:
-        return self.labels.nbytes + self.cand_offsets.nbytes + self.cand_polys.nbytes
+        return self.labels.nbytes + self.mixed_cells.nbytes + self.cand_offsets.nbytes + self.cand_polys.nbytes
 
 
 def _boundary_cells(geoms, x0, y0, cell, nx, ny) -> np.ndarray:
@@ -90,15 +95,19 @@ def build_grid(geoms, tree: shapely.STRtree, cell: float, codes) -> Grid:
     nx = int(np.ceil((maxx + pad - x0) / cell))
     ny = int(np.ceil((maxy + pad - y0) / cell))
 
+    from scipy import ndimage  # only the build needs it: serving processes never import scipy
+
     mixed = _boundary_cells(geoms, x0, y0, cell, nx, ny)
     regions, count = ndimage.label(~mixed)
     # One exact test per region, at the centre of any one of its cells.
     flat_regions = regions.ravel()
     first_cell = np.full(count + 1, -1, dtype=np.int64)
-    order = np.argsort(flat_regions, kind="stable")
-    sorted_regions = flat_regions[order]
-    starts = np.searchsorted(sorted_regions, np.arange(1, count + 1))
-    first_cell[1:] = order[starts]
+    # ndimage.label numbers regions in the raster order of their first cells, so region k starts
+    # where the running maximum reaches k (checked; sorted the long way if it ever does not).
+    first_cell[1:] = np.searchsorted(np.maximum.accumulate(flat_regions), np.arange(1, count + 1))
+    if count and not np.array_equal(flat_regions[first_cell[1:]], np.arange(1, count + 1)):
+        order = np.argsort(flat_regions, kind="stable")
+        first_cell[1:] = order[np.searchsorted(flat_regions[order], np.arange(1, count + 1))]
     cx = x0 + (first_cell[1:] % nx + 0.5) * cell
     cy = y0 + (first_cell[1:] // nx + 0.5) * cell
     pts = shapely.points(cx, cy)
@@ -123,29 +132,35 @@ def build_grid(geoms, tree: shapely.STRtree, cell: float, codes) -> Grid:
     labels[(labels == FAR) & near] = NEAR
     labels = labels.ravel()
 
-    # Candidate polygons of each MIXED cell: those whose envelope meets the cell.
+    # Candidate polygons of each MIXED cell: those whose envelope spans the cell. A point's cell is
+    # a monotonic function of its coordinates, so a polygon covering a point of the cell has the
+    # cell within the cells of its envelope's corners.
     mixed_flat = np.flatnonzero(mixed.ravel())
-    boxes = shapely.box(
-        x0 + (mixed_flat % nx) * cell,
-        y0 + (mixed_flat // nx) * cell,
-        x0 + (mixed_flat % nx + 1) * cell,
-        y0 + (mixed_flat // nx + 1) * cell,
-    )
-    box_idx, cand = tree.query(boxes)
-    order = np.lexsort((cand, box_idx))
-    box_idx, cand = box_idx[order], cand[order]
+    bounds = shapely.bounds(geoms)
+    first_x = np.floor((bounds[:, 0] - x0) / cell).astype(np.int64)
+    last_x = np.floor((bounds[:, 2] - x0) / cell).astype(np.int64)
+    first_y = np.floor((bounds[:, 1] - y0) / cell).astype(np.int64)
+    rows = np.floor((bounds[:, 3] - y0) / cell).astype(np.int64) - first_y + 1
+    poly_of_row = np.repeat(np.arange(len(geoms)), rows)
+    row = np.repeat(first_y - np.cumsum(rows) + rows, rows) + np.arange(rows.sum())
+    lo = np.searchsorted(mixed_flat, row * nx + first_x[poly_of_row])
+    counts = np.searchsorted(mixed_flat, row * nx + last_x[poly_of_row], side="right") - lo
+    cand = np.repeat(poly_of_row, counts)
+    slot_of_pair = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    order = np.argsort(slot_of_pair, kind="stable")  # by cell; polygons stay ascending within one
+    cand = cand[order]
     offsets = np.zeros(len(mixed_flat) + 1, dtype=np.int64)
-    np.add.at(offsets, box_idx + 1, 1)
-    offsets = np.cumsum(offsets)
-    labels[mixed_flat] = FIRST_MIXED - np.arange(len(mixed_flat), dtype=np.int32)
+    offsets[1:] = np.cumsum(np.bincount(slot_of_pair, minlength=len(mixed_flat)))
+    labels[mixed_flat] = MIXED
     return Grid(
         x0=float(x0),
         y0=float(y0),
         size=float(cell),
         nx=nx,
         ny=ny,
-        labels=labels,
+        labels=labels.astype(np.int16 if len(sets) < np.iinfo(np.int16).max else np.int32),
         sets=tuple(sets),
+        mixed_cells=mixed_flat.astype(np.int64),
         cand_offsets=offsets,
         cand_polys=cand.astype(np.int32),
     )

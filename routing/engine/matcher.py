@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 
 from .crossing import EXTERIOR, INTERIOR, K_COMPLEX, K_NEAR, UNCERTAIN, candidate_states, classify, exact_state
-from .grid import FAR, FIRST_MIXED, M_PER_DEGREE, MAX_WITHIN_M, Grid, build_grid
+from .grid import FAR, M_PER_DEGREE, MAX_WITHIN_M, MIXED, Grid, build_grid
 from .rings import Rings, build_rings
 
 FINEST_FIRST = ["subdistrict", "district", "province"]
@@ -220,14 +220,15 @@ class LevelIndex:
         grid = self.grid
         ix = int((lon - grid.x0) // grid.size)
         iy = int((lat - grid.y0) // grid.size)
-        label = self.labels[iy * grid.nx + ix] if 0 <= ix < grid.nx and 0 <= iy < grid.ny else FAR
+        cell = iy * grid.nx + ix
+        label = self.labels[cell] if 0 <= ix < grid.nx and 0 <= iy < grid.ny else FAR
         if label > 0:
             members = grid.sets[label]
             if len(members) == 1:
                 return self.plain[members[0]]
             return self.jurisdiction(self.choose(members, members, prefer), members, members)
-        if label <= FIRST_MIXED:
-            covering, interior = self.covering_at(lon, lat, FIRST_MIXED - label)
+        if label == MIXED:
+            covering, interior = self.covering_at(lon, lat, grid.slot(cell))
             if covering:
                 return self.jurisdiction(self.choose(covering, interior, prefer), covering, interior)
         elif label == FAR:
@@ -245,8 +246,8 @@ class LevelIndex:
         kind = np.empty(n, dtype=np.int8)
         classify(
             lons, lats, grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.labels, self.set_size, self.set_first,
-            grid.cand_offsets, grid.cand_polys, rings.cand_bands, rings.band_offsets, rings.band_segs, rings.xs,
-            rings.ys, chosen, kind,
+            grid.mixed_cells, grid.cand_offsets, grid.cand_polys, rings.cand_bands, rings.band_offsets,
+            rings.band_segs, rings.xs, rings.ys, chosen, kind,
         )  # fmt: skip
 
         def prefer(k):
@@ -258,11 +259,12 @@ class LevelIndex:
         missed = []
         for k in np.flatnonzero(kind == K_COMPLEX).tolist():
             lon, lat = float(lons[k]), float(lats[k])
-            label = self.labels[grid.cell(lon, lat)]
+            cell = grid.cell(lon, lat)
+            label = self.labels[cell]
             if label > 0:  # inside overlapping polygons
                 covering = interior = grid.sets[label]
             else:
-                covering, interior = self.covering_at(lon, lat, FIRST_MIXED - label)
+                covering, interior = self.covering_at(lon, lat, grid.slot(cell))
                 if not covering:
                     missed.append(k)
                     continue

@@ -97,14 +97,18 @@ def build_rings(geoms, grid) -> Rings:
     pair_row = np.repeat(first_row - np.cumsum(rows_spanned) + rows_spanned, rows_spanned) + np.arange(
         rows_spanned.sum()
     )
-    pair_key = np.repeat(poly_of_seg, rows_spanned) * grid.ny + pair_row
-    order = np.argsort(pair_key, kind="stable")
-    pair_key, pair_seg = pair_key[order], pair_seg[order]
-    band_keys, band_starts = np.unique(pair_key, return_index=True)
+    pair_poly = np.repeat(poly_of_seg, rows_spanned)
+    # By polygon, then row: two stable sorts of small integers (radix sorts when they fit 16 bits).
+    order = np.argsort(_small(pair_row), kind="stable")
+    order = order[np.argsort(_small(pair_poly[order]), kind="stable")]
+    pair_key = pair_poly[order] * grid.ny + pair_row[order]
+    pair_seg = pair_seg[order]
+    band_starts = np.flatnonzero(np.diff(pair_key, prepend=-1))
+    band_keys = pair_key[band_starts]
     band_offsets = np.append(band_starts, len(pair_key)).astype(np.int64)
 
     # Each mixed cell's candidate polygons -> their band in the cell's row.
-    mixed_cells = np.flatnonzero(grid.labels <= -2)  # slot order (grid.py numbers them in cell order)
+    mixed_cells = grid.mixed_cells
     cand_slot = np.repeat(np.arange(len(mixed_cells)), np.diff(grid.cand_offsets))
     cand_key = grid.cand_polys.astype(np.int64) * grid.ny + mixed_cells[cand_slot] // grid.nx
     found = np.searchsorted(band_keys, cand_key)
@@ -123,3 +127,7 @@ def build_rings(geoms, grid) -> Rings:
         band_segs=pair_seg.astype(np.int32),
         cand_bands=cand_bands,
     )
+
+
+def _small(values: np.ndarray) -> np.ndarray:
+    return values.astype(np.uint16) if len(values) and values.max() <= np.iinfo(np.uint16).max else values
