@@ -137,6 +137,9 @@ def main():
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--single-only", action="store_true", help="time the single process only, no Dask")
     parser.add_argument("--reference", type=Path, help="a Parquet output to compare with, byte for byte")
+    parser.add_argument(
+        "--sizes", help="comma-separated file sizes (rows): single process against --dask local:N cold, per size"
+    )
     args = parser.parse_args()
     logging.getLogger("distributed").setLevel(logging.ERROR)
 
@@ -164,6 +167,9 @@ def main():
         "options": RouteOptions(category_column="type", chunk=args.chunk),
     }
     spec = f"local:{args.workers}"
+    if args.sizes:
+        crossover(args, matcher, work, common, spec)
+        return
 
     single, cold, warm, parts, capacity, cpu_single, cpu_warm = [], [], [], [], [], [], []
     for run in range(args.repeat):
@@ -253,6 +259,34 @@ def main():
         f" peak memory of a worker {worker_rss:,.0f} MB"
     )
     print(f"load average at end: {load_average()}; parallel capacity now {parallel_capacity(args.workers):.2f}x")
+
+
+def crossover(args, matcher, work, common, spec):
+    """Per file size: one process against a fresh local cluster (what `--dask local:N` costs),
+    so the size where the cluster starts to win can be read off."""
+    from routing.batch.dask_cluster import route_file_dask
+
+    print(f"\n  {'rows':>10}{'single s':>10}{'dask cold s':>13}{'dask/single':>13}  dask fixed: start, ship (s)")
+    for size in (int(x) for x in args.sizes.split(",")):
+        src = work / f"points-{size}-{args.chunk}-{args.seed}.parquet"
+        if not src.exists():
+            make_points(src, size, args.chunk, matcher, args.seed)
+        single, cold, start, ship = [], [], [], []
+        for _ in range(args.repeat):
+            common["directory"] = loaders.load_directory()
+            t = time.perf_counter()
+            route_file(src, work / "one.parquet", **common)
+            single.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            many = route_file_dask(src, work / "many.parquet", scheduler=spec, **common)
+            cold.append(time.perf_counter() - t)
+            start.append(many.details["start_s"])
+            ship.append(many.details["install_s"])
+        one, two = statistics.median(single), statistics.median(cold)
+        print(
+            f"  {size:>10,}{one:>10.2f}{two:>13.2f}{one / two:>12.2f}x  {statistics.median(start):.2f},"
+            f" {statistics.median(ship):.2f}   (load average {load_average()})"
+        )
 
 
 if __name__ == "__main__":

@@ -280,8 +280,10 @@ def route_file_dask(
             "within_m": options.within_m,
             "vector": kind == "vector",
         }
+        starting = time.perf_counter()
         with connect(scheduler) as client:
             started = time.perf_counter()
+            sink.summary.details["start_s"] = started - starting
             # A local cluster maps the stored index; a remote one is sent its arrays.
             shipment = ship(client, matcher, directory, names, by_path=local_workers(str(scheduler)) is not None)
             details = sink.summary.details

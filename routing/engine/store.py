@@ -121,13 +121,19 @@ def open_or_build(directory: Path, key: str, build) -> Matcher:
     """The stored matcher for `key`; built by `build()` and stored first if no process has yet."""
     directory = Path(directory)
     path = directory / key
-    if not (path / "meta.json").exists():
-        with _locked(directory / f".{key}.lock"):
-            if not (path / "meta.json").exists():  # another process may have built it meanwhile
-                save(build(), path)
-                _release_freed_memory()
-                prune(directory, keep=path)
-    return load(path)
+    for attempt in range(2):
+        if not (path / "meta.json").exists():
+            with _locked(directory / f".{key}.lock"):
+                if not (path / "meta.json").exists():  # another process may have built it meanwhile
+                    save(build(), path)
+                    _release_freed_memory()
+                    prune(directory, keep=path)
+        try:
+            return load(path)
+        except FileNotFoundError:  # pruned by another process between the check and the opening
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 def prune(directory: Path, keep: Path):
