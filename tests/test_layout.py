@@ -9,6 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAIN_PYTHON = [
     "routing.engine.grid",
     "routing.engine.matcher",
+    "routing.engine.rings",
+    "routing.engine.crossing",
+    "routing.engine.store",
     "routing.engine.points",
     "routing.engine.evaluation",
     "routing.rules.responsibility",

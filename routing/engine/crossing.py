@@ -25,41 +25,42 @@ ERRBOUND = 1e-15
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _state(px, py, band_segs, lo, hi, xs, ys):
+def _state(px, py, band_segs, lo, hi, xy):
     crossings = 0
     uncertain = False
     for t in range(lo, hi):
         i = band_segs[t]
-        x1, y1, x2, y2 = xs[i], ys[i], xs[i + 1], ys[i + 1]
+        x1, y1, x2, y2 = xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1]
+        # GEOS's tests in an order that skips most segments on the first, well-predicted branch
+        # (the answers are the same: a skipped segment could not be a boundary or a crossing).
+        if y2 == py:
+            if x2 == px:
+                return BOUNDARY
+            if y1 == py:
+                if min(x1, x2) <= px <= max(x1, x2):
+                    return BOUNDARY
+                continue
+        if (y1 > py) == (y2 > py):
+            continue
         if x1 < px and x2 < px:
             continue
-        if px == x2 and py == y2:
-            return BOUNDARY
-        if y1 == py and y2 == py:
-            if min(x1, x2) <= px <= max(x1, x2):
-                return BOUNDARY
+        left = (x1 - px) * (y2 - py)
+        right = (y1 - py) * (x2 - px)
+        det = left - right
+        if abs(det) <= ERRBOUND * (abs(left) + abs(right)):
+            if left == 0.0 and right == 0.0:
+                return BOUNDARY  # both products exactly zero: exactly collinear
+            uncertain = True
             continue
-        if (y1 > py and y2 <= py) or (y2 > py and y1 <= py):
-            left = (x1 - px) * (y2 - py)
-            right = (y1 - py) * (x2 - px)
-            det = left - right
-            if abs(det) <= ERRBOUND * (abs(left) + abs(right)):
-                if left == 0.0 and right == 0.0:
-                    return BOUNDARY  # both products exactly zero: exactly collinear
-                uncertain = True
-                continue
-            orient = 1 if det > 0 else -1
-            if y2 < y1:
-                orient = -orient
-            if orient == 1:
-                crossings += 1
+        if (det > 0) == (y2 > y1):
+            crossings += 1
     if uncertain:
         return UNCERTAIN
     return INTERIOR if crossings & 1 else EXTERIOR
 
 
 @njit(cache=True, nogil=True)
-def candidate_states(px, py, slot, cand_offsets, cand_polys, cand_bands, band_offsets, band_segs, xs, ys, out):
+def candidate_states(px, py, slot, cand_offsets, cand_polys, cand_bands, band_offsets, band_segs, xy, out):
     """States of one mixed cell's candidates for one point, written as (polygon, state, band)
     rows of `out`; returns how many are not EXTERIOR."""
     n = 0
@@ -67,7 +68,7 @@ def candidate_states(px, py, slot, cand_offsets, cand_polys, cand_bands, band_of
         b = cand_bands[c]
         if b < 0:
             continue
-        state = _state(px, py, band_segs, band_offsets[b], band_offsets[b + 1], xs, ys)
+        state = _state(px, py, band_segs, band_offsets[b], band_offsets[b + 1], xy)
         if state != EXTERIOR:
             out[n, 0] = cand_polys[c]
             out[n, 1] = state
@@ -76,10 +77,21 @@ def candidate_states(px, py, slot, cand_offsets, cand_polys, cand_bands, band_of
     return n
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _rank(sorted_cells, lo, hi, cell):
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if sorted_cells[mid] < cell:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 @njit(cache=True, nogil=True)
 def classify(
-    lons, lats, x0, y0, size, nx, ny, labels, set_size, set_first, mixed_cells, cand_offsets, cand_polys,
-    cand_bands, band_offsets, band_segs, xs, ys, chosen, kind,
+    lons, lats, x0, y0, size, nx, ny, labels, set_size, set_first, mixed_cells, mixed_rows, cand_offsets, cand_polys,
+    cand_bands, band_offsets, band_segs, xy, chosen, kind,
 ):  # fmt: skip
     """Per point: K_PLAIN (inside exactly one polygon, `chosen`), K_NONE (far from every polygon),
     K_NEAR (covered by none, snapping may reach one) or K_COMPLEX (overlaps, boundaries, or
@@ -106,7 +118,7 @@ def classify(
         if label == NEAR:
             kind[k] = K_NEAR
             continue
-        slot = np.searchsorted(mixed_cells, cell)
+        slot = _rank(mixed_cells, mixed_rows[int(fy)], mixed_rows[int(fy) + 1], cell)
         hits = 0
         first = -1
         first_state = EXTERIOR
@@ -114,7 +126,7 @@ def classify(
             b = cand_bands[c]
             if b < 0:
                 continue
-            state = _state(px, py, band_segs, band_offsets[b], band_offsets[b + 1], xs, ys)
+            state = _state(px, py, band_segs, band_offsets[b], band_offsets[b + 1], xy)
             if state == EXTERIOR:
                 continue
             hits += 1
@@ -132,37 +144,36 @@ def classify(
 
 
 @njit(cache=True, nogil=True)
-def certain_crossings(px, py, band_segs, lo, hi, xs, ys, unsure):
+def certain_crossings(px, py, band_segs, lo, hi, xy, unsure):
     """`_state`'s count over the segments whose side the filter proves; the others' ids go to
     `unsure`. Returns (crossings, how many unsure), or (-1, 0) on the boundary."""
     crossings = 0
     n = 0
     for t in range(lo, hi):
         i = band_segs[t]
-        x1, y1, x2, y2 = xs[i], ys[i], xs[i + 1], ys[i + 1]
+        x1, y1, x2, y2 = xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1]
+        if y2 == py:
+            if x2 == px:
+                return -1, 0
+            if y1 == py:
+                if min(x1, x2) <= px <= max(x1, x2):
+                    return -1, 0
+                continue
+        if (y1 > py) == (y2 > py):
+            continue
         if x1 < px and x2 < px:
             continue
-        if px == x2 and py == y2:
-            return -1, 0
-        if y1 == py and y2 == py:
-            if min(x1, x2) <= px <= max(x1, x2):
+        left = (x1 - px) * (y2 - py)
+        right = (y1 - py) * (x2 - px)
+        det = left - right
+        if abs(det) <= ERRBOUND * (abs(left) + abs(right)):
+            if left == 0.0 and right == 0.0:
                 return -1, 0
+            unsure[n] = i
+            n += 1
             continue
-        if (y1 > py and y2 <= py) or (y2 > py and y1 <= py):
-            left = (x1 - px) * (y2 - py)
-            right = (y1 - py) * (x2 - px)
-            det = left - right
-            if abs(det) <= ERRBOUND * (abs(left) + abs(right)):
-                if left == 0.0 and right == 0.0:
-                    return -1, 0
-                unsure[n] = i
-                n += 1
-                continue
-            orient = 1 if det > 0 else -1
-            if y2 < y1:
-                orient = -orient
-            if orient == 1:
-                crossings += 1
+        if (det > 0) == (y2 > y1):
+            crossings += 1
     return crossings, n
 
 
@@ -176,15 +187,15 @@ def _orientation(*coordinates) -> int:
     return (det > 0) - (det < 0)
 
 
-def exact_state(px, py, band_segs, lo, hi, xs, ys) -> int:
+def exact_state(px, py, band_segs, lo, hi, xy) -> int:
     """The state `_state` could not decide: the filter's certain segments counted as there, the
     rest in rational arithmetic (exact signs)."""
     unsure = np.empty(hi - lo, dtype=np.int64)
-    crossings, n = certain_crossings(px, py, band_segs, lo, hi, xs, ys, unsure)
+    crossings, n = certain_crossings(px, py, band_segs, lo, hi, xy, unsure)
     if crossings < 0:
         return BOUNDARY
     for i in unsure[:n].tolist():
-        x1, y1, x2, y2 = float(xs[i]), float(ys[i]), float(xs[i + 1]), float(ys[i + 1])
+        x1, y1, x2, y2 = (float(v) for v in (xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1]))
         orient = _orientation(x1, y1, x2, y2, px, py)
         if orient == 0:
             return BOUNDARY

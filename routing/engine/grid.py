@@ -36,6 +36,7 @@ class Grid:
     labels: np.ndarray  # (ny * nx,) int16 or int32, row-major
     sets: tuple  # set id -> tuple of polygon indexes (index 0: the empty set)
     mixed_cells: np.ndarray  # int64, ascending: the MIXED cells; a cell's position is its slot
+    mixed_rows: np.ndarray  # int64 (ny + 1): row r's mixed cells are mixed_cells[mixed_rows[r]:mixed_rows[r + 1]]
     cand_offsets: np.ndarray  # CSR offsets of each MIXED cell's candidate polygons, by slot
     cand_polys: np.ndarray
 
@@ -55,8 +56,9 @@ class Grid:
         return -1
 
     def slot(self, cell: int) -> int:
-        """A MIXED cell's position among the mixed cells (its candidate list)."""
-        return bisect.bisect_left(self._mixed, cell)
+        """A MIXED cell's position among the mixed cells (its candidate list), searched in its row."""
+        row = cell // self.nx
+        return bisect.bisect_left(self._mixed, cell, int(self.mixed_rows[row]), int(self.mixed_rows[row + 1]))
 
     @property
     def _mixed(self) -> memoryview:
@@ -64,7 +66,8 @@ class Grid:
 
     @property
     def nbytes(self) -> int:
-        return self.labels.nbytes + self.mixed_cells.nbytes + self.cand_offsets.nbytes + self.cand_polys.nbytes
+        arrays = (self.labels, self.mixed_cells, self.mixed_rows, self.cand_offsets, self.cand_polys)
+        return sum(a.nbytes for a in arrays)
 
 
 def _boundary_cells(geoms, x0, y0, cell, nx, ny) -> np.ndarray:
@@ -161,6 +164,7 @@ def build_grid(geoms, tree: shapely.STRtree, cell: float, codes) -> Grid:
         labels=labels.astype(np.int16 if len(sets) < np.iinfo(np.int16).max else np.int32),
         sets=tuple(sets),
         mixed_cells=mixed_flat.astype(np.int64),
+        mixed_rows=np.searchsorted(mixed_flat, np.arange(ny + 1, dtype=np.int64) * nx).astype(np.int64),
         cand_offsets=offsets,
         cand_polys=cand.astype(np.int32),
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
+from .answers import BatchAnswers, LevelAnswers
 from .crossing import EXTERIOR, INTERIOR, K_COMPLEX, K_NEAR, UNCERTAIN, candidate_states, classify, exact_state
 from .grid import FAR, M_PER_DEGREE, MAX_WITHIN_M, MIXED, Grid, build_grid
 from .rings import Rings, build_rings
@@ -166,13 +167,13 @@ class LevelIndex:
         out = np.empty((int(grid.cand_offsets[slot + 1] - grid.cand_offsets[slot]), 3), dtype=np.int64)
         n = candidate_states(
             lon, lat, slot, grid.cand_offsets, grid.cand_polys, rings.cand_bands, rings.band_offsets,
-            rings.band_segs, rings.xs, rings.ys, out,
+            rings.band_segs, rings.xy, out,
         )  # fmt: skip
         covering, interior = [], set()
         for poly, state, band in out[:n].tolist():
             if state == UNCERTAIN:
                 lo, hi = int(rings.band_offsets[band]), int(rings.band_offsets[band + 1])
-                state = exact_state(lon, lat, rings.band_segs, lo, hi, rings.xs, rings.ys)
+                state = exact_state(lon, lat, rings.band_segs, lo, hi, rings.xy)
             if state == EXTERIOR:
                 continue
             covering.append(poly)
@@ -246,8 +247,8 @@ class LevelIndex:
         kind = np.empty(n, dtype=np.int8)
         classify(
             lons, lats, grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.labels, self.set_size, self.set_first,
-            grid.mixed_cells, grid.cand_offsets, grid.cand_polys, rings.cand_bands, rings.band_offsets,
-            rings.band_segs, rings.xs, rings.ys, chosen, kind,
+            grid.mixed_cells, grid.mixed_rows, grid.cand_offsets, grid.cand_polys, rings.cand_bands, rings.band_offsets,
+            rings.band_segs, rings.xy, chosen, kind,
         )  # fmt: skip
 
         def prefer(k):
@@ -280,47 +281,6 @@ class LevelIndex:
         return answers
 
 
-class LevelAnswers:
-    """One level's answers for a batch: a polygon index per point (-1: none), objects where unusual."""
-
-    __slots__ = ("chosen", "index", "special")
-
-    def __init__(self, index: LevelIndex, n: int):
-        self.index = index
-        self.chosen = np.full(n, -1, dtype=np.int32)
-        self.special = {}  # point -> Jurisdiction, where it is not the plain one
-
-    def jurisdiction(self, k):
-        i = self.chosen[k]
-        if i < 0:
-            return None
-        return self.special.get(k) or self.index.plain[i]
-
-
-class BatchAnswers:
-    def __init__(self, matcher: "Matcher", levels: list[LevelAnswers], n: int):
-        self.matcher = matcher
-        self.levels = levels
-        self.n = n
-
-    def matched_all(self) -> np.ndarray:
-        found = np.ones(self.n, dtype=bool)
-        for answers in self.levels:
-            found &= answers.chosen >= 0
-        return found
-
-    def match(self, k) -> Match:
-        found = {}
-        for answers in self.levels:
-            j = answers.jurisdiction(k)
-            if j is not None:
-                found[answers.index.level] = j
-        return self.matcher.result(found)
-
-    def matches(self) -> list[Match]:
-        return [self.match(k) for k in range(self.n)]
-
-
 class Matcher:
     """An immutable snapshot: build a new one for a new generation, then swap the reference."""
 
@@ -329,6 +289,10 @@ class Matcher:
         self.levels = sorted(levels, key=lambda lv: FINEST_FIRST.index(lv.level))
         self.generations = dict(generations)
         self.path = None  # the stored index this one maps, if any (store.py)
+        self._cells = [
+            (lv, lv.grid.x0, lv.grid.y0, lv.grid.size, lv.grid.nx, lv.grid.ny, lv.labels, lv.grid.sets)
+            for lv in self.levels
+        ]
 
     def warm(self):
         """Compile (or load from numba's cache) the kernels now, not on the first request."""
@@ -337,7 +301,7 @@ class Matcher:
             if len(index.grid.cand_offsets) > 1:
                 index.covering_at(0.0, 0.0, 0)  # any point: only the compiled code is wanted
             rings = index.rings
-            exact_state(0.0, 0.0, rings.band_segs, 0, 0, rings.xs, rings.ys)
+            exact_state(0.0, 0.0, rings.band_segs, 0, 0, rings.xy)
         return self
 
     @property
@@ -352,13 +316,29 @@ class Matcher:
         within_m = min(float(within_m), MAX_WITHIN_M)
         found = {}
         prefer = None
-        for index in self.levels:
+        plain = 0
+        for index, x0, y0, size, nx, ny, labels, sets in self._cells:
+            # The common case inlined: a cell inside exactly one polygon.
+            ix = int((lon - x0) // size)
+            iy = int((lat - y0) // size)
+            if 0 <= ix < nx and 0 <= iy < ny:
+                label = labels[iy * nx + ix]
+                if label > 0:
+                    members = sets[label]
+                    if len(members) == 1:
+                        i = members[0]
+                        found[index.level] = index.plain[i]
+                        prefer = index.parent_codes[i]
+                        plain += 1
+                        continue
             j = index.lookup(lon, lat, within_m, prefer)
             if j is None:
                 prefer = None
                 continue
             found[index.level] = j
             prefer = index.parent_codes[index.code_index[j.code]]
+        if plain == len(self.levels) and plain:
+            return Match("matched", found)
         return self.result(found)
 
     def lookup_many(self, lons, lats, within_m: float = DEFAULT_WITHIN_M) -> BatchAnswers:

@@ -19,8 +19,7 @@ ROW_SLACK = 1e-9
 
 @dataclass(frozen=True)
 class Rings:
-    xs: np.ndarray  # float64, every ring's vertices, rings closed as in the source
-    ys: np.ndarray
+    xy: np.ndarray  # float64 (n, 2), every ring's vertices, rings closed as in the source
     ring_offsets: np.ndarray  # int64: ring r is vertices [ring_offsets[r], ring_offsets[r + 1])
     part_offsets: np.ndarray  # int64: polygon part p is rings [part_offsets[p], part_offsets[p + 1])
     geom_offsets: np.ndarray  # int64: polygon g is parts [geom_offsets[g], geom_offsets[g + 1])
@@ -30,8 +29,7 @@ class Rings:
     cand_bands: np.ndarray  # int32, beside the grid's cand_polys: the candidate's band in that cell's row, -1: none
 
     ARRAYS = (
-        "xs",
-        "ys",
+        "xy",
         "ring_offsets",
         "part_offsets",
         "geom_offsets",
@@ -55,7 +53,7 @@ class Rings:
                 r0, r1 = self.part_offsets[p], self.part_offsets[p + 1]
                 for r in range(r0, r1):
                     v0, v1 = self.ring_offsets[r], self.ring_offsets[r + 1]
-                    coords.append(np.column_stack([self.xs[v0:v1], self.ys[v0:v1]]))
+                    coords.append(self.xy[v0:v1])
                     rings.append(rings[-1] + int(v1 - v0))
                 parts.append(parts[-1] + int(r1 - r0))
         geom_offsets = np.concatenate([[0], np.cumsum(np.diff(self.geom_offsets)[indices])])
@@ -75,8 +73,8 @@ def build_rings(geoms, grid) -> Rings:
     if len(offsets) == 2:  # all plain polygons: one part each
         offsets = (*offsets, np.arange(len(geoms) + 1))
     ring_offsets, part_offsets, geom_offsets = offsets
-    xs = np.ascontiguousarray(coords[:, 0])
-    ys = np.ascontiguousarray(coords[:, 1])
+    xy = np.ascontiguousarray(coords, dtype=np.float64)
+    ys = xy[:, 1]
     ring_offsets = np.asarray(ring_offsets, dtype=np.int64)
     part_offsets = np.asarray(part_offsets, dtype=np.int64)
     geom_offsets = np.asarray(geom_offsets, dtype=np.int64)
@@ -117,8 +115,7 @@ def build_rings(geoms, grid) -> Rings:
     cand_bands = np.where(found_ok, found, -1).astype(np.int32)
 
     return Rings(
-        xs=xs,
-        ys=ys,
+        xy=xy,
         ring_offsets=ring_offsets,
         part_offsets=part_offsets,
         geom_offsets=geom_offsets,
