@@ -27,7 +27,7 @@ DEFAULT_CELL_DEG = 1 / 256  # ~430 m
 # Finer cells where polygons are small: Bangkok's khwaeng need ~215 m cells for most points to
 # skip polygon tests (the trade-off against memory is measured in docs/matcher.md).
 CELL_BY_LEVEL = {"subdistrict": 1 / 512, "district": 1 / 256, "province": 1 / 128}
-SHAPES_KEPT = 256  # polygons rebuilt for snapping, kept per level and process
+SHAPE_VERTICES_KEPT = 1_000_000  # of the polygons rebuilt for snapping, kept per level and process
 
 
 @dataclass(slots=True)
@@ -116,6 +116,7 @@ class LevelIndex:
         # Snapping looks for polygons near a point by their boxes and rebuilds those few shapes.
         self.tree = shapely.STRtree(shapely.box(*rings.bounds.T))
         self._shapes = {}
+        self._kept_vertices = 0
 
     def __len__(self):
         return len(self.codes)
@@ -126,17 +127,20 @@ class LevelIndex:
         return self.rings.polygons(range(len(self.codes)))
 
     def shapes(self, indices) -> np.ndarray:
-        """These polygons as shapely geometries, the last SHAPES_KEPT of them kept."""
+        """These polygons as shapely geometries; the most recently used are kept, up to
+        SHAPE_VERTICES_KEPT vertices per level."""
         indices = np.asarray(indices, dtype=np.int64).tolist()
         kept = self._shapes
         wanted = [i for i in dict.fromkeys(indices) if i not in kept]
         found = dict(zip(wanted, self.rings.polygons(wanted)))
-        found.update((i, kept[i]) for i in set(indices) - found.keys())
+        for i in set(indices) - found.keys():
+            found[i] = kept.pop(i)  # re-inserted below: most recent last
         shapes = np.empty(len(indices), dtype=object)
         shapes[:] = [found[i] for i in indices]
         kept.update(found)
-        while len(kept) > SHAPES_KEPT:
-            kept.pop(next(iter(kept)))
+        self._kept_vertices += int(shapely.get_num_coordinates(list(found[i] for i in wanted)).sum()) if wanted else 0
+        while self._kept_vertices > SHAPE_VERTICES_KEPT and len(kept) > 1:
+            self._kept_vertices -= int(shapely.get_num_coordinates(kept.pop(next(iter(kept)))))
         return shapes
 
     def choose(self, covering, interior, prefer_code=None) -> int:

@@ -46,24 +46,21 @@ class Rings:
     def polygons(self, indices) -> np.ndarray:
         """The shapely polygons of these indices, rebuilt from the arrays (for snapping and reports)."""
         indices = np.asarray(indices, dtype=np.int64)
-        parts, rings, coords = [0], [0], []
-        for g in indices.tolist():
-            p0, p1 = self.geom_offsets[g], self.geom_offsets[g + 1]
-            for p in range(p0, p1):
-                r0, r1 = self.part_offsets[p], self.part_offsets[p + 1]
-                for r in range(r0, r1):
-                    v0, v1 = self.ring_offsets[r], self.ring_offsets[r + 1]
-                    coords.append(self.xy[v0:v1])
-                    rings.append(rings[-1] + int(v1 - v0))
-                parts.append(parts[-1] + int(r1 - r0))
-        geom_offsets = np.concatenate([[0], np.cumsum(np.diff(self.geom_offsets)[indices])])
-        if not coords:
-            return np.array([], dtype=object)
+        parts, part_counts = _ranges(self.geom_offsets[indices], self.geom_offsets[indices + 1])
+        rings, ring_counts = _ranges(self.part_offsets[parts], self.part_offsets[parts + 1])
+        vertices, vertex_counts = _ranges(self.ring_offsets[rings], self.ring_offsets[rings + 1])
         return shapely.from_ragged_array(
             shapely.GeometryType.MULTIPOLYGON,
-            np.concatenate(coords),
-            (np.asarray(rings, dtype=np.int64), np.asarray(parts, dtype=np.int64), geom_offsets.astype(np.int64)),
+            np.asarray(self.xy)[vertices],
+            tuple(np.concatenate([[0], np.cumsum(c)]) for c in (vertex_counts, ring_counts, part_counts)),
         )
+
+
+def _ranges(starts, stops):
+    """The concatenated ranges [starts[k], stops[k]), and each one's length."""
+    lengths = np.asarray(stops - starts, dtype=np.int64)
+    first = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return first + np.arange(lengths.sum()), lengths
 
 
 def build_rings(geoms, grid) -> Rings:
