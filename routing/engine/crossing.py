@@ -25,42 +25,42 @@ ERRBOUND = 1e-15
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _state(px, py, band_segs, lo, hi, xy):
+def _state(px, py, band_runs, lo, hi, xy):
     crossings = 0
     uncertain = False
-    for t in range(lo, hi):
-        i = band_segs[t]
-        x1, y1, x2, y2 = xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1]
-        # GEOS's tests in an order that skips most segments on the first, well-predicted branch
-        # (the answers are the same: a skipped segment could not be a boundary or a crossing).
-        if y2 == py:
-            if x2 == px:
-                return BOUNDARY
-            if y1 == py:
-                if min(x1, x2) <= px <= max(x1, x2):
+    for t in range(lo, hi):  # runs of consecutive segments: sequential reads
+        for i in range(band_runs[t, 0], band_runs[t, 1]):
+            x1, y1, x2, y2 = xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1]
+            # GEOS's tests in an order that skips most segments on the first, well-predicted branch
+            # (the answers are the same: a skipped segment could not be a boundary or a crossing).
+            if y2 == py:
+                if x2 == px:
                     return BOUNDARY
+                if y1 == py:
+                    if min(x1, x2) <= px <= max(x1, x2):
+                        return BOUNDARY
+                    continue
+            if (y1 > py) == (y2 > py):
                 continue
-        if (y1 > py) == (y2 > py):
-            continue
-        if x1 < px and x2 < px:
-            continue
-        left = (x1 - px) * (y2 - py)
-        right = (y1 - py) * (x2 - px)
-        det = left - right
-        if abs(det) <= ERRBOUND * (abs(left) + abs(right)):
-            if left == 0.0 and right == 0.0:
-                return BOUNDARY  # both products exactly zero: exactly collinear
-            uncertain = True
-            continue
-        if (det > 0) == (y2 > y1):
-            crossings += 1
+            if x1 < px and x2 < px:
+                continue
+            left = (x1 - px) * (y2 - py)
+            right = (y1 - py) * (x2 - px)
+            det = left - right
+            if abs(det) <= ERRBOUND * (abs(left) + abs(right)):
+                if left == 0.0 and right == 0.0:
+                    return BOUNDARY  # both products exactly zero: exactly collinear
+                uncertain = True
+                continue
+            if (det > 0) == (y2 > y1):
+                crossings += 1
     if uncertain:
         return UNCERTAIN
     return INTERIOR if crossings & 1 else EXTERIOR
 
 
 @njit(cache=True, nogil=True)
-def candidate_states(px, py, slot, cand_offsets, cand_polys, cand_bands, band_offsets, band_segs, xy, out):
+def candidate_states(px, py, slot, cand_offsets, cand_polys, cand_bands, band_offsets, band_runs, xy, out):
     """States of one mixed cell's candidates for one point, written as (polygon, state, band)
     rows of `out`; returns how many are not EXTERIOR."""
     n = 0
@@ -68,7 +68,7 @@ def candidate_states(px, py, slot, cand_offsets, cand_polys, cand_bands, band_of
         b = cand_bands[c]
         if b < 0:
             continue
-        state = _state(px, py, band_segs, band_offsets[b], band_offsets[b + 1], xy)
+        state = _state(px, py, band_runs, band_offsets[b], band_offsets[b + 1], xy)
         if state != EXTERIOR:
             out[n, 0] = cand_polys[c]
             out[n, 1] = state
@@ -91,7 +91,7 @@ def _rank(sorted_cells, lo, hi, cell):
 @njit(cache=True, nogil=True)
 def classify(
     lons, lats, x0, y0, size, nx, ny, labels, set_size, set_first, mixed_cells, mixed_rows, cand_offsets, cand_polys,
-    cand_bands, band_offsets, band_segs, xy, chosen, kind,
+    cand_bands, band_offsets, band_runs, xy, chosen, kind,
 ):  # fmt: skip
     """Per point: K_PLAIN (inside exactly one polygon, `chosen`), K_NONE (far from every polygon),
     K_NEAR (covered by none, snapping may reach one) or K_COMPLEX (overlaps, boundaries, or
@@ -126,7 +126,7 @@ def classify(
             b = cand_bands[c]
             if b < 0:
                 continue
-            state = _state(px, py, band_segs, band_offsets[b], band_offsets[b + 1], xy)
+            state = _state(px, py, band_runs, band_offsets[b], band_offsets[b + 1], xy)
             if state == EXTERIOR:
                 continue
             hits += 1
@@ -144,36 +144,36 @@ def classify(
 
 
 @njit(cache=True, nogil=True)
-def certain_crossings(px, py, band_segs, lo, hi, xy, unsure):
+def certain_crossings(px, py, band_runs, lo, hi, xy, unsure):
     """`_state`'s count over the segments whose side the filter proves; the others' ids go to
     `unsure`. Returns (crossings, how many unsure), or (-1, 0) on the boundary."""
     crossings = 0
     n = 0
-    for t in range(lo, hi):
-        i = band_segs[t]
-        x1, y1, x2, y2 = xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1]
-        if y2 == py:
-            if x2 == px:
-                return -1, 0
-            if y1 == py:
-                if min(x1, x2) <= px <= max(x1, x2):
+    for t in range(lo, hi):  # runs of consecutive segments: sequential reads
+        for i in range(band_runs[t, 0], band_runs[t, 1]):
+            x1, y1, x2, y2 = xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1]
+            if y2 == py:
+                if x2 == px:
                     return -1, 0
+                if y1 == py:
+                    if min(x1, x2) <= px <= max(x1, x2):
+                        return -1, 0
+                    continue
+            if (y1 > py) == (y2 > py):
                 continue
-        if (y1 > py) == (y2 > py):
-            continue
-        if x1 < px and x2 < px:
-            continue
-        left = (x1 - px) * (y2 - py)
-        right = (y1 - py) * (x2 - px)
-        det = left - right
-        if abs(det) <= ERRBOUND * (abs(left) + abs(right)):
-            if left == 0.0 and right == 0.0:
-                return -1, 0
-            unsure[n] = i
-            n += 1
-            continue
-        if (det > 0) == (y2 > y1):
-            crossings += 1
+            if x1 < px and x2 < px:
+                continue
+            left = (x1 - px) * (y2 - py)
+            right = (y1 - py) * (x2 - px)
+            det = left - right
+            if abs(det) <= ERRBOUND * (abs(left) + abs(right)):
+                if left == 0.0 and right == 0.0:
+                    return -1, 0
+                unsure[n] = i
+                n += 1
+                continue
+            if (det > 0) == (y2 > y1):
+                crossings += 1
     return crossings, n
 
 
@@ -187,11 +187,11 @@ def _orientation(*coordinates) -> int:
     return (det > 0) - (det < 0)
 
 
-def exact_state(px, py, band_segs, lo, hi, xy) -> int:
+def exact_state(px, py, band_runs, lo, hi, xy) -> int:
     """The state `_state` could not decide: the filter's certain segments counted as there, the
-    rest in rational arithmetic (exact signs)."""
-    unsure = np.empty(hi - lo, dtype=np.int64)
-    crossings, n = certain_crossings(px, py, band_segs, lo, hi, xy, unsure)
+    rest in exact integer arithmetic."""
+    unsure = np.empty(int((band_runs[lo:hi, 1] - band_runs[lo:hi, 0]).sum()), dtype=np.int64)
+    crossings, n = certain_crossings(px, py, band_runs, lo, hi, xy, unsure)
     if crossings < 0:
         return BOUNDARY
     for i in unsure[:n].tolist():

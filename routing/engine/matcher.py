@@ -171,13 +171,13 @@ class LevelIndex:
         out = np.empty((int(grid.cand_offsets[slot + 1] - grid.cand_offsets[slot]), 3), dtype=np.int64)
         n = candidate_states(
             lon, lat, slot, grid.cand_offsets, grid.cand_polys, rings.cand_bands, rings.band_offsets,
-            rings.band_segs, rings.xy, out,
+            rings.band_runs, rings.xy, out,
         )  # fmt: skip
         covering, interior = [], set()
         for poly, state, band in out[:n].tolist():
             if state == UNCERTAIN:
                 lo, hi = int(rings.band_offsets[band]), int(rings.band_offsets[band + 1])
-                state = exact_state(lon, lat, rings.band_segs, lo, hi, rings.xy)
+                state = exact_state(lon, lat, rings.band_runs, lo, hi, rings.xy)
             if state == EXTERIOR:
                 continue
             covering.append(poly)
@@ -252,7 +252,7 @@ class LevelIndex:
         classify(
             lons, lats, grid.x0, grid.y0, grid.size, grid.nx, grid.ny, grid.labels, self.set_size, self.set_first,
             grid.mixed_cells, grid.mixed_rows, grid.cand_offsets, grid.cand_polys, rings.cand_bands, rings.band_offsets,
-            rings.band_segs, rings.xy, chosen, kind,
+            rings.band_runs, rings.xy, chosen, kind,
         )  # fmt: skip
 
         def prefer(k):
@@ -305,7 +305,7 @@ class Matcher:
             if len(index.grid.cand_offsets) > 1:
                 index.covering_at(0.0, 0.0, 0)  # any point: only the compiled code is wanted
             rings = index.rings
-            exact_state(0.0, 0.0, rings.band_segs, 0, 0, rings.xy)
+            exact_state(0.0, 0.0, rings.band_runs, 0, 0, rings.xy)
         return self
 
     @property

@@ -24,8 +24,8 @@ class Rings:
     part_offsets: np.ndarray  # int64: polygon part p is rings [part_offsets[p], part_offsets[p + 1])
     geom_offsets: np.ndarray  # int64: polygon g is parts [geom_offsets[g], geom_offsets[g + 1])
     bounds: np.ndarray  # float64 (n, 4)
-    band_offsets: np.ndarray  # int64: band b is band_segs[band_offsets[b]:band_offsets[b + 1]]
-    band_segs: np.ndarray  # int32: a segment is named by its first vertex
+    band_offsets: np.ndarray  # int64: band b is band_runs[band_offsets[b]:band_offsets[b + 1]]
+    band_runs: np.ndarray  # int32 (n, 2): runs [start, stop) of segments, named by their first vertex
     cand_bands: np.ndarray  # int32, beside the grid's cand_polys: the candidate's band in that cell's row, -1: none
 
     ARRAYS = (
@@ -35,7 +35,7 @@ class Rings:
         "geom_offsets",
         "bounds",
         "band_offsets",
-        "band_segs",
+        "band_runs",
         "cand_bands",
     )
 
@@ -97,10 +97,13 @@ def build_rings(geoms, grid) -> Rings:
     order = np.argsort(_small(pair_row), kind="stable")
     order = order[np.argsort(_small(pair_poly[order]), kind="stable")]
     pair_key = pair_poly[order] * grid.ny + pair_row[order]
-    pair_seg = pair_seg[order]
-    band_starts = np.flatnonzero(np.diff(pair_key, prepend=-1))
-    band_keys = pair_key[band_starts]
-    band_offsets = np.append(band_starts, len(pair_key)).astype(np.int64)
+    pair_seg = pair_seg[order]  # ascending within a band (the sorts are stable)
+    new_band = np.diff(pair_key, prepend=-1) != 0
+    run_start = np.flatnonzero(new_band | (np.diff(pair_seg, prepend=-2) != 1))
+    run_stop = np.append(run_start[1:], len(pair_seg))
+    band_runs = np.column_stack([pair_seg[run_start], pair_seg[run_stop - 1] + 1]).astype(np.int32)
+    band_keys = pair_key[new_band]
+    band_offsets = np.append(np.flatnonzero(new_band[run_start]), len(run_start)).astype(np.int64)
 
     # Each mixed cell's candidate polygons -> their band in the cell's row.
     mixed_cells = grid.mixed_cells
@@ -118,7 +121,7 @@ def build_rings(geoms, grid) -> Rings:
         geom_offsets=geom_offsets,
         bounds=shapely.bounds(geoms),
         band_offsets=band_offsets,
-        band_segs=pair_seg.astype(np.int32),
+        band_runs=band_runs,
         cand_bands=cand_bands,
     )
 
