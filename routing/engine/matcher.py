@@ -132,7 +132,9 @@ class LevelIndex:
         indices = np.asarray(indices, dtype=np.int64).tolist()
         kept = self._shapes
         wanted = [i for i in dict.fromkeys(indices) if i not in kept]
-        found = dict(zip(wanted, self.rings.polygons(wanted)))
+        built = self.rings.polygons(wanted)
+        shapely.prepare(built)  # dwithin on a prepared polygon is indexed, not a scan of its edges
+        found = dict(zip(wanted, built))
         for i in set(indices) - found.keys():
             found[i] = kept.pop(i)  # re-inserted below: most recent last
         shapes = np.empty(len(indices), dtype=object)
