@@ -27,7 +27,7 @@ DEFAULT_CELL_DEG = 1 / 256  # ~430 m
 # Finer cells where polygons are small: Bangkok's khwaeng need ~215 m cells for most points to
 # skip polygon tests (the trade-off against memory is measured in docs/matcher.md).
 CELL_BY_LEVEL = {"subdistrict": 1 / 512, "district": 1 / 256, "province": 1 / 128}
-SHAPE_VERTICES_KEPT = 1_000_000  # of the polygons rebuilt for snapping, kept per level and process
+SHAPE_VERTICES_KEPT = 400_000  # of the polygons rebuilt (and prepared) for snapping, kept per level and process
 
 
 @dataclass(slots=True)
