@@ -15,7 +15,7 @@ from django.utils.http import http_date
 from boundaries.cached import digest, generations, get, put
 from routing.loaders import directory_version
 
-from . import html
+from . import html, lighter
 from .collections import COLLECTIONS
 
 # Big enough for a full page of light polygons; larger answers are recomputed rather than evict
@@ -35,7 +35,7 @@ def per_generation(key_of):
             if name is None:
                 return view(request, *args, **kwargs)
             token, newest = generations()
-            key = digest(name, token)
+            key = digest(name, lighter.with_state(token))
             etag = f'"{key}"'
             headers = {
                 "ETag": etag,
