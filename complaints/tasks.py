@@ -32,8 +32,9 @@ def anonymise(timestamp: int) -> dict:
 
 @app.task(name=DEMO, queueing_lock=DEMO)
 def load_traffy_demo() -> dict:
-    """The demo complaints (demo.py; nothing if stored already). The matcher is the job's own and
-    is dropped with it: a worker does not keep the national index for the rest of its life."""
+    """The demo complaints (demo.py; nothing if stored already). The matcher is the job's own
+    (mapped from the stored index the server made) and is dropped with it: a worker does not keep
+    the national index for the rest of its life."""
     path = demo.demo_file()
     if not demo.missing_tickets(path):
         return {"stored": 0}

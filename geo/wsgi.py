@@ -16,7 +16,7 @@ if os.environ.get("GEO_PRELOAD_MATCHER"):
 
     # The one step of a start over 2 s: say what it waits for, and when it is done.
     started = time.monotonic()
-    sys.stderr.write("preloading the matcher and the agencies' directory (10-20 s)\n")
+    sys.stderr.write("preloading the matcher (its stored index, built the first time) and the directory\n")
     counts = ", ".join(f"{len(level.codes):,} {level.level}s" for level in live.matcher.current().levels)
     live.directory.current()
     sys.stderr.write(f"preloaded: {counts or 'no boundaries'} in {time.monotonic() - started:.1f} s\n")
