@@ -15,13 +15,10 @@ db: setup
 migrate: db
 	@$(PY) manage.py migrate --noinput -v0
 
-# The lighter layers (CPU in this process) are prepared while agencies and the demo complaints
-# load (mostly the database's work): they touch different tables.
+# Boundaries, then agencies, in one process (manage.py load_all); the lighter layers and the demo
+# complaints are jobs for the workers `make serve` starts (docs/benchmarks.md#first-start).
 load: migrate
-	@$(PY) manage.py load_thailand --commit --activate --if-needed
-	@$(PY) manage.py prepare_layers --downloads later & layers=$$!; \
-	  $(PY) manage.py load_agencies && $(PY) manage.py load_traffy_demo; status=$$?; \
-	  wait $$layers && exit $$status
+	@$(PY) manage.py load_all
 
 # nginx on HOST:PORT and Redis, both under var/run (geo/front.py), then gunicorn on var/run's socket
 # with the delivery workers beside it (scripts/serve.sh).

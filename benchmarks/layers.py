@@ -6,6 +6,7 @@ resolution from the collection's FlatGeobuf file.
 
     .venv/bin/python benchmarks/layers.py        (needs `make load`; Debian's gdal-bin for ogr2ogr)
     .venv/bin/python benchmarks/layers.py --runs 5 --skip-full
+    .venv/bin/python benchmarks/layers.py --full-page-only   (a full-resolution page, built and cached)
 """
 
 import argparse
@@ -205,6 +206,66 @@ def gdal_reads(runs: int, skip_full: bool) -> dict:
     return out
 
 
+FULL_PAGE = "/ogc/collections/subdistricts/items?limit=1000&resolution=full"
+
+
+def _get(url: str, gzip: bool, features: list | None = None) -> tuple[float, int, str]:
+    headers = {"Accept-Encoding": "gzip"} if gzip else {}
+    started = time.perf_counter()
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=300) as reply:
+        body = reply.read()
+        encoding = reply.headers.get("Content-Encoding", "identity")
+    seconds = time.perf_counter() - started
+    if features is not None:
+        features.append(json.loads(body)["numberReturned"])
+    return seconds, len(body), encoding
+
+
+def full_page(runs: int) -> dict:
+    """A page of 1,000 subdistricts at full resolution through the front, as `make run` serves it:
+    built (the shared cache emptied before each request) and then from the cache, with and without
+    gzip. The front's private Redis is emptied, nothing else."""
+    import redis
+
+    from geo.server import Gunicorn
+
+    database = os.environ.get("DATABASE_URL")
+    out = {}
+    with Gunicorn(database, workers=2) as server:
+        cache = redis.Redis(unix_socket_path=server.redis_url.removeprefix("unix://"))
+        url = server.base + FULL_PAGE
+        returned = []
+        _get(url, False, returned)  # the workers' first request: vertex counts, connections
+        out["features"] = returned[0]  # a page stops at its vertex budget (ogc/budget.py)
+        for gzip in (False, True):
+            cold, warm = [], []
+            for _ in range(runs):
+                cache.flushdb()
+                cold.append(_get(url, gzip))
+                warm.extend(_get(url, gzip) for _ in range(3))
+            name = "gzip" if gzip else "plain"
+            out[name] = {
+                "cold_s": round(statistics.median(t for t, _, _ in cold), 3),
+                "warm_s": round(statistics.median(t for t, _, _ in warm), 3),
+                "bytes": cold[-1][1],
+                "encoding": warm[-1][2],
+                "cold_runs": [round(t, 3) for t, _, _ in cold],
+                "warm_runs": [round(t, 3) for t, _, _ in warm],
+            }
+            out[name]["ratio"] = round(out[name]["cold_s"] / out[name]["warm_s"], 1)
+    return out
+
+
+def print_full_page(page: dict) -> None:
+    for name in ("plain", "gzip"):
+        row = page[name]
+        print(
+            f"{FULL_PAGE} ({page['features']:,} features; {name}, {row['bytes'] / 1e6:.1f} MB {row['encoding']}):"
+            f" built {row['cold_s']:.3f} s,"
+            f" cached {row['warm_s']:.3f} s: {row['ratio']:.1f}x (built {row['cold_runs']}, cached {row['warm_runs']})"
+        )
+
+
 def load_average() -> str:
     return " ".join(f"{v:.1f}" for v in os.getloadavg())
 
@@ -214,8 +275,14 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="ogr2ogr reads of the lighter layer (median)")
     parser.add_argument("--skip-full", action="store_true", help="skip the full-resolution ogr2ogr read (~40 s)")
     parser.add_argument("--skip-drf", action="store_true", help="skip the comparison with drf-gis")
+    parser.add_argument("--full-page-only", action="store_true", help="only the full-resolution page, built and cached")
     args = parser.parse_args()
     results = {"load_average_before": load_average()}
+    results["full_page"] = full_page(args.runs)
+    print_full_page(results["full_page"])
+    if args.full_page_only:
+        print(f"load average before/after: {results['load_average_before']} / {load_average()}")
+        return
     if not args.skip_drf:
         active = Boundary.objects.active()
         page = active.filter(level="subdistrict").order_by("code")[:1000]

@@ -9,6 +9,7 @@ exactly: a point's district is always its subdistrict's district.
 import time
 from pathlib import Path
 
+import numpy
 import pandas as pd
 import shapely
 
@@ -25,6 +26,9 @@ UPSTREAM = {
     BMA: "Bangkok Metropolitan Administration GIS (bangkokgis.com shapefile downloads)",
 }
 BANGKOK = "10"
+# Relative difference between a coverage union's area and its parts' summed area still taken
+# as equal (floating-point summation order), far below any sliver an overlap would leave.
+AREA_TOLERANCE = 1e-9
 
 
 def source_files(data_dir: Path) -> dict[str, list[Path]]:
@@ -99,18 +103,40 @@ def with_official_names(frame: pd.DataFrame, level: str) -> pd.DataFrame:
     return frame
 
 
+def union_of(parts) -> tuple[shapely.Geometry, bool]:
+    """The union of polygons that tile a region, and whether the fast coverage union gave it.
+
+    `coverage_union_all` only dissolves edges shared exactly (same vertices), about 2.4x faster
+    than `union_all` on the districts; where the parts overlap or their shared edges are not noded
+    alike its answer is wrong or an error. It is kept only when valid and of the parts' summed
+    area (what a true union of non-overlapping parts has); otherwise `union_all` decides. On the
+    national data the kept answers equal `union_all`'s point for point (tests/test_dissolve.py).
+    """
+    parts = numpy.asarray(parts, dtype=object)
+    try:
+        merged = shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:
+        merged = None
+    if merged is not None and not merged.is_empty and merged.is_valid:
+        expected = float(shapely.area(parts).sum())
+        if abs(merged.area - expected) <= AREA_TOLERANCE * expected:
+            return merged, True
+    return shapely.union_all(parts), False
+
+
 def dissolve(children: PreparedLayer, level: str, code_length: int) -> pd.DataFrame:
     records = children.records
     groups = records.groupby(records.code.str[:code_length], sort=True)
     rows = []
     for code, group in groups:
+        geometry, _ = union_of(group.geometry.values)
         rows.append(
             {
                 "code": code,
                 "name_th": "",
                 "name_en": "",
                 "source": "dissolved from " + ", ".join(sorted(set(group.source))),
-                "geometry": shapely.union_all(group.geometry.values),
+                "geometry": geometry,
             }
         )
     return with_official_names(pd.DataFrame(rows), level)

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,6 +23,12 @@ from .changes import Actor
 from .models import Complaint
 
 SOURCE = "traffy"
+
+
+def demo_file():
+    return settings.GEO_DATA_DIR / "traffy" / "traffy_bangkok_dev.csv"
+
+
 STATES = {
     "รอรับเรื่อง": lifecycle.WAITING,
     "กำลังดำเนินการ": lifecycle.IN_PROGRESS,

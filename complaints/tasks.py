@@ -1,12 +1,18 @@
-"""Periodic jobs of complaints (procrastinate autodiscovery): the escalation sweep, the retention job."""
+"""Jobs of complaints (procrastinate autodiscovery): the escalation sweep, the retention job, and
+the Traffy demo complaints that `make load` leaves to the workers."""
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
+from procrastinate import exceptions, manager, tasks
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.django_connector import DjangoConnector
 
-from routing import live
+from routing import live, loaders
 
-from . import escalation, retention
+from . import demo, escalation, retention
+
+DEMO = "complaints.load_traffy_demo"
 
 
 @app.periodic(cron=settings.GEO_ESCALATION_CRON, periodic_id="escalation")
@@ -22,3 +28,27 @@ def anonymise(timestamp: int) -> dict:
     """Personal data past the retention window removed (complaints/retention.py)."""
     done = retention.sweep(timezone.now())
     return {"anonymised": len(done.complaints), "copies_rewritten": done.rows}
+
+
+@app.task(name=DEMO, queueing_lock=DEMO)
+def load_traffy_demo() -> dict:
+    """The demo complaints (demo.py; nothing if stored already). The matcher is the job's own
+    (mapped from the stored index the server made) and is dropped with it: a worker does not keep
+    the national index for the rest of its life."""
+    path = demo.demo_file()
+    if not demo.missing_tickets(path):
+        return {"stored": 0}
+    result = demo.load(path, matcher=loaders.build_matcher(), directory=live.directory.current())
+    return {"stored": result.stored, "already": result.already, "rejected": dict(result.rejected)}
+
+
+def request_demo(delay_s: float = 0) -> bool:
+    """Ask the workers to store the demo complaints, in delay_s seconds; False if already asked."""
+    options = {"schedule_in": {"seconds": delay_s}} if delay_s else {}
+    try:
+        with transaction.atomic():  # a savepoint: a refused duplicate leaves a caller's transaction usable
+            job_manager = manager.JobManager(DjangoConnector())
+            tasks.configure_task(name=DEMO, job_manager=job_manager, queueing_lock=DEMO, **options).defer()
+    except exceptions.AlreadyEnqueued:
+        return False
+    return True

@@ -12,6 +12,8 @@ from django.db import connection
 
 from boundaries.cached import generations, value
 
+from . import lighter
+
 FULL, LIGHT = "full", "light"  # ogc.features.RESOLUTIONS
 VERTEX_BUDGET = 500_000
 UNION_CAP = {FULL: 100, LIGHT: 1_000}
@@ -37,7 +39,7 @@ def _counts(token: str, resolution: str) -> dict[int, int]:
 
 
 def vertex_counts(resolution: str) -> dict[int, int]:
-    return _counts(generations()[0], resolution)
+    return _counts(lighter.with_state(generations()[0]), resolution)
 
 
 def within(ids: list, resolution: str, budget: int = VERTEX_BUDGET) -> list:

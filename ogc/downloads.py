@@ -63,7 +63,9 @@ def check(collection_id: str, resolution: str) -> None:
 
 def version(collection_id: str) -> str:
     """The key of what the collection's features depend on."""
-    token, _ = generations()
+    from . import lighter
+
+    token = lighter.with_state(generations()[0])
     token += f"|{connection.settings_dict['NAME']}"  # the test databases share var/ and generation ids
     if COLLECTIONS[collection_id].kind != "boundary":
         token += f"|directory:{directory_version()}"

@@ -29,6 +29,21 @@ PRECISION = LIGHT_PRECISION
 
 logger = logging.getLogger(__name__)
 _warned = False
+_ready: set[tuple[str, int]] = set()  # (database, generation) prepared: a rendition stays prepared
+
+
+def with_state(token: str) -> str:
+    """The active generations' cache token (boundaries.cached.generations) with whether their lighter
+    rendition is there yet. `make load` leaves preparing it to the workers, and until they are done
+    pages and tiles are drawn at full resolution: what is cached or written then must not be served
+    once the lighter rendition exists."""
+    database = connection.settings_dict["NAME"]
+    ids = {int(part.rsplit(":", 1)[1]) for part in token.split(",") if part}
+    missing = {i for i in ids if (database, i) not in _ready}
+    if missing:
+        done = LightLayer.objects.filter(generation_id__in=missing, tolerance=TOLERANCE, precision=PRECISION)
+        _ready.update((database, i) for i in done.values_list("generation_id", flat=True))
+    return token + ("|light" if all((database, i) in _ready for i in ids) else "|full")
 
 
 def is_prepared(generation_id: int) -> bool:

@@ -2,6 +2,9 @@
 once per generation and revalidated with ETags, pages bounded by vertices, the national
 full-resolution choropleth refused."""
 
+import gzip
+import json
+
 import redis
 from django.db import connection
 
@@ -79,3 +82,31 @@ def test_a_national_choropleth_at_full_resolution_is_refused_and_an_area_may_hav
     assert refused.json()["error"]["details"] == {"parameter": "simplify"}
     bangkok = get(f"{live_api}/api/v1/stats?group=subdistrict&format=geojson&simplify=0&area=10")
     assert bangkok.status == 200 and len(bangkok.json()["features"]) == 180  # Bangkok's khwaeng
+
+
+def test_a_large_page_is_compressed_once_and_served_from_the_cache_either_way(front_server):
+    url = f"{front_server.base}/ogc/collections/districts/items?limit=50&resolution=full"
+    before = _layer_keys(front_server)
+    packed = get(url, headers={"Accept-Encoding": "gzip"})
+    assert packed.status == 200 and packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["etag"].endswith('-gzip"') and "Accept-Encoding" in packed.headers["vary"]
+    text = gzip.decompress(packed.body)
+    page = json.loads(text)
+    assert page["numberReturned"] == 50 and page["features"][0]["properties"]["code"] == "1001"
+    stored = _layer_keys(front_server) - before
+    assert len(stored) == 1
+    client = redis.Redis(unix_socket_path=str(front_server.run.redis_socket))
+    assert client.strlen(next(iter(stored))) < len(text) / 2  # kept compressed
+
+    plain = get(url)  # a client without gzip: the same page, from the cache
+    assert plain.status == 200 and "content-encoding" not in plain.headers and plain.body == text
+    assert plain.headers["etag"] == packed.headers["etag"].replace('-gzip"', '"')
+    refused = get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "content-encoding" not in refused.headers and refused.body == text
+    again = get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert again.body == packed.body  # the stored bytes as they are: not compressed again
+    assert _layer_keys(front_server) - before == stored
+
+    for reply in (packed, plain):
+        unchanged = get(url, headers={"If-None-Match": reply.headers["etag"], "Accept-Encoding": "gzip"})
+        assert unchanged.status == 304 and unchanged.body == b""

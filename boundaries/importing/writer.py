@@ -1,7 +1,5 @@
 """Write prepared layers into a generation with COPY, inside one transaction."""
 
-import io
-
 import shapely
 from django.db import connection, transaction
 
@@ -12,19 +10,17 @@ from .errors import BoundaryImportError
 COLUMNS = ("generation_id", "level", "code", "pcode", "name_th", "name_en", "parent_code", "source", "geom")
 
 
-def _escape(value: str) -> str:
-    # COPY text format: backslash, tab and newlines are the only characters that need escaping.
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+# Binary COPY: the geometry travels as EWKB bytes (half the size of hex text, nothing for the
+# server to parse), each text field as itself: nothing to escape.
+TYPES = ("bigint", "text", "text", "text", "text", "text", "text", "text", "bytea")
 
 
-def _copy_rows(generation_id: int, level: str, records) -> io.StringIO:
-    wkb = shapely.to_wkb(records.geometry.values, hex=True, include_srid=True, output_dimension=2)
-    buffer = io.StringIO()
-    for row, geom_hex in zip(records.itertuples(index=False), wkb):
-        fields = (row.code, row.pcode, row.name_th, row.name_en, row.parent_code, row.source)
-        buffer.write(f"{generation_id}\t{level}\t" + "\t".join(_escape(f) for f in fields) + f"\t{geom_hex}\n")
-    buffer.seek(0)
-    return buffer
+def _copy_rows(copy, generation_id: int, level: str, records) -> None:
+    wkb = shapely.to_wkb(records.geometry.values, hex=False, include_srid=True, output_dimension=2)
+    for row, geom in zip(records.itertuples(index=False), wkb):
+        copy.write_row(
+            (generation_id, level, row.code, row.pcode, row.name_th, row.name_en, row.parent_code, row.source, geom)
+        )
 
 
 def write_generation(prepared, *, layer, generation_id, description, report, fingerprint_value) -> Generation:
@@ -48,11 +44,9 @@ def write_generation(prepared, *, layer, generation_id, description, report, fin
             generation.report.setdefault("layers", []).extend(report["layers"])
             generation.save(update_fields=["report"])
         table = Boundary._meta.db_table
-        with connection.cursor() as cursor:
+        sql = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+            copy.set_types(TYPES)
             for layer_data in prepared:
-                for start in range(0, len(layer_data.records), 500):
-                    chunk = layer_data.records.iloc[start : start + 500]
-                    buffer = _copy_rows(generation.id, layer_data.spec.level, chunk)
-                    with cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                        copy.write(buffer.getvalue())
+                _copy_rows(copy, generation.id, layer_data.spec.level, layer_data.records)
     return generation

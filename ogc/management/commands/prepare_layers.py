@@ -4,6 +4,8 @@ the agencies' service areas' default overview (so no client waits for them to be
 manage.py prepare_layers                 every active generation, unless already prepared
 manage.py prepare_layers --generation 3  one generation (active or not); --force redoes it
 manage.py prepare_layers --downloads now also write the whole-collection FlatGeobuf files (later: the workers)
+manage.py prepare_layers --later         ask the workers to do all this (what `make load` does: until
+                                         they are done, layers and tiles are drawn at full resolution)
 """
 
 import time
@@ -25,9 +27,17 @@ class Command(BaseCommand):
             choices=("now", "later"),
             help="the whole-collection FlatGeobuf files: write them now, or ask the workers to",
         )
+        parser.add_argument("--later", action="store_true", help="ask the workers to prepare what is missing")
+        parser.add_argument("--after", type=float, default=0, help="with --later: not before this many seconds")
 
     def handle(self, *args, **opts):
         ids = opts["generation"] or list(Generation.objects.active().values_list("id", flat=True))
+        if opts["later"]:  # the job does what is missing: service areas' overviews, files, new generations
+            missing = [i for i in ids if not lighter.is_prepared(i)]
+            asked = tasks.request_prepare(opts["after"])
+            what = f"the lighter rendition of generation(s) {missing}" if missing else "what is missing"
+            self.stdout.write(f"lighter layers: {'asked' if asked else 'had asked'} the workers to prepare {what}")
+            return
         if not ids:
             self.stdout.write("no active generation: nothing to prepare")
         for generation_id in ids:

@@ -1,0 +1,41 @@
+"""What `make load` runs after migrating, in one process (each manage.py start costs a few
+seconds of imports and checks): Thailand's boundaries, then local government, agencies and
+rules, then two jobs for the workers: the lighter GIS layers (with the whole-collection files)
+and the Traffy demo complaints. Until the workers are done, layers are drawn at full resolution
+and the map shows no demo complaints; nothing else waits for them (docs/benchmarks.md#first-start).
+
+manage.py load_all           as make load
+manage.py load_all --now     everything in this process, the lighter layers and the demo included
+"""
+
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+# The jobs wait this long: in `make run` the server is building its index meanwhile, and on two
+# cores the three would share them (a first start ready later, for work nobody is waiting for).
+JOBS_AFTER_S = 30
+
+
+class Command(BaseCommand):
+    help = "Load Thailand, seed the agencies, and prepare the layers and demo complaints (by the workers)"
+    requires_system_checks = []  # make load has just run migrate, which checks
+
+    def add_arguments(self, parser):
+        parser.add_argument("--now", action="store_true", help="prepare the layers and store the demo here")
+
+    def step(self, name, *args):
+        started = time.monotonic()
+        call_command(name, *args, stdout=self.stdout, stderr=self.stderr)
+        self.stdout.write(f"{name}: done in {time.monotonic() - started:.1f} s")
+        self.stdout.flush()
+
+    def handle(self, *args, **opts):
+        started = time.monotonic()
+        later = [] if opts["now"] else ["--later", "--after", str(JOBS_AFTER_S)]
+        self.step("load_thailand", "--commit", "--activate", "--if-needed")
+        self.step("load_agencies")
+        self.step("prepare_layers", *(later or ["--downloads", "later"]))
+        self.step("load_traffy_demo", *later)
+        self.stdout.write(f"loaded in {time.monotonic() - started:.1f} s")
