@@ -14,7 +14,8 @@ from routing.rules.responsibility import UnknownCategory
 
 from .. import schema
 from ..errors import ApiError
-from ..fast_json import FastJSONRenderer, FastNegotiation
+from ..fast_json import FastJSONRenderer, FastNegotiation, dumps
+from ..fast_path import HandOn, with_fast_path
 from .complaints import visibility_of
 
 
@@ -97,11 +98,29 @@ def result(point, match, generation, directory) -> dict:
     return out
 
 
+def fast_answer(request, body) -> bytes:
+    """Route's answer on the fast path (api/fast_path.py); any refusal raises, and the DRF view
+    below then answers the same request with its error."""
+    if "duplicates" in body:
+        raise HandOn
+    point = parse_point(body)
+    within = within_of(body)
+    directory = live.directory.current()
+    directory.check_categories(point.categories)
+    matcher = live.matcher.current()
+    match = matcher.lookup(point.lon, point.lat, within)
+    return dumps(result(point, match, matcher.generation, directory))
+
+
 class Route(APIView):
     """POST {"lon", "lat", "category"? | "categories"?, "within"?} -> jurisdictions, agency and reason."""
 
     renderer_classes = [FastJSONRenderer]
     content_negotiation_class = FastNegotiation
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return with_fast_path(super().as_view(**initkwargs), fast_answer, ", ".join(cls().allowed_methods))
 
     @extend_schema(
         request=schema.ROUTE_REQUEST,
