@@ -44,7 +44,7 @@ def _int(text):
     return int(text)
 
 
-def _check(document, strings: bool = True):
+def check_document(document, strings: bool = True):
     """Depth and (when `strings`) every key and string, walked without recursion."""
     stack = [(document, 1, "body")]
     containers = (dict, list)
@@ -91,7 +91,7 @@ def parse_json(raw: bytes):
         raise BodyError(f"not valid JSON: {exc}") from None
     # A NUL or a lone surrogate can only reach a string through a \u escape (the decoder refuses
     # raw control characters, and UTF-8 has no surrogates): without one, only depth is checked.
-    _check(document, strings="\\u" in text)
+    check_document(document, strings="\\u" in text)
     return document
 
 

@@ -35,6 +35,10 @@ def when_ready(server):
 
 
 def post_fork(server, worker):
+    # The routing state's versions are read by a thread of the worker, not on requests' paths.
+    from routing import live
+
+    live.poll_in_background()
     # The reads pool (geo/front.py) runs niced: routing workers get the cores first.
     nice = int(os.environ.get("GEO_NICE", "0"))
     if nice:

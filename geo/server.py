@@ -45,6 +45,7 @@ class Gunicorn:
         read_workers: int = 2,
     ):
         self.front = front
+        self.workers = workers
         self.read_workers = read_workers if front else 0
         self.reads = None
         self.children = []  # nginx and Redis, started as children that die with this process
@@ -119,7 +120,10 @@ class Gunicorn:
         while True:
             try:
                 with urllib.request.urlopen(self.base + "/livez", timeout=2) as reply:
-                    if reply.status == 200 and (self.reads is None or self.run.reads_socket.exists()):
+                    # Every worker forked: the first answers before the master has forked the
+                    # others (the views are imported before the fork, so it answers at once).
+                    ready = self.reads is None or self.run.reads_socket.exists()
+                    if reply.status == 200 and ready and len(self.worker_pids()) >= self.workers:
                         return
             except OSError:
                 pass

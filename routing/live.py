@@ -5,6 +5,10 @@ generations; a stamp of the routing tables) is checked at most once per poll int
 changed version is rebuilt in a background thread while the old value keeps answering, then
 swapped in with one assignment. A request takes each value once, so no answer mixes versions, and
 a database outage leaves the last value serving.
+
+In serving processes (gunicorn's post_fork calls poll_in_background) one thread of the process
+reads the versions instead, so no request waits for those queries (milliseconds each, more when
+the database is busy, once a second in every worker).
 """
 
 import logging
@@ -33,6 +37,7 @@ class LiveValue:
         self._checked = 0.0
         self._lock = threading.Lock()
         self._building = False
+        self.polled_elsewhere = False  # a thread of this process reads the version (poll_in_background)
 
     def current(self):
         value = self._value
@@ -41,13 +46,28 @@ class LiveValue:
                 if self._value is None:
                     self._install(self._version())
                 return self._value
-        if time.monotonic() - self._checked >= self.poll_seconds:
+        if not self.polled_elsewhere and time.monotonic() - self._checked >= self.poll_seconds:
             self._checked = time.monotonic()
             wanted = self._read_version()
             if wanted is not None and wanted != self._value_version and not self._building:
                 self._building = True
                 threading.Thread(target=self._rebuild_in_background, args=(wanted,), daemon=True).start()
         return self._value
+
+    def poll(self):
+        """Read the version and rebuild in this thread if it moved (the polling thread)."""
+        if self._value is None or self._building:
+            return
+        self._checked = time.monotonic()
+        try:
+            wanted = self._version()
+        except Exception:  # a database outage must not stop routing from memory
+            log.warning("cannot read the %s version; keeping %s", self.name, self._value_version)
+            connection.close()  # reconnect on the next poll
+            return
+        if wanted != self._value_version:
+            self._building = True
+            self._rebuild_in_background(wanted)
 
     def refresh(self):
         """Rebuild now in this thread if the version moved (commands, tests); returns the value."""
@@ -107,3 +127,22 @@ matcher = LiveValue(
 directory = LiveValue(
     "directory", build=loaders.load_directory, version=loaders.directory_version, version_of=lambda d: d.version
 )
+
+
+def poll_in_background(values=None, interval: float = POLL_SECONDS):
+    """Read the live values' versions in a thread of this process from now on, not on requests'
+    paths (call it in every serving process after the fork: threads do not survive one)."""
+    values = [matcher, directory] if values is None else values
+
+    def run():
+        while True:
+            time.sleep(interval)
+            for value in values:
+                try:
+                    value.poll()
+                except Exception:  # keep polling whatever happens; the old value keeps serving
+                    log.exception("polling the %s version failed", value.name)
+
+    for value in values:
+        value.polled_elsewhere = True
+    threading.Thread(target=run, name="live-poll", daemon=True).start()

@@ -1,6 +1,7 @@
 """Tiny real-HTTP client for tests (urllib: no fake transport)."""
 
 import json
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -39,3 +40,18 @@ def get(url: str, **kwargs) -> Reply:
 
 def post(url: str, data, **kwargs) -> Reply:
     return request(url, method="POST", data=data, **kwargs)
+
+
+def answer_of_active_generation(url, body, django_db_blocker):
+    """The answer once the server serves the active generation: other modules activate copies of
+    the country, and the shared server swaps its matcher within a poll or two of the switch."""
+    from boundaries.models import Generation
+
+    with django_db_blocker.unblock():
+        active = Generation.objects.get(layer="admin", active=True).id
+    deadline = time.monotonic() + 120
+    while True:
+        reply = post(url, body)
+        if reply.status != 200 or reply.json()["generation"] == active or time.monotonic() > deadline:
+            return reply, active
+        time.sleep(0.5)

@@ -8,13 +8,14 @@ from routing import live
 from routing.batch.compact import compact_results
 from routing.engine.grid import MAX_WITHIN_M
 from routing.engine.matcher import DEFAULT_WITHIN_M
-from routing.engine.points import BatchError, BatchTooLarge, PointError, parse_batch, parse_point
+from routing.engine.points import BatchError, BatchTooLarge, PointError, parse_batch, parse_point, point_arrays
 from routing.rules.decisions import answer
 from routing.rules.responsibility import UnknownCategory
 
-from .. import schema
+from .. import batch_answer, schema
 from ..errors import ApiError
-from ..fast_json import FastJSONRenderer, FastNegotiation
+from ..fast_json import FastJSONRenderer, FastNegotiation, dumps
+from ..fast_path import HandOn, with_fast_path
 from .complaints import visibility_of
 
 
@@ -97,11 +98,29 @@ def result(point, match, generation, directory) -> dict:
     return out
 
 
+def fast_answer(request, body) -> bytes:
+    """Route's answer on the fast path (api/fast_path.py); any refusal raises, and the DRF view
+    below then answers the same request with its error."""
+    if "duplicates" in body:
+        raise HandOn
+    point = parse_point(body)
+    within = within_of(body)
+    directory = live.directory.current()
+    directory.check_categories(point.categories)
+    matcher = live.matcher.current()
+    match = matcher.lookup(point.lon, point.lat, within)
+    return dumps(result(point, match, matcher.generation, directory))
+
+
 class Route(APIView):
     """POST {"lon", "lat", "category"? | "categories"?, "within"?} -> jurisdictions, agency and reason."""
 
     renderer_classes = [FastJSONRenderer]
     content_negotiation_class = FastNegotiation
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return with_fast_path(super().as_view(**initkwargs), fast_answer, ", ".join(cls().allowed_methods))
 
     @extend_schema(
         request=schema.ROUTE_REQUEST,
@@ -124,11 +143,53 @@ class Route(APIView):
         return Response(out)
 
 
+BATCH_QUERIES = frozenset({"", "compact=1", "compact=true", "compact=0", "compact=false"})
+
+
+def shallow_batch(document, raw: bytes) -> bool:
+    """As many braces as the document and its points, as many brackets as the list of points and
+    the points' category lists: then nothing is nested deeper (a brace or bracket inside a string
+    only adds to the count). Sound where point_arrays then accepts the points: every point an
+    object, every `categories` absent or a list; anything else is handed to the standard parser."""
+    items = document.get("points") if isinstance(document, dict) else None
+    if not isinstance(items, list):
+        return False
+    lists = sum(1 for item in items if type(item) is dict and item.get("categories") is not None)
+    return raw.count(b"{") == 1 + len(items) and raw.count(b"[") == 1 + lists
+
+
+def fast_batch_answer(request, body) -> bytes:
+    """RouteBatch's answer on the fast path: {"points": [...]} with every point valid; anything
+    else (GeoJSON, a bad point, an unknown category) is answered by the DRF view."""
+    points = point_arrays(body)
+    if points is None:
+        raise HandOn
+    within = within_of(body)
+    directory = live.directory.current()
+    for categories in points.categories:
+        directory.check_categories(categories)
+    matcher = live.matcher.current()
+    answers = matcher.lookup_many(points.lons, points.lats, within)
+    if request.META["QUERY_STRING"] in ("compact=1", "compact=true"):
+        return batch_answer.compact(points, answers, matcher, directory)
+    return batch_answer.full(points, answers, matcher, directory, result)
+
+
 class RouteBatch(APIView):
     """POST {"points": [...]} or a GeoJSON FeatureCollection (up to 10,000 points), answers in order."""
 
     renderer_classes = [FastJSONRenderer]
     content_negotiation_class = FastNegotiation
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return with_fast_path(
+            super().as_view(**initkwargs),
+            fast_batch_answer,
+            ", ".join(cls().allowed_methods),
+            queries=BATCH_QUERIES,
+            shallow=shallow_batch,
+        )
 
     @extend_schema(
         request=schema.ROUTE_BATCH_REQUEST,

@@ -3,6 +3,8 @@
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 MAX_BATCH = 10_000
 THAILAND_BBOX = (97.3, 5.6, 105.7, 20.5)  # lon/lat extent used only to recognise swapped pairs
 
@@ -131,3 +133,64 @@ class BatchTooLarge(ValueError):
     def __init__(self, count: int):
         super().__init__(f"{count} points in one batch; the limit is {MAX_BATCH}: split it")
         self.count = count
+
+
+@dataclass(slots=True)
+class PointArrays:
+    """A batch's points as columns: what parse_batch gives, without an object per point."""
+
+    ids: list
+    lons: np.ndarray
+    lats: np.ndarray
+    category_ids: np.ndarray  # per point: its position in `categories`
+    categories: list  # the distinct category tuples, in order of first use
+
+    def __len__(self):
+        return len(self.ids)
+
+    def point(self, k: int) -> PointInput:
+        category = self.categories[self.category_ids[k]]
+        return PointInput(self.ids[k], float(self.lons[k]), float(self.lats[k]), category)
+
+
+def _inside_many(lon, lat, bbox=THAILAND_BBOX):
+    return (bbox[0] <= lon) & (lon <= bbox[2]) & (bbox[1] <= lat) & (lat <= bbox[3])
+
+
+def _numbers(values) -> bool:
+    return set(map(type, values)) <= {int, float}  # bool is its own type here: refused
+
+
+def point_arrays(body) -> PointArrays | None:
+    """{"points": [...]} whose every point parse_point accepts, as columns, checked with numpy;
+    None when any point needs parse_batch's one-by-one path (a problem to report, or a shape
+    this path does not read), so that path answers exactly as it always has. Numbers must be
+    Python floats or integers (as a JSON parser gives them, never NaN or infinite)."""
+    if not isinstance(body, dict) or body.get("type") == "FeatureCollection":
+        return None
+    items = body.get("points")
+    if not isinstance(items, list) or not 0 < len(items) <= MAX_BATCH or set(map(type, items)) != {dict}:
+        return None
+    lon, lat = [item.get("lon") for item in items], [item.get("lat") for item in items]
+    if not (_numbers(lon) and _numbers(lat)):
+        return None
+    lons, lats = np.array(lon, dtype=float), np.array(lat, dtype=float)
+    if not np.isfinite(lons).all() or not np.isfinite(lats).all():
+        return None
+    out_of_range = (lats < -90) | (lats > 90) | (lons < -180) | (lons > 180)
+    swapped = ~_inside_many(lons, lats) & _inside_many(lats, lons)
+    if (out_of_range | swapped).any():
+        return None
+    seen: dict[tuple, int] = {}
+    ids, category_ids = [], []
+    for index, item in enumerate(items):
+        single, several = item.get("category"), item.get("categories")
+        if several is None and (single is None or (type(single) is str and single)):
+            found = () if single is None else (single,)
+        elif single is None and type(several) is list and all(type(c) is str and c for c in several):
+            found = tuple(dict.fromkeys(several))
+        else:
+            return None
+        category_ids.append(seen.setdefault(found, len(seen)))
+        ids.append(item.get("id", index))
+    return PointArrays(ids, lons, lats, np.array(category_ids, dtype=np.int64), list(seen))
