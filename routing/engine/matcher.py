@@ -27,7 +27,6 @@ DEFAULT_CELL_DEG = 1 / 256  # ~430 m
 # Finer cells where polygons are small: Bangkok's khwaeng need ~215 m cells for most points to
 # skip polygon tests (the trade-off against memory is measured in docs/matcher.md).
 CELL_BY_LEVEL = {"subdistrict": 1 / 512, "district": 1 / 256, "province": 1 / 128}
-SHAPE_VERTICES_KEPT = 400_000  # of the polygons rebuilt (and prepared) for snapping, kept per level and process
 
 
 @dataclass(slots=True)
@@ -113,10 +112,8 @@ class LevelIndex:
         sets = grid.sets
         self.set_first = np.array([s[0] if s else -1 for s in sets], dtype=np.int32)
         self.set_size = np.array([len(s) for s in sets], dtype=np.int32)
-        # Snapping looks for polygons near a point by their boxes and rebuilds those few shapes.
+        # Snapping looks for polygons near a point by their boxes, then reads their segments nearby.
         self.tree = shapely.STRtree(shapely.box(*rings.bounds.T))
-        self._shapes = {}
-        self._kept_vertices = 0
 
     def __len__(self):
         return len(self.codes)
@@ -125,25 +122,6 @@ class LevelIndex:
     def geoms(self) -> np.ndarray:
         """Every polygon as a shapely geometry, rebuilt from the arrays (reports and tests)."""
         return self.rings.polygons(range(len(self.codes)))
-
-    def shapes(self, indices) -> np.ndarray:
-        """These polygons as shapely geometries; the most recently used are kept, up to
-        SHAPE_VERTICES_KEPT vertices per level."""
-        indices = np.asarray(indices, dtype=np.int64).tolist()
-        kept = self._shapes
-        wanted = [i for i in dict.fromkeys(indices) if i not in kept]
-        built = self.rings.polygons(wanted)
-        shapely.prepare(built)  # dwithin on a prepared polygon is indexed, not a scan of its edges
-        found = dict(zip(wanted, built))
-        for i in set(indices) - found.keys():
-            found[i] = kept.pop(i)  # re-inserted below: most recent last
-        shapes = np.empty(len(indices), dtype=object)
-        shapes[:] = [found[i] for i in indices]
-        kept.update(found)
-        self._kept_vertices += int(shapely.get_num_coordinates(list(found[i] for i in wanted)).sum()) if wanted else 0
-        while self._kept_vertices > SHAPE_VERTICES_KEPT and len(kept) > 1:
-            self._kept_vertices -= int(shapely.get_num_coordinates(kept.pop(next(iter(kept)))))
-        return shapes
 
     def choose(self, covering, interior, prefer_code=None) -> int:
         """Deterministic pick among the polygons covering a point (see module docstring)."""
@@ -204,8 +182,13 @@ class LevelIndex:
         if len(point_idx) == 0:
             return best, best_m
         points = shapely.points(lons[point_idx], lats[point_idx])
-        # Cheap test first: exact distances only for polygons inside the window.
-        shapes = self.shapes(poly_idx)
+        # The point is outside every polygon of this level: its distance to one is the distance
+        # to the polygon's boundary segments within the window's rows.
+        grid = self.grid
+        rows = np.floor((lats[point_idx, None] + np.array([-1, 1]) * window[point_idx, None] - grid.y0) / grid.size)
+        rows = np.clip(rows + np.array([-1, 1]), 0, grid.ny - 1).astype(np.int64)
+        shapes = self.rings.boundaries_near(poly_idx, rows[:, 0], rows[:, 1], grid.ny)
+        # Cheap test first: exact distances only for boundaries inside the window.
         close = shapely.dwithin(shapes, points, window[point_idx])
         point_idx, poly_idx, points, shapes = point_idx[close], poly_idx[close], points[close], shapes[close]
         if len(point_idx) == 0:

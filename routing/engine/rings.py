@@ -24,6 +24,7 @@ class Rings:
     part_offsets: np.ndarray  # int64: polygon part p is rings [part_offsets[p], part_offsets[p + 1])
     geom_offsets: np.ndarray  # int64: polygon g is parts [geom_offsets[g], geom_offsets[g + 1])
     bounds: np.ndarray  # float64 (n, 4)
+    band_keys: np.ndarray  # int64, ascending: band b holds polygon band_keys[b] // ny's segments in row % ny
     band_offsets: np.ndarray  # int64: band b is band_runs[band_offsets[b]:band_offsets[b + 1]]
     band_runs: np.ndarray  # int32 (n, 2): runs [start, stop) of segments, named by their first vertex
     cand_bands: np.ndarray  # int32, beside the grid's cand_polys: the candidate's band in that cell's row, -1: none
@@ -34,6 +35,7 @@ class Rings:
         "part_offsets",
         "geom_offsets",
         "bounds",
+        "band_keys",
         "band_offsets",
         "band_runs",
         "cand_bands",
@@ -53,6 +55,30 @@ class Rings:
             shapely.GeometryType.MULTIPOLYGON,
             np.asarray(self.xy)[vertices],
             tuple(np.concatenate([[0], np.cumsum(c)]) for c in (vertex_counts, ring_counts, part_counts)),
+        )
+
+    def boundaries_near(self, polys, first_rows, last_rows, ny: int) -> np.ndarray:
+        """Per (polygon, rows) pair: the polygon's boundary segments in those grid rows, as one
+        shapely MultiLineString. A point outside a polygon is as far from it as from its boundary,
+        and every segment within d of a point lies in the rows within d of it: the distance to a
+        polygon, and its nearest point, from a few runs of segments instead of the whole polygon."""
+        polys = np.asarray(polys, dtype=np.int64)
+        rows, rows_per_pair = _ranges(np.asarray(first_rows), np.asarray(last_rows) + 1)
+        pair_of_row = np.repeat(np.arange(len(polys)), rows_per_pair)
+        keys = polys[pair_of_row] * ny + rows
+        bands = np.searchsorted(self.band_keys, keys)
+        found = bands < len(self.band_keys)
+        found[found] = self.band_keys[bands[found]] == keys[found]
+        bands, pair_of_band = bands[found], pair_of_row[found]
+        runs, runs_per_band = _ranges(self.band_offsets[bands], self.band_offsets[bands + 1])
+        pair_of_run = np.repeat(pair_of_band, runs_per_band)
+        band_runs = np.asarray(self.band_runs)
+        vertices, per_run = _ranges(band_runs[runs, 0].astype(np.int64), band_runs[runs, 1].astype(np.int64) + 1)
+        runs_per_pair = np.bincount(pair_of_run, minlength=len(polys))
+        return shapely.from_ragged_array(
+            shapely.GeometryType.MULTILINESTRING,
+            np.asarray(self.xy)[vertices],
+            (np.concatenate([[0], np.cumsum(per_run)]), np.concatenate([[0], np.cumsum(runs_per_pair)])),
         )
 
 
@@ -120,6 +146,7 @@ def build_rings(geoms, grid) -> Rings:
         part_offsets=part_offsets,
         geom_offsets=geom_offsets,
         bounds=shapely.bounds(geoms),
+        band_keys=band_keys.astype(np.int64),
         band_offsets=band_offsets,
         band_runs=band_runs,
         cand_bands=cand_bands,
