@@ -23,6 +23,7 @@ from .rings import Rings, build_rings
 
 FINEST_FIRST = ["subdistrict", "district", "province"]
 DEFAULT_WITHIN_M = 50.0
+PLAIN_MATCHES_KEPT = 100_000  # distinct label combinations remembered (the country has about 8,000)
 DEFAULT_CELL_DEG = 1 / 256  # ~430 m
 # Finer cells where polygons are small: Bangkok's khwaeng need ~215 m cells for most points to
 # skip polygon tests (the trade-off against memory is measured in docs/matcher.md).
@@ -278,6 +279,7 @@ class Matcher:
         self.levels = sorted(levels, key=lambda lv: FINEST_FIRST.index(lv.level))
         self.generations = dict(generations)
         self.path = None  # the stored index this one maps, if any (store.py)
+        self._plain_matches = {}  # the labels' tuple -> the Match of a point inside one polygon per level
         self._cells = [
             (lv, lv.grid.x0, lv.grid.y0, lv.grid.size, lv.grid.nx, lv.grid.ny, lv.labels, lv.grid.sets)
             for lv in self.levels
@@ -303,6 +305,19 @@ class Matcher:
 
     def lookup(self, lon: float, lat: float, within_m: float = DEFAULT_WITHIN_M) -> Match:
         within_m = min(float(within_m), MAX_WITHIN_M)
+        # Most points lie in cells inside one polygon at every level: their answer depends on the
+        # cells' labels only, and is made once per combination of labels (read-only, shared).
+        key = []
+        for _, x0, y0, size, nx, ny, labels, _ in self._cells:
+            ix = int((lon - x0) // size)
+            iy = int((lat - y0) // size)
+            if not (0 <= ix < nx and 0 <= iy < ny):
+                break
+            key.append(labels[iy * nx + ix])
+        else:
+            known = self._plain_matches.get(key := tuple(key))
+            if known is not None:
+                return known
         found = {}
         prefer = None
         plain = 0
@@ -327,7 +342,10 @@ class Matcher:
             found[index.level] = j
             prefer = index.parent_codes[index.code_index[j.code]]
         if plain == len(self.levels) and plain:
-            return Match("matched", found)
+            match = Match("matched", found)
+            if len(self._plain_matches) < PLAIN_MATCHES_KEPT:
+                self._plain_matches[key] = match
+            return match
         return self.result(found)
 
     def lookup_many(self, lons, lats, within_m: float = DEFAULT_WITHIN_M) -> BatchAnswers:
