@@ -6,11 +6,12 @@ import numpy as np
 class LevelAnswers:
     """One level's answers for a batch: a polygon index per point (-1: none), objects where unusual."""
 
-    __slots__ = ("chosen", "index", "special")
+    __slots__ = ("chosen", "index", "plain", "special")
 
     def __init__(self, index, n: int):
         self.index = index
         self.chosen = np.full(n, -1, dtype=np.int32)
+        self.plain = np.zeros(n, dtype=bool)  # strictly inside its chosen polygon alone
         self.special = {}  # point -> Jurisdiction, where it is not the plain one
 
     def jurisdiction(self, k):

@@ -17,8 +17,9 @@ import numpy as np
 import shapely
 
 from .answers import BatchAnswers, LevelAnswers
-from .crossing import EXTERIOR, INTERIOR, K_COMPLEX, K_NEAR, UNCERTAIN, candidate_states, classify, exact_state
+from .crossing import EXTERIOR, INTERIOR, K_COMPLEX, K_NEAR, K_PLAIN, UNCERTAIN, candidate_states, classify, exact_state
 from .grid import FAR, M_PER_DEGREE, MAX_WITHIN_M, MIXED, Grid, build_grid
+from .nesting import derivations
 from .rings import Rings, build_rings
 
 FINEST_FIRST = ["subdistrict", "district", "province"]
@@ -70,6 +71,12 @@ class Match:
     def snapped_m(self) -> float | None:
         distances = [j.snapped_m for j in self.jurisdictions.values() if j.snapped_m is not None]
         return max(distances) if distances else None
+
+
+def _nested(finer, coarser) -> bool:
+    """Whether the finer level's parent codes name the coarser level's polygons (subdistrict ->
+    district -> province; a matcher of provinces and subdistricts alone skips a level)."""
+    return FINEST_FIRST.index(coarser.level) == FINEST_FIRST.index(finer.level) + 1
 
 
 def haversine_m(lon1, lat1, lon2, lat2):
@@ -240,6 +247,7 @@ class LevelIndex:
             grid.mixed_cells, grid.mixed_rows, grid.cand_offsets, grid.cand_polys, rings.cand_bands, rings.band_offsets,
             rings.band_runs, rings.xy, chosen, kind,
         )  # fmt: skip
+        answers.plain[:] = kind == K_PLAIN
 
         def prefer(k):
             if finer is None or finer_chosen[k] < 0:
@@ -274,15 +282,40 @@ class LevelIndex:
 class Matcher:
     """An immutable snapshot: build a new one for a new generation, then swap the reference."""
 
-    def __init__(self, levels: list[LevelIndex], generations: dict):
+    def __init__(self, levels: list[LevelIndex], generations: dict, derive: list | None = None):
+        """`derive[n]`: per polygon of level n - 1, the polygon of level n that a point strictly inside
+        it alone lies strictly inside alone (-1: test), or None; computed here when not given."""
         # Finest level first, so coarser levels can prefer the parent of the finer answer.
         self.levels = sorted(levels, key=lambda lv: FINEST_FIRST.index(lv.level))
         self.generations = dict(generations)
+        if derive is None:
+            derive = [None] + [
+                derivations(finer, index) if _nested(finer, index) else None
+                for finer, index in zip(self.levels, self.levels[1:])
+            ]
+        self.derive = derive
+        # A point inside one finest polygon whose parents all follow from it: one shared answer.
+        self._by_finest = self._derived_matches()
         self.path = None  # the stored index this one maps, if any (store.py)
         self._plain_matches = {}  # the labels' tuple -> the Match of a point inside one polygon per level
         self._cells = [
             (lv, lv.grid.x0, lv.grid.y0, lv.grid.size, lv.grid.nx, lv.grid.ny, lv.labels, lv.grid.sets)
             for lv in self.levels
+        ]
+
+    def _derived_matches(self) -> list | None:
+        if not self.levels or any(d is None for d in self.derive[1:]):
+            return None
+        chains = np.arange(len(self.levels[0]))[None, :].repeat(len(self.levels), axis=0)
+        for n, derive in enumerate(self.derive[1:], start=1):
+            below = chains[n - 1]
+            chains[n] = np.where(below >= 0, np.asarray(derive)[np.maximum(below, 0)], -1)
+        complete = (chains >= 0).all(axis=0)
+        return [
+            Match("matched", {lv.level: lv.plain[i] for lv, i in zip(self.levels, chains[:, k].tolist())})
+            if complete[k]
+            else None
+            for k in range(chains.shape[1])
         ]
 
     def warm(self):
@@ -305,8 +338,19 @@ class Matcher:
 
     def lookup(self, lon: float, lat: float, within_m: float = DEFAULT_WITHIN_M) -> Match:
         within_m = min(float(within_m), MAX_WITHIN_M)
-        # Most points lie in cells inside one polygon at every level: their answer depends on the
-        # cells' labels only, and is made once per combination of labels (read-only, shared).
+        if self._by_finest is not None:
+            # Most points lie in a cell inside one finest polygon, whose parents follow from it.
+            _, x0, y0, size, nx, ny, labels, sets = self._cells[0]
+            ix = int((lon - x0) // size)
+            iy = int((lat - y0) // size)
+            if 0 <= ix < nx and 0 <= iy < ny:
+                label = labels[iy * nx + ix]
+                if label > 0 and len(members := sets[label]) == 1:
+                    known = self._by_finest[members[0]]
+                    if known is not None:
+                        return known
+        # Otherwise most points lie in cells inside one polygon at every level: their answer depends
+        # on the cells' labels only, and is made once per combination of labels (read-only, shared).
         key = []
         for _, x0, y0, size, nx, ny, labels, _ in self._cells:
             ix = int((lon - x0) // size)
@@ -321,7 +365,15 @@ class Matcher:
         found = {}
         prefer = None
         plain = 0
-        for index, x0, y0, size, nx, ny, labels, sets in self._cells:
+        inside = -1  # the finer level's polygon, if the point is strictly inside it alone
+        for n, (index, x0, y0, size, nx, ny, labels, sets) in enumerate(self._cells):
+            derive = self.derive[n]
+            if inside >= 0 and derive is not None and (i := int(derive[inside])) >= 0:
+                found[index.level] = index.plain[i]
+                prefer = index.parent_codes[i]
+                inside = i
+                continue
+            inside = -1
             # The common case inlined: a cell inside exactly one polygon.
             ix = int((lon - x0) // size)
             iy = int((lat - y0) // size)
@@ -334,13 +386,17 @@ class Matcher:
                         found[index.level] = index.plain[i]
                         prefer = index.parent_codes[i]
                         plain += 1
+                        inside = i
                         continue
             j = index.lookup(lon, lat, within_m, prefer)
             if j is None:
                 prefer = None
                 continue
             found[index.level] = j
-            prefer = index.parent_codes[index.code_index[j.code]]
+            i = index.code_index[j.code]
+            prefer = index.parent_codes[i]
+            if j is index.plain[i]:
+                inside = i
         if plain == len(self.levels) and plain:
             match = Match("matched", found)
             if len(self._plain_matches) < PLAIN_MATCHES_KEPT:
@@ -353,12 +409,32 @@ class Matcher:
         lats = np.ascontiguousarray(lats, dtype=float)
         within_m = min(float(within_m), MAX_WITHIN_M)
         answers = []
-        finer = finer_chosen = None
-        for index in self.levels:
-            level_answers = index.lookup_many(lons, lats, within_m, finer, finer_chosen)
+        finer = None
+        for index, derive in zip(self.levels, self.derive):
+            if finer is None or derive is None:
+                level_answers = index.lookup_many(lons, lats, within_m, finer and finer.index, finer and finer.chosen)
+            else:
+                level_answers = self._derived(index, derive, lons, lats, within_m, finer)
             answers.append(level_answers)
-            finer, finer_chosen = index, level_answers.chosen
+            finer = level_answers
         return BatchAnswers(self, answers, len(lons))
+
+    @staticmethod
+    def _derived(index, derive, lons, lats, within_m, finer: LevelAnswers) -> LevelAnswers:
+        """A coarser level's answers: followed from the finer ones where exact, tested elsewhere."""
+        n = len(lons)
+        out = LevelAnswers(index, n)
+        parent = np.where(finer.plain, np.asarray(derive)[np.maximum(finer.chosen, 0)], -1)
+        derived = parent >= 0
+        out.chosen[derived] = parent[derived]
+        out.plain[derived] = True
+        rest = np.flatnonzero(~derived)
+        if len(rest):
+            tested = index.lookup_many(lons[rest], lats[rest], within_m, finer.index, finer.chosen[rest])
+            out.chosen[rest] = tested.chosen
+            out.plain[rest] = tested.plain
+            out.special = {int(rest[k]): j for k, j in tested.special.items()}
+        return out
 
     def result(self, found: dict) -> Match:
         if not found:

@@ -21,7 +21,7 @@ from .grid import Grid
 from .matcher import LevelIndex, Matcher
 from .rings import Rings
 
-FORMAT = 6  # bump when the arrays change meaning
+FORMAT = 7  # bump when the arrays change meaning
 KEEP = 3  # snapshots kept in the directory besides the one just written
 GRID_ARRAYS = ("labels", "mixed_cells", "mixed_rows", "cand_offsets", "cand_polys")
 SCALARS = ("x0", "y0", "size", "nx", "ny")
@@ -37,6 +37,8 @@ def state(matcher: Matcher) -> tuple[dict, dict]:
         level["set_offsets"] = np.cumsum([0] + [len(s) for s in grid.sets]).astype(np.int64)
         level["set_members"] = np.array([i for s in grid.sets for i in s], dtype=np.int32)
         level.update((name, getattr(rings, name)) for name in Rings.ARRAYS)
+        if matcher.derive[number] is not None:
+            level["derive"] = matcher.derive[number]
         arrays.update((f"{number}.{name}", array) for name, array in level.items())
         meta["levels"].append(
             {
@@ -46,6 +48,7 @@ def state(matcher: Matcher) -> tuple[dict, dict]:
                 "names_th": index.names_th,
                 "names_en": index.names_en,
                 "parent_codes": index.parent_codes,
+                "derived": matcher.derive[number] is not None,
                 "grid": {name: getattr(grid, name) for name in SCALARS},
             }
         )
@@ -57,7 +60,7 @@ def from_state(meta: dict, arrays) -> Matcher:
     if meta.get("format") != FORMAT:
         raise ValueError(f"index format {meta.get('format')}, not {FORMAT}")
     array = arrays if callable(arrays) else arrays.__getitem__
-    levels = []
+    levels, derive = [], []
     for number, level in enumerate(meta["levels"]):
 
         def named(name, number=number):
@@ -79,7 +82,8 @@ def from_state(meta: dict, arrays) -> Matcher:
                 rings,
             )
         )
-    return Matcher(levels, {layer: int(g) for layer, g in meta["generations"].items()})
+        derive.append(named("derive") if level["derived"] else None)
+    return Matcher(levels, {layer: int(g) for layer, g in meta["generations"].items()}, derive)
 
 
 def save(matcher: Matcher, path: Path) -> Path:
