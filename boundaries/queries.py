@@ -3,6 +3,7 @@ SQL that reads it lives here and callers name what they want."""
 
 from functools import lru_cache
 
+import psycopg
 from django.db import connection
 
 from .generations import active_generation_ids
@@ -39,8 +40,13 @@ SELECT ST_AsMVT(t, %(layer)s, 4096, 'geom') FROM (
 def level_shapes(generation_id: int, level: str, order_by: str = "code") -> list[tuple]:
     """(id, code, name_th, name_en, parent_code, WKB bytes) of every boundary of one level of a
     generation, in code (or id) order."""
-    with connection.cursor() as cursor:
-        cursor.execute(_LEVEL_SHAPES[order_by], [generation_id, str(level)])
+    # Results in PostgreSQL's binary format: the geometry bytes as they are, not hex text to decode
+    # (half the time for the country's subdistricts). Django's cursors bind on the client, which
+    # cannot ask for binary results, so a plain psycopg cursor on the same connection (and
+    # transaction) reads them.
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(_LEVEL_SHAPES[order_by], [generation_id, str(level)], binary=True)
         return [(*row[:5], bytes(row[5])) for row in cursor.fetchall()]
 
 

@@ -3,9 +3,9 @@ responsibility directory from the routing tables, each with the version that say
 
 import hashlib
 import json
-import os
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import pairwise
 
 import shapely
 from django.conf import settings
@@ -16,7 +16,9 @@ from boundaries.generations import active_generation_ids
 from boundaries.models import ADMIN_LEVELS, Generation
 
 from .engine import store
-from .engine.matcher import CELL_BY_LEVEL, DEFAULT_CELL_DEG, LevelIndex, Matcher
+from .engine.matcher import CELL_BY_LEVEL, DEFAULT_CELL_DEG, FINEST_FIRST, LevelIndex, Matcher
+from .engine.nesting import Outline, derivations
+from .engine.rings import vertices
 from .models import Agency, Category, LocalCoverage, LocalGovernment, RoutingRule
 from .rules.responsibility import AgencyInfo, Directory, LocalUnitInfo, Rule
 
@@ -43,18 +45,42 @@ def build_matcher_in_memory(generations: dict[str, int], cells: dict | None = No
     if admin is None:
         return Matcher([], generations)
 
-    def build(level, rows):
+    def outline(level, rows):
         _, codes, names_th, names_en, parents, wkb = zip(*rows)
-        cell = (cells or CELL_BY_LEVEL).get(str(level), DEFAULT_CELL_DEG)
         geoms = shapely.from_wkb(list(wkb))
-        return LevelIndex(str(level), admin, codes, names_th, names_en, parents, geoms, cell=cell)
+        arrays = vertices(geoms)
+        return geoms, Outline(codes, parents, *arrays, shapely.bounds(geoms)), (names_th, names_en)
 
-    # The levels are built side by side: most of the work is in numpy, shapely and scipy, which
-    # release the GIL. The rows are read here first (one connection, this thread's).
-    shapes = [(level, rows) for level in ADMIN_LEVELS if (rows := queries.level_shapes(admin, level))]
-    with ThreadPoolExecutor(max_workers=min(len(shapes), os.cpu_count() or 1) or 1) as pool:
-        levels = list(pool.map(lambda item: build(*item), shapes))
-    return Matcher(levels, generations)
+    def build(level, outlined: Future):
+        geoms, shape, names = outlined.result()
+        cell = (cells or CELL_BY_LEVEL).get(str(level), DEFAULT_CELL_DEG)
+        arrays = (shape.xy, shape.ring_offsets, shape.part_offsets, shape.geom_offsets)
+        return LevelIndex(str(level), admin, shape.codes, *names, shape.parent_codes, geoms, cell=cell, arrays=arrays)
+
+    def derivation(finer: Future, coarser: Future):
+        (_, fine, _), (_, coarse, _) = finer.result(), coarser.result()
+        return derivations(fine, coarse)
+
+    # The levels are built side by side while the next one's rows are read (finest, the largest,
+    # first): most of the work is in numba, numpy, shapely and scipy, which release the GIL. The
+    # rows are read in this thread (its connection). Whether a coarser level follows from the
+    # finer one (nesting.py) is checked on their vertices, beside the building of their grids.
+    with ThreadPoolExecutor(max_workers=3 * len(ADMIN_LEVELS)) as pool:
+        outlined, built = {}, []
+        for level in sorted(ADMIN_LEVELS, key=lambda lv: FINEST_FIRST.index(str(lv))):
+            if rows := queries.level_shapes(admin, level):
+                outlined[str(level)] = pool.submit(outline, level, rows)
+                built.append(pool.submit(build, level, outlined[str(level)]))
+        names = list(outlined)
+        checks = [
+            pool.submit(derivation, outlined[finer], outlined[coarser])
+            if FINEST_FIRST.index(coarser) == FINEST_FIRST.index(finer) + 1
+            else None
+            for finer, coarser in pairwise(names)
+        ]
+        derive = [None] + [check and check.result() for check in checks]
+        levels = [future.result() for future in built]
+    return Matcher(levels, generations, derive)
 
 
 def matcher_key(generations: dict[str, int]) -> str:

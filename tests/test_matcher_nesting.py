@@ -5,7 +5,7 @@ import pytest
 from shapely.geometry import MultiPolygon, Polygon
 
 from routing.engine.matcher import LevelIndex, Matcher
-from routing.engine.nesting import derivations, exact_parents
+from routing.engine.nesting import Outline, derivations, exact_parents
 
 # Two subdistricts side by side; their district shares their vertices (as a coverage union does).
 WEST = Polygon([(100, 10), (101, 10), (101, 11), (100, 11)])
@@ -31,7 +31,7 @@ def test_a_dissolve_that_kept_its_childrens_vertices_is_exact():
     fine = subdistricts(("990201", "9902", NEXT))
     coarse = level("district", [("9901", "99", BOTH), ("9902", "99", NEXT)])
     assert exact_parents(fine.rings, np.array([0, 0, 1]), coarse.rings).tolist() == [True, True]
-    assert derivations(fine, coarse).tolist() == [0, 0, 1]
+    assert derivations(Outline.of(fine), Outline.of(coarse)).tolist() == [0, 0, 1]
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def test_a_parent_that_is_not_exactly_its_childrens_union_is_tested(outline):
     coarse = level("district", [("9901", "99", outline), ("9902", "99", NEXT)])
     assert exact_parents(fine.rings, np.array([0, 0, 1]), coarse.rings).tolist() == [False, True]
     # NEXT's box touches the inexact district's box: its points are tested too.
-    assert derivations(fine, coarse).tolist() == [-1, -1, -1]
+    assert derivations(Outline.of(fine), Outline.of(coarse)).tolist() == [-1, -1, -1]
 
 
 def test_a_parent_with_a_missing_or_extra_child_is_not_exact():
@@ -54,7 +54,7 @@ def test_a_parent_with_a_missing_or_extra_child_is_not_exact():
     twice = subdistricts(("990103", "9901", WEST))  # a duplicate child: its edges count twice
     assert exact_parents(twice.rings, np.array([0, 0, 0]), coarse.rings).tolist() == [False]
     orphan = subdistricts()
-    assert derivations(orphan, level("district", [("9999", "99", BOTH)])).tolist() == [-1, -1]
+    assert derivations(Outline.of(orphan), Outline.of(level("district", [("9999", "99", BOTH)]))).tolist() == [-1, -1]
 
 
 def test_derived_answers_equal_the_tested_ones_on_a_small_coverage():

@@ -7,21 +7,27 @@ Each cell gets one label (int16 while the coverage sets fit, to halve the larges
   MIXED (-2)  a polygon boundary passes through the cell; its candidate polygons, to be tested
               exactly, are a CSR list at the cell's rank among the mixed cells (`slot`).
 
-Why it is exact: a cell is MIXED whenever a boundary segment passes through it (the segments are
-densified so consecutive vertices are at most one cell apart, and both corner cells of a diagonal
-step are marked too; cell indexes are a monotonic function of the coordinate, so a point on a
-segment always lands in a marked cell). Cells that no boundary touches form connected regions
+Why it is exact: a cell is MIXED whenever a boundary segment passes through it or within
+EDGE_SLACK of it (per column a segment crosses, the rows between its heights at the column's
+edges, both widened by the slack, which dwarfs the rounding of a point's cell index; a segment
+shorter across than a cell marks its whole height), so a point on a segment always lands in a
+marked cell. Cells that no boundary touches form connected regions
 (4-neighbour, scipy.ndimage.label) inside which coverage cannot change, so one exact test of one
 cell centre per region labels the whole region.
 """
 
 import bisect
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from numba import njit
 
 FAR, NEAR, MIXED = 0, -1, -2
+# Degrees (~0.1 mm): a segment marks the cells it comes this close to, far more than the rounding
+# of a coordinate's cell (about 1e-14 degrees), so a point on a segment always lands in a marked cell.
+EDGE_SLACK = 1e-9
 MAX_WITHIN_M = 1000.0
 M_PER_DEGREE = 111_320.0
 
@@ -70,26 +76,90 @@ class Grid:
         return sum(a.nbytes for a in arrays)
 
 
-def _boundary_cells(geoms, x0, y0, cell, nx, ny) -> np.ndarray:
+@njit(cache=True, nogil=True)
+def _mark_boundary_cells(xy, ring_offsets, x0, y0, cell, nx, ny, mask):
+    """Mark every cell a segment passes through or comes within EDGE_SLACK of: per column the
+    segment crosses, the rows between its heights at the column's (widened) edges."""
+    for r in range(len(ring_offsets) - 1):
+        for i in range(ring_offsets[r], ring_offsets[r + 1] - 1):
+            ax, ay, bx, by = xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1]
+            if bx < ax:
+                ax, ay, bx, by = bx, by, ax, ay
+            dx = bx - ax
+            first = min(max(math.floor((ax - EDGE_SLACK - x0) / cell), 0), nx - 1)
+            last = min(max(math.floor((bx + EDGE_SLACK - x0) / cell), 0), nx - 1)
+            for c in range(first, last + 1):
+                if dx < cell:
+                    # Short across: its whole height in each column, so that no division by a tiny
+                    # dx can magnify a rounding.
+                    low, high = min(ay, by), max(ay, by)
+                else:
+                    left = max(ax, x0 + c * cell - EDGE_SLACK)
+                    right = min(bx, x0 + (c + 1) * cell + EDGE_SLACK)
+                    y_left = ay + (by - ay) * ((left - ax) / dx)
+                    y_right = ay + (by - ay) * ((right - ax) / dx)
+                    low, high = min(y_left, y_right), max(y_left, y_right)
+                bottom = min(max(math.floor((low - EDGE_SLACK - y0) / cell), 0), ny - 1)
+                top = min(max(math.floor((high + EDGE_SLACK - y0) / cell), 0), ny - 1)
+                for row in range(bottom, top + 1):
+                    mask[row, c] = True
+
+
+@njit(cache=True, nogil=True)
+def _first_cells(regions, count):
+    """Each region's first cell in raster order (index 0, the boundary cells, unused)."""
+    first = np.full(count + 1, -1, dtype=np.int64)
+    found = 0
+    for c in range(len(regions)):
+        r = regions[c]
+        if r > 0 and first[r] < 0:
+            first[r] = c
+            found += 1
+            if found == count:
+                break
+    return first
+
+
+@njit(cache=True, nogil=True)
+def _within(mask, reach):
+    """Cells within `reach` cells of a marked one in both directions (a 3x3 dilation `reach` times
+    over): the distance to the nearest marked cell along rows, then along columns, in four scans."""
+    ny, nx = mask.shape
+    far = reach + 1
+    across = np.zeros((ny, nx), dtype=np.bool_)
+    for y in range(ny):
+        gap = far
+        for x in range(nx):
+            gap = 0 if mask[y, x] else min(gap + 1, far)
+            across[y, x] = gap <= reach
+        gap = far
+        for x in range(nx - 1, -1, -1):
+            gap = 0 if mask[y, x] else min(gap + 1, far)
+            across[y, x] |= gap <= reach
+    out = np.zeros((ny, nx), dtype=np.bool_)
+    gaps = np.full(nx, far, dtype=np.int64)
+    for y in range(ny):
+        for x in range(nx):
+            gaps[x] = 0 if across[y, x] else min(gaps[x] + 1, far)
+            out[y, x] = gaps[x] <= reach
+    gaps[:] = far
+    for y in range(ny - 1, -1, -1):
+        for x in range(nx):
+            gaps[x] = 0 if across[y, x] else min(gaps[x] + 1, far)
+            out[y, x] |= gaps[x] <= reach
+    return out
+
+
+def _boundary_cells(xy, ring_offsets, x0, y0, cell, nx, ny) -> np.ndarray:
     """Boolean (ny, nx) mask of every cell a polygon boundary passes through."""
-    rings = shapely.get_rings(shapely.get_parts(np.asarray(geoms, dtype=object)))
-    # Segments no longer than 0.9 cell: consecutive vertices are in the same or adjacent cells.
-    rings = shapely.segmentize(rings, cell * 0.9)
-    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    ix = np.floor((coords[:, 0] - x0) / cell).astype(np.int64)
-    iy = np.floor((coords[:, 1] - y0) / cell).astype(np.int64)
     mask = np.zeros((ny, nx), dtype=bool)
-    mask[iy, ix] = True
-    same_ring = ring_of[1:] == ring_of[:-1]
-    a_x, a_y, b_x, b_y = ix[:-1][same_ring], iy[:-1][same_ring], ix[1:][same_ring], iy[1:][same_ring]
-    diagonal = (a_x != b_x) & (a_y != b_y)
-    mask[a_y[diagonal], b_x[diagonal]] = True
-    mask[b_y[diagonal], a_x[diagonal]] = True
+    _mark_boundary_cells(xy, ring_offsets, float(x0), float(y0), float(cell), nx, ny, mask)
     return mask
 
 
-def build_grid(geoms, tree: shapely.STRtree, cell: float, codes) -> Grid:
-    """Label every cell; `codes` orders the polygons of a coverage set deterministically."""
+def build_grid(geoms, tree: shapely.STRtree, cell: float, codes, xy, ring_offsets) -> Grid:
+    """Label every cell; `codes` orders the polygons of a coverage set deterministically; `xy` and
+    `ring_offsets` are the polygons' vertices as in rings.py."""
     geoms = np.asarray(geoms, dtype=object)
     minx, miny, maxx, maxy = shapely.total_bounds(geoms)
     pad = MAX_WITHIN_M / M_PER_DEGREE / 0.5 + 2 * cell  # room to snap from just outside the extent
@@ -100,17 +170,10 @@ def build_grid(geoms, tree: shapely.STRtree, cell: float, codes) -> Grid:
 
     from scipy import ndimage  # only the build needs it: serving processes never import scipy
 
-    mixed = _boundary_cells(geoms, x0, y0, cell, nx, ny)
+    mixed = _boundary_cells(xy, ring_offsets, x0, y0, cell, nx, ny)
     regions, count = ndimage.label(~mixed)
-    # One exact test per region, at the centre of any one of its cells.
-    flat_regions = regions.ravel()
-    first_cell = np.full(count + 1, -1, dtype=np.int64)
-    # ndimage.label numbers regions in the raster order of their first cells, so region k starts
-    # where the running maximum reaches k (checked; sorted the long way if it ever does not).
-    first_cell[1:] = np.searchsorted(np.maximum.accumulate(flat_regions), np.arange(1, count + 1))
-    if count and not np.array_equal(flat_regions[first_cell[1:]], np.arange(1, count + 1)):
-        order = np.argsort(flat_regions, kind="stable")
-        first_cell[1:] = order[np.searchsorted(flat_regions[order], np.arange(1, count + 1))]
+    # One exact test per region, at the centre of its first cell.
+    first_cell = _first_cells(regions.ravel(), count)
     cx = x0 + (first_cell[1:] % nx + 0.5) * cell
     cy = y0 + (first_cell[1:] // nx + 0.5) * cell
     pts = shapely.points(cx, cy)
@@ -127,11 +190,12 @@ def build_grid(geoms, tree: shapely.STRtree, cell: float, codes) -> Grid:
             set_ids[key] = len(sets)
             sets.append(key)
         region_label[region] = set_ids[key]
-    labels = region_label[regions].astype(np.int32)
+    label_type = np.int16 if len(sets) < np.iinfo(np.int16).max else np.int32
+    labels = region_label.astype(label_type)[regions]
 
     # Empty cells near any boundary may snap; the rest are far from everything.
     reach = int(np.ceil(MAX_WITHIN_M / (M_PER_DEGREE * 0.5) / cell)) + 1  # cos(60°)=0.5: safe for Thailand
-    near = ndimage.binary_dilation(mixed, structure=np.ones((3, 3), dtype=bool), iterations=reach)
+    near = _within(mixed, reach)
     labels[(labels == FAR) & near] = NEAR
     labels = labels.ravel()
 
@@ -161,9 +225,9 @@ def build_grid(geoms, tree: shapely.STRtree, cell: float, codes) -> Grid:
         size=float(cell),
         nx=nx,
         ny=ny,
-        labels=labels.astype(np.int16 if len(sets) < np.iinfo(np.int16).max else np.int32),
+        labels=labels,
         sets=tuple(sets),
-        mixed_cells=mixed_flat.astype(np.int64),
+        mixed_cells=mixed_flat,
         mixed_rows=np.searchsorted(mixed_flat, np.arange(ny + 1, dtype=np.int64) * nx).astype(np.int64),
         cand_offsets=offsets,
         cand_polys=cand.astype(np.int32),

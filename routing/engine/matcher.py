@@ -19,8 +19,8 @@ import shapely
 from .answers import BatchAnswers, LevelAnswers
 from .crossing import EXTERIOR, INTERIOR, K_COMPLEX, K_NEAR, K_PLAIN, UNCERTAIN, candidate_states, classify, exact_state
 from .grid import FAR, M_PER_DEGREE, MAX_WITHIN_M, MIXED, Grid, build_grid
-from .nesting import derivations
-from .rings import Rings, build_rings
+from .nesting import Outline, derivations
+from .rings import Rings, build_rings, vertices
 
 FINEST_FIRST = ["subdistrict", "district", "province"]
 DEFAULT_WITHIN_M = 50.0
@@ -73,7 +73,7 @@ class Match:
         return max(distances) if distances else None
 
 
-def _nested(finer, coarser) -> bool:
+def nested(finer, coarser) -> bool:
     """Whether the finer level's parent codes name the coarser level's polygons (subdistrict ->
     district -> province; a matcher of provinces and subdistricts alone skips a level)."""
     return FINEST_FIRST.index(coarser.level) == FINEST_FIRST.index(finer.level) + 1
@@ -89,11 +89,16 @@ def haversine_m(lon1, lat1, lon2, lat2):
 class LevelIndex:
     """One level's polygons: the grid answers most points, ray crossings over a row's segments the rest."""
 
-    def __init__(self, level, generation, codes, names_th, names_en, parent_codes, geoms, cell=DEFAULT_CELL_DEG):
+    def __init__(
+        self, level, generation, codes, names_th, names_en, parent_codes, geoms, cell=DEFAULT_CELL_DEG, arrays=None
+    ):
+        """`arrays`: the polygons' `vertices`, if the caller has them already."""
         geoms = np.asarray(geoms, dtype=object)
         shapely.prepare(geoms)  # only while the grid is built: the index keeps arrays, not GEOS objects
-        grid = build_grid(geoms, shapely.STRtree(geoms), cell, codes)
-        self._setup(level, generation, codes, names_th, names_en, parent_codes, grid, build_rings(geoms, grid))
+        arrays = vertices(geoms) if arrays is None else arrays
+        grid = build_grid(geoms, shapely.STRtree(geoms), cell, codes, *arrays[:2])
+        rings = build_rings(geoms, grid, arrays)
+        self._setup(level, generation, codes, names_th, names_en, parent_codes, grid, rings)
 
     @classmethod
     def from_arrays(cls, level, generation, codes, names_th, names_en, parent_codes, grid: Grid, rings: Rings):
@@ -290,7 +295,7 @@ class Matcher:
         self.generations = dict(generations)
         if derive is None:
             derive = [None] + [
-                derivations(finer, index) if _nested(finer, index) else None
+                derivations(Outline.of(finer), Outline.of(index)) if nested(finer, index) else None
                 for finer, index in zip(self.levels, self.levels[1:])
             ]
         self.derive = derive

@@ -13,6 +13,9 @@ the subdistricts pass it, and anything else (a level imported from another sourc
 by a rounding) fails it and is matched on its own, as before.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import shapely
 from numba import njit
@@ -20,6 +23,25 @@ from numba import njit
 from .rings import Rings
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What the check reads of a level: its codes, its parents' codes and its vertices (as in
+    `Rings`), available before the level's grid is built."""
+
+    codes: Sequence
+    parent_codes: Sequence
+    xy: np.ndarray
+    ring_offsets: np.ndarray
+    part_offsets: np.ndarray
+    geom_offsets: np.ndarray
+    bounds: np.ndarray
+
+    @classmethod
+    def of(cls, index) -> "Outline":
+        r = index.rings
+        return cls(index.codes, index.parent_codes, r.xy, r.ring_offsets, r.part_offsets, r.geom_offsets, r.bounds)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -90,7 +112,7 @@ def _check(xy_c, bits_c, seg_c, seg_c_off, xy_f, bits_f, seg_f, seg_f_off, kids_
     return ok
 
 
-def _segments(rings: Rings) -> tuple[np.ndarray, np.ndarray]:
+def _segments(rings: Rings | Outline) -> tuple[np.ndarray, np.ndarray]:
     """(segment ids, CSR offsets per polygon): segment i joins vertex i to i + 1 in one ring."""
     ring_offsets = np.asarray(rings.ring_offsets)
     ring_of_vertex = np.repeat(np.arange(len(ring_offsets) - 1), np.diff(ring_offsets))
@@ -100,7 +122,7 @@ def _segments(rings: Rings) -> tuple[np.ndarray, np.ndarray]:
     return segs, np.searchsorted(segs, first_vertex)
 
 
-def exact_parents(fine_rings: Rings, parent_of: np.ndarray, coarse_rings: Rings) -> np.ndarray:
+def exact_parents(fine_rings: Rings | Outline, parent_of: np.ndarray, coarse_rings: Rings | Outline) -> np.ndarray:
     """Per coarse polygon: whether it is exactly the union of the fine polygons whose
     `parent_of` names it (an index into the coarse level; -1: none)."""
     parent_of = np.asarray(parent_of, dtype=np.int64)
@@ -123,21 +145,21 @@ def exact_parents(fine_rings: Rings, parent_of: np.ndarray, coarse_rings: Rings)
     )  # fmt: skip
 
 
-def derivations(fine, coarse) -> np.ndarray:
-    """Per polygon of the `fine` level index: its parent's index in `coarse` where a point strictly
+def derivations(fine: Outline, coarse: Outline) -> np.ndarray:
+    """Per polygon of the `fine` level: its parent's index in `coarse` where a point strictly
     inside it alone is, exactly, strictly inside that parent alone; -1 where the coarse level must
     test. A parent that is not its children's exact union (a dissolve that had to node and round,
-    as a few of Bangkok's did) is never derived, nor is any coarse polygon whose box could hold a
-    point of a child whose coarse candidates include such a polygon."""
+    as a few of Bangkok's did) is never derived, nor is any child whose box meets such a parent's
+    box (that parent might cover some of its points)."""
     code_index = {code: i for i, code in enumerate(coarse.codes)}
     parent_of = np.array([code_index.get(code, -1) for code in fine.parent_codes], dtype=np.int64)
-    exact = exact_parents(fine.rings, parent_of, coarse.rings)
+    exact = exact_parents(fine, parent_of, coarse)
     derive = np.where(parent_of >= 0, parent_of, -1)
     derive[parent_of >= 0] = np.where(exact[parent_of[parent_of >= 0]], parent_of[parent_of >= 0], -1)
     inexact = np.flatnonzero(~exact)
     if len(inexact):
         # Every coarse polygon that may cover a point of a child has a box meeting the child's box.
-        tree = shapely.STRtree(shapely.box(*np.asarray(coarse.rings.bounds)[inexact].T))
-        near, _ = tree.query(shapely.box(*np.asarray(fine.rings.bounds).T))
+        tree = shapely.STRtree(shapely.box(*np.asarray(coarse.bounds)[inexact].T))
+        near, _ = tree.query(shapely.box(*np.asarray(fine.bounds).T))
         derive[np.unique(near)] = -1
     return derive.astype(np.int32)

@@ -7,10 +7,12 @@ polygon's thousands, and needs no GEOS object. Plain arrays can be written to a 
 memory-mapped by every process (see store.py).
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from numba import njit
 
 # A segment joins a row's list when it comes within this much (degrees) of the row, so a point
 # whose computed row is off by a rounding still finds every segment spanning its latitude.
@@ -89,47 +91,23 @@ def _ranges(starts, stops):
     return first + np.arange(lengths.sum()), lengths
 
 
-def build_rings(geoms, grid) -> Rings:
-    """The arrays for these polygons and the bands of `grid`'s rows."""
-    geoms = np.asarray(geoms, dtype=object)
-    _, coords, offsets = shapely.to_ragged_array(geoms)
+def vertices(geoms) -> tuple:
+    """(xy, ring_offsets, part_offsets, geom_offsets) of these polygons, as `Rings` holds them."""
+    _, coords, offsets = shapely.to_ragged_array(np.asarray(geoms, dtype=object))
     if len(offsets) == 2:  # all plain polygons: one part each
         offsets = (*offsets, np.arange(len(geoms) + 1))
-    ring_offsets, part_offsets, geom_offsets = offsets
     xy = np.ascontiguousarray(coords, dtype=np.float64)
-    ys = xy[:, 1]
-    ring_offsets = np.asarray(ring_offsets, dtype=np.int64)
-    part_offsets = np.asarray(part_offsets, dtype=np.int64)
-    geom_offsets = np.asarray(geom_offsets, dtype=np.int64)
+    return (xy, *(np.asarray(o, dtype=np.int64) for o in offsets))
 
-    # Segment i joins vertex i to i + 1 inside one ring.
-    ring_of_vertex = np.repeat(np.arange(len(ring_offsets) - 1), np.diff(ring_offsets))
-    segs = np.flatnonzero(ring_of_vertex[:-1] == ring_of_vertex[1:])
-    part_of_ring = np.repeat(np.arange(len(part_offsets) - 1), np.diff(part_offsets))
-    geom_of_part = np.repeat(np.arange(len(geom_offsets) - 1), np.diff(geom_offsets))
-    poly_of_seg = geom_of_part[part_of_ring[ring_of_vertex[segs]]]
 
-    low = np.minimum(ys[segs], ys[segs + 1])
-    high = np.maximum(ys[segs], ys[segs + 1])
-    first_row = np.clip(np.floor((low - ROW_SLACK - grid.y0) / grid.size), 0, grid.ny - 1).astype(np.int64)
-    last_row = np.clip(np.floor((high + ROW_SLACK - grid.y0) / grid.size), 0, grid.ny - 1).astype(np.int64)
-    rows_spanned = last_row - first_row + 1
-    pair_seg = np.repeat(segs, rows_spanned)
-    pair_row = np.repeat(first_row - np.cumsum(rows_spanned) + rows_spanned, rows_spanned) + np.arange(
-        rows_spanned.sum()
+def build_rings(geoms, grid, arrays=None) -> Rings:
+    """The arrays for these polygons and the bands of `grid`'s rows (`arrays`: their `vertices`)."""
+    geoms = np.asarray(geoms, dtype=object)
+    xy, ring_offsets, part_offsets, geom_offsets = vertices(geoms) if arrays is None else arrays
+
+    band_keys, band_offsets, band_runs = _bands(
+        xy, ring_offsets, part_offsets, geom_offsets, float(grid.y0), float(grid.size), int(grid.ny), ROW_SLACK
     )
-    pair_poly = np.repeat(poly_of_seg, rows_spanned)
-    # By polygon, then row: two stable sorts of small integers (radix sorts when they fit 16 bits).
-    order = np.argsort(_small(pair_row), kind="stable")
-    order = order[np.argsort(_small(pair_poly[order]), kind="stable")]
-    pair_key = pair_poly[order] * grid.ny + pair_row[order]
-    pair_seg = pair_seg[order]  # ascending within a band (the sorts are stable)
-    new_band = np.diff(pair_key, prepend=-1) != 0
-    run_start = np.flatnonzero(new_band | (np.diff(pair_seg, prepend=-2) != 1))
-    run_stop = np.append(run_start[1:], len(pair_seg))
-    band_runs = np.column_stack([pair_seg[run_start], pair_seg[run_stop - 1] + 1]).astype(np.int32)
-    band_keys = pair_key[new_band]
-    band_offsets = np.append(np.flatnonzero(new_band[run_start]), len(run_start)).astype(np.int64)
 
     # Each mixed cell's candidate polygons -> their band in the cell's row.
     mixed_cells = grid.mixed_cells
@@ -146,12 +124,80 @@ def build_rings(geoms, grid) -> Rings:
         part_offsets=part_offsets,
         geom_offsets=geom_offsets,
         bounds=shapely.bounds(geoms),
-        band_keys=band_keys.astype(np.int64),
+        band_keys=band_keys,
         band_offsets=band_offsets,
         band_runs=band_runs,
         cand_bands=cand_bands,
     )
 
 
-def _small(values: np.ndarray) -> np.ndarray:
-    return values.astype(np.uint16) if len(values) and values.max() <= np.iinfo(np.uint16).max else values
+@njit(cache=True, nogil=True)
+def _bands(xy, ring_offsets, part_offsets, geom_offsets, y0, size, ny, slack):
+    """(band_keys, band_offsets, band_runs): each polygon's segments bucketed by the grid rows
+    they come within `slack` of (a counting sort per polygon, stable, so runs stay ascending)."""
+    n_polys = len(geom_offsets) - 1
+    # Pass 1: every segment's rows, and how many (polygon, row) pairs there are.
+    n_segs = 0
+    for r in range(len(ring_offsets) - 1):
+        n_segs += max(ring_offsets[r + 1] - ring_offsets[r] - 1, 0)
+    seg = np.empty(n_segs, dtype=np.int64)
+    first = np.empty(n_segs, dtype=np.int64)
+    last = np.empty(n_segs, dtype=np.int64)
+    poly_seg = np.zeros(n_polys + 1, dtype=np.int64)
+    n = 0
+    pairs = 0
+    for g in range(n_polys):
+        for p in range(geom_offsets[g], geom_offsets[g + 1]):
+            for r in range(part_offsets[p], part_offsets[p + 1]):
+                for i in range(ring_offsets[r], ring_offsets[r + 1] - 1):
+                    low = min(xy[i, 1], xy[i + 1, 1])
+                    high = max(xy[i, 1], xy[i + 1, 1])
+                    f = min(max(math.floor((low - slack - y0) / size), 0), ny - 1)
+                    t = min(max(math.floor((high + slack - y0) / size), 0), ny - 1)
+                    seg[n], first[n], last[n] = i, f, t
+                    pairs += t - f + 1
+                    n += 1
+        poly_seg[g + 1] = n
+    # Pass 2: per polygon, its segments in row order.
+    pair_seg = np.empty(pairs, dtype=np.int64)
+    pair_key = np.empty(pairs, dtype=np.int64)
+    pos = 0
+    for g in range(n_polys):
+        a, b = poly_seg[g], poly_seg[g + 1]
+        if a == b:
+            continue
+        low_row, high_row = first[a], last[a]
+        for s in range(a, b):
+            low_row = min(low_row, first[s])
+            high_row = max(high_row, last[s])
+        cursor = np.zeros(high_row - low_row + 2, dtype=np.int64)
+        for s in range(a, b):
+            for row in range(first[s], last[s] + 1):
+                cursor[row - low_row + 1] += 1
+        for k in range(1, len(cursor)):
+            cursor[k] += cursor[k - 1]
+        for s in range(a, b):
+            for row in range(first[s], last[s] + 1):
+                k = pos + cursor[row - low_row]
+                cursor[row - low_row] += 1
+                pair_seg[k] = seg[s]
+                pair_key[k] = g * ny + row
+        pos += cursor[-1]
+    # Runs of consecutive segments within a band.
+    band_keys = np.empty(pairs, dtype=np.int64)
+    band_offsets = np.empty(pairs + 1, dtype=np.int64)
+    band_runs = np.empty((pairs, 2), dtype=np.int32)
+    n_bands = 0
+    n_runs = 0
+    for k in range(pairs):
+        new_band = k == 0 or pair_key[k] != pair_key[k - 1]
+        if new_band:
+            band_keys[n_bands] = pair_key[k]
+            band_offsets[n_bands] = n_runs
+            n_bands += 1
+        if new_band or pair_seg[k] != pair_seg[k - 1] + 1:
+            band_runs[n_runs, 0] = pair_seg[k]
+            n_runs += 1
+        band_runs[n_runs - 1, 1] = pair_seg[k] + 1
+    band_offsets[n_bands] = n_runs
+    return band_keys[:n_bands].copy(), band_offsets[: n_bands + 1].copy(), band_runs[:n_runs].copy()

@@ -21,7 +21,7 @@ from .grid import Grid
 from .matcher import LevelIndex, Matcher
 from .rings import Rings
 
-FORMAT = 7  # bump when the arrays change meaning
+FORMAT = 8  # bump when the arrays change meaning
 KEEP = 3  # snapshots kept in the directory besides the one just written
 GRID_ARRAYS = ("labels", "mixed_cells", "mixed_rows", "cand_offsets", "cand_polys")
 SCALARS = ("x0", "y0", "size", "nx", "ny")
