@@ -354,8 +354,9 @@ class Matcher:
                     known = self._by_finest[members[0]]
                     if known is not None:
                         return known
-        # Otherwise most points lie in cells inside one polygon at every level: their answer depends
-        # on the cells' labels only, and is made once per combination of labels (read-only, shared).
+        # Otherwise most points lie in cells inside one polygon at every level (or follow from the
+        # finest one's): their answer depends on the cells' labels only, and is made once per
+        # combination of labels (read-only, shared).
         key = []
         for _, x0, y0, size, nx, ny, labels, _ in self._cells:
             ix = int((lon - x0) // size)
@@ -369,13 +370,14 @@ class Matcher:
                 return known
         found = {}
         prefer = None
-        plain = 0
+        plain = 0  # levels whose answer the cells' labels decide
         inside = -1  # the finer level's polygon, if the point is strictly inside it alone
         for n, (index, x0, y0, size, nx, ny, labels, sets) in enumerate(self._cells):
             derive = self.derive[n]
             if inside >= 0 and derive is not None and (i := int(derive[inside])) >= 0:
                 found[index.level] = index.plain[i]
                 prefer = index.parent_codes[i]
+                plain += plain == n  # decided by the labels if the finer answer was
                 inside = i
                 continue
             inside = -1
@@ -404,7 +406,7 @@ class Matcher:
                 inside = i
         if plain == len(self.levels) and plain:
             match = Match("matched", found)
-            if len(self._plain_matches) < PLAIN_MATCHES_KEPT:
+            if isinstance(key, tuple) and len(self._plain_matches) < PLAIN_MATCHES_KEPT:
                 self._plain_matches[key] = match
             return match
         return self.result(found)
