@@ -16,7 +16,8 @@ from boundaries.generations import active_generation_ids
 from boundaries.models import ADMIN_LEVELS, Generation
 
 from .engine import store
-from .engine.matcher import CELL_BY_LEVEL, DEFAULT_CELL_DEG, FINEST_FIRST, LevelIndex, Matcher
+from .engine.level import DEFAULT_CELL_DEG, LevelIndex
+from .engine.matcher import CELL_BY_LEVEL, FINEST_FIRST, Matcher
 from .engine.nesting import Outline, derivations
 from .engine.rings import vertices
 from .models import Agency, Category, LocalCoverage, LocalGovernment, RoutingRule

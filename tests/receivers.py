@@ -129,7 +129,8 @@ def small_matcher(generation_id: int):
     from django.db import connection
 
     from boundaries.models import ADMIN_LEVELS
-    from routing.engine.matcher import CELL_BY_LEVEL, DEFAULT_CELL_DEG, LevelIndex, Matcher
+    from routing.engine.level import DEFAULT_CELL_DEG, LevelIndex
+    from routing.engine.matcher import CELL_BY_LEVEL, Matcher
 
     levels = []
     with connection.cursor() as cursor:

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from shapely.geometry import MultiPolygon, box
 
-from routing.engine.matcher import LevelIndex, Matcher
+from routing.engine.level import LevelIndex
+from routing.engine.matcher import Matcher
 
 WEST, EAST = box(100, 10, 101, 11), box(101, 10, 102, 11)
 LAKE = box(100.4, 10.4, 100.6, 10.6)  # a hole in the province: a gap no subdistrict covers

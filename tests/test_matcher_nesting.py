@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from shapely.geometry import MultiPolygon, Polygon
 
-from routing.engine.matcher import LevelIndex, Matcher
+from routing.engine.level import LevelIndex
+from routing.engine.matcher import Matcher
 from routing.engine.nesting import Outline, derivations, exact_parents
 
 # Two subdistricts side by side; their district shares their vertices (as a coverage union does).

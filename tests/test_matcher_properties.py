@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon
 
-from routing.engine.matcher import LevelIndex, Matcher
+from routing.engine.level import LevelIndex
+from routing.engine.matcher import Matcher
 
 SETTINGS = settings(
     max_examples=60,

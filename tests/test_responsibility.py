@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from routing import live, loaders
-from routing.engine.matcher import Jurisdiction, Match
+from routing.engine.answers import Jurisdiction, Match
 from routing.models import Agency, Category, RoutingRule
 from routing.rules.responsibility import (
     AgencyInfo,

@@ -113,7 +113,8 @@ def test_a_worker_that_missed_the_install_fetches_the_payload_once(agencies, cli
     import pandas as pd
     from shapely.geometry import box
 
-    from routing.engine.matcher import LevelIndex, Matcher
+    from routing.engine.level import LevelIndex
+    from routing.engine.matcher import Matcher
 
     phra_nakhon = box(100.48, 13.74, 100.52, 13.77)
     levels = [

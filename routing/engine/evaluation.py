@@ -13,7 +13,8 @@ import numpy as np
 import pyogrio
 import shapely
 
-from .matcher import Matcher, haversine_m
+from .level import haversine_m
+from .matcher import Matcher
 
 
 def strip_prefix(name: str, prefix: str) -> str:

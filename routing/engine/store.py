@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from .grid import Grid
-from .matcher import LevelIndex, Matcher
+from .level import LevelIndex
+from .matcher import Matcher
 from .rings import Rings
 
 FORMAT = 8  # bump when the arrays change meaning

@@ -59,8 +59,9 @@ class Command(BaseCommand):
         if summary.details:
             d = summary.details
             self.stdout.write(
-                f"dask: {d['partitions']} partitions on {d['workers']} workers; matcher shipped and installed"
-                f" in {d['install_s']:.1f} s, routed in {d['route_s']:.1f} s"
+                f"dask: {d['partitions']} partitions on {d['workers']} workers; cluster reached in"
+                f" {d['start_s']:.1f} s, matcher shipped and installed in {d['install_s']:.1f} s,"
+                f" routed in {d['route_s']:.1f} s"
             )
         if summary.rejected:
             self.stdout.write(f"rejected rows and their reasons: {rejects_path(Path(opts['output']))}")
