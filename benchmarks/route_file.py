@@ -30,17 +30,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
 
-import django  # noqa: E402
-
-django.setup()
-
 import logging  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from boundaries.models import Generation  # noqa: E402
-from routing import loaders  # noqa: E402
-from routing.batch.files import RouteOptions, rejects_path, route_file  # noqa: E402
+if __name__ == "__main__":
+    # Not in the processes Dask spawns: they run this file again as __mp_main__, and setting
+    # Django up there would add to the cluster's start what `manage.py route_file` does not pay.
+    import django
+
+    django.setup()
+
+    from boundaries.models import Generation
+    from routing import loaders
+    from routing.batch.files import RouteOptions, rejects_path, route_file
 
 CITIES = [  # lon, lat, spread in degrees, share of the city points
     (98.99, 18.79, 0.05, 0.25),  # Chiang Mai
