@@ -157,16 +157,20 @@ def _boundary_cells(xy, ring_offsets, x0, y0, cell, nx, ny) -> np.ndarray:
     return mask
 
 
+def frame(geoms, cell: float) -> tuple[float, float, int, int]:
+    """(x0, y0, nx, ny) of the grid over these polygons: known before any cell is labelled."""
+    minx, miny, maxx, maxy = shapely.total_bounds(np.asarray(geoms, dtype=object))
+    pad = MAX_WITHIN_M / M_PER_DEGREE / 0.5 + 2 * cell  # room to snap from just outside the extent
+    x0 = float(np.floor((minx - pad) / cell) * cell)
+    y0 = float(np.floor((miny - pad) / cell) * cell)
+    return x0, y0, int(np.ceil((maxx + pad - x0) / cell)), int(np.ceil((maxy + pad - y0) / cell))
+
+
 def build_grid(geoms, tree: shapely.STRtree, cell: float, codes, xy, ring_offsets) -> Grid:
     """Label every cell; `codes` orders the polygons of a coverage set deterministically; `xy` and
     `ring_offsets` are the polygons' vertices as in rings.py."""
     geoms = np.asarray(geoms, dtype=object)
-    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-    pad = MAX_WITHIN_M / M_PER_DEGREE / 0.5 + 2 * cell  # room to snap from just outside the extent
-    x0 = np.floor((minx - pad) / cell) * cell
-    y0 = np.floor((miny - pad) / cell) * cell
-    nx = int(np.ceil((maxx + pad - x0) / cell))
-    ny = int(np.ceil((maxy + pad - y0) / cell))
+    x0, y0, nx, ny = frame(geoms, cell)
 
     from scipy import ndimage  # only the build needs it: serving processes never import scipy
 

@@ -4,13 +4,15 @@ The semantics (boundaries covered, ties, snapping) are described in matcher.py, 
 level of a snapshot in turn.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import shapely
 
 from .answers import Jurisdiction, LevelAnswers
 from .crossing import EXTERIOR, INTERIOR, K_COMPLEX, K_NEAR, K_PLAIN, UNCERTAIN, candidate_states, classify, exact_state
-from .grid import FAR, M_PER_DEGREE, MIXED, Grid, build_grid
-from .rings import Rings, build_rings, vertices
+from .grid import FAR, M_PER_DEGREE, MIXED, Grid, build_grid, frame
+from .rings import Rings, build_rings, row_bands, vertices
 
 DEFAULT_CELL_DEG = 1 / 256  # ~430 m
 
@@ -32,8 +34,12 @@ class LevelIndex:
         geoms = np.asarray(geoms, dtype=object)
         shapely.prepare(geoms)  # only while the grid is built: the index keeps arrays, not GEOS objects
         arrays = vertices(geoms) if arrays is None else arrays
-        grid = build_grid(geoms, shapely.STRtree(geoms), cell, codes, *arrays[:2])
-        rings = build_rings(geoms, grid, arrays)
+        _, y0, _, ny = frame(geoms, cell)
+        # The rows' bands need the grid's frame only: made beside the labelling (both release the GIL).
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            bands = beside.submit(row_bands, arrays, y0, cell, ny)
+            grid = build_grid(geoms, shapely.STRtree(geoms), cell, codes, *arrays[:2])
+            rings = build_rings(geoms, grid, arrays, bands.result())
         self._setup(level, generation, codes, names_th, names_en, parent_codes, grid, rings)
 
     @classmethod

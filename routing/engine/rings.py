@@ -100,14 +100,22 @@ def vertices(geoms) -> tuple:
     return (xy, *(np.asarray(o, dtype=np.int64) for o in offsets))
 
 
-def build_rings(geoms, grid, arrays=None) -> Rings:
-    """The arrays for these polygons and the bands of `grid`'s rows (`arrays`: their `vertices`)."""
-    geoms = np.asarray(geoms, dtype=object)
-    xy, ring_offsets, part_offsets, geom_offsets = vertices(geoms) if arrays is None else arrays
+def row_bands(arrays, y0: float, size: float, ny: int) -> tuple:
+    """(band_keys, band_offsets, band_runs) of these `vertices` for a grid's rows: they need the
+    grid's frame only, so they can be made while its cells are labelled."""
+    xy, ring_offsets, part_offsets, geom_offsets = arrays
+    return _bands(xy, ring_offsets, part_offsets, geom_offsets, float(y0), float(size), int(ny), ROW_SLACK)
 
-    band_keys, band_offsets, band_runs = _bands(
-        xy, ring_offsets, part_offsets, geom_offsets, float(grid.y0), float(grid.size), int(grid.ny), ROW_SLACK
-    )
+
+def build_rings(geoms, grid, arrays=None, bands=None) -> Rings:
+    """The arrays for these polygons and the bands of `grid`'s rows (`arrays`: their `vertices`;
+    `bands`: their `row_bands`, if made already)."""
+    geoms = np.asarray(geoms, dtype=object)
+    arrays = vertices(geoms) if arrays is None else arrays
+    xy, ring_offsets, part_offsets, geom_offsets = arrays
+    if bands is None:
+        bands = row_bands(arrays, grid.y0, grid.size, grid.ny)
+    band_keys, band_offsets, band_runs = bands
 
     # Each mixed cell's candidate polygons -> their band in the cell's row.
     mixed_cells = grid.mixed_cells
