@@ -17,7 +17,7 @@ from boundaries.models import ADMIN_LEVELS, Generation
 
 from .engine import store
 from .engine.level import DEFAULT_CELL_DEG, LevelIndex
-from .engine.matcher import CELL_BY_LEVEL, FINEST_FIRST, Matcher
+from .engine.matcher import CELL_BY_LEVEL, FINEST_FIRST, Matcher, nested
 from .engine.nesting import Outline, derivations
 from .engine.rings import vertices
 from .models import Agency, Category, LocalCoverage, LocalGovernment, RoutingRule
@@ -74,9 +74,7 @@ def build_matcher_in_memory(generations: dict[str, int], cells: dict | None = No
                 built.append(pool.submit(build, level, outlined[str(level)]))
         names = list(outlined)
         checks = [
-            pool.submit(derivation, outlined[finer], outlined[coarser])
-            if FINEST_FIRST.index(coarser) == FINEST_FIRST.index(finer) + 1
-            else None
+            pool.submit(derivation, outlined[finer], outlined[coarser]) if nested(finer, coarser) else None
             for finer, coarser in pairwise(names)
         ]
         derive = [None] + [check and check.result() for check in checks]

@@ -27,10 +27,10 @@ PLAIN_MATCHES_KEPT = 100_000  # distinct label combinations remembered (the coun
 CELL_BY_LEVEL = {"subdistrict": 1 / 512, "district": 1 / 256, "province": 1 / 128}
 
 
-def nested(finer, coarser) -> bool:
+def nested(finer: str, coarser: str) -> bool:
     """Whether the finer level's parent codes name the coarser level's polygons (subdistrict ->
     district -> province; a matcher of provinces and subdistricts alone skips a level)."""
-    return FINEST_FIRST.index(coarser.level) == FINEST_FIRST.index(finer.level) + 1
+    return FINEST_FIRST.index(coarser) == FINEST_FIRST.index(finer) + 1
 
 
 class Matcher:
@@ -44,7 +44,7 @@ class Matcher:
         self.generations = dict(generations)
         if derive is None:
             derive = [None] + [
-                derivations(Outline.of(finer), Outline.of(index)) if nested(finer, index) else None
+                derivations(Outline.of(finer), Outline.of(index)) if nested(finer.level, index.level) else None
                 for finer, index in zip(self.levels, self.levels[1:])
             ]
         self.derive = derive
@@ -106,15 +106,15 @@ class Matcher:
         # Otherwise most points lie in cells inside one polygon at every level (or follow from the
         # finest one's): their answer depends on the cells' labels only, and is made once per
         # combination of labels (read-only, shared).
-        key = []
+        key, cell_labels = None, []
         for _, x0, y0, size, nx, ny, labels, _ in self._cells:
             ix = int((lon - x0) // size)
             iy = int((lat - y0) // size)
             if not (0 <= ix < nx and 0 <= iy < ny):
                 break
-            key.append(labels[iy * nx + ix])
+            cell_labels.append(labels[iy * nx + ix])
         else:
-            known = self._plain_matches.get(key := tuple(key))
+            known = self._plain_matches.get(key := tuple(cell_labels))
             if known is not None:
                 return known
         found = {}
@@ -155,7 +155,7 @@ class Matcher:
                 inside = i
         if plain == len(self.levels) and plain:
             match = Match("matched", found)
-            if isinstance(key, tuple) and len(self._plain_matches) < PLAIN_MATCHES_KEPT:
+            if key is not None and len(self._plain_matches) < PLAIN_MATCHES_KEPT:
                 self._plain_matches[key] = match
             return match
         return self.result(found)
