@@ -6,6 +6,6 @@ class DeliveryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import lifecycle
+        from . import handlers
 
-        lifecycle.register()  # deliveries follow the complaints' changes (complaints/events.py)
+        handlers.register()  # deliveries follow the complaints' changes (complaints/events.py)

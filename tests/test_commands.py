@@ -206,11 +206,11 @@ def test_hide_and_confirm_are_commands_too(filed):
 
 
 def test_the_apps_register_their_handlers():
-    from delivery import lifecycle as delivery_lifecycle
+    from delivery import handlers as delivery_handlers
     from subscriptions.signals import nudge_subscribers
 
-    assert delivery_lifecycle.filed in events.handlers(events.Filed)
-    assert delivery_lifecycle.handed_over in events.handlers(events.HandedOver)
-    assert delivery_lifecycle.alerted in events.handlers(events.Alerted)
+    assert delivery_handlers.filed in events.handlers(events.Filed)
+    assert delivery_handlers.handed_over in events.handlers(events.HandedOver)
+    assert delivery_handlers.alerted in events.handlers(events.Alerted)
     assert nudge_subscribers in events.handlers(events.Recorded)
     assert [h.__qualname__ for h in events.handlers(events.Moved)] == ["on_moved"]
