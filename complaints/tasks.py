@@ -42,4 +42,4 @@ def load_traffy_demo() -> dict:
 
 def request_demo(delay_s: float = 0) -> bool:
     """Ask the workers to store the demo complaints, in delay_s seconds; False if already asked."""
-    return jobs.defer_once(DEMO, queueing_lock=DEMO, schedule_in={"seconds": delay_s} if delay_s else None)
+    return jobs.defer_once(DEMO, delay_s, queueing_lock=DEMO)

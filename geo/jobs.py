@@ -15,17 +15,20 @@ def job_manager() -> manager.JobManager:
     return manager.JobManager(DjangoConnector())
 
 
-def defer(name: str, **options: Unpack[tasks.ConfigureTaskOptions]) -> None:
-    """Queue the job `name` (options as procrastinate's configure_task: lock, task_kwargs, priority...)."""
+def defer(name: str, delay_s: float = 0, **options: Unpack[tasks.ConfigureTaskOptions]) -> None:
+    """Queue the job `name`, to run in delay_s seconds (the other options as procrastinate's
+    configure_task: lock, queueing_lock, task_kwargs, priority, schedule_at...)."""
+    if delay_s:
+        options["schedule_in"] = {"milliseconds": round(delay_s * 1000)}
     tasks.configure_task(name=name, job_manager=job_manager(), **options).defer()
 
 
-def defer_once(name: str, **options: Unpack[tasks.ConfigureTaskOptions]) -> bool:
+def defer_once(name: str, delay_s: float = 0, **options: Unpack[tasks.ConfigureTaskOptions]) -> bool:
     """Queue the job unless one with the same queueing_lock is still waiting; False then (the
     waiting one will do the work)."""
     try:
         with transaction.atomic():  # a savepoint: the refused duplicate must not abort the caller's transaction
-            defer(name, **options)
+            defer(name, delay_s, **options)
     except exceptions.AlreadyEnqueued:
         return False
     return True

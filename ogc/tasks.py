@@ -29,7 +29,7 @@ def prepare_layers() -> dict:
 
 
 def _defer(name: str, delay_s: float = 0) -> bool:
-    return jobs.defer_once(name, queueing_lock=name, schedule_in={"seconds": delay_s} if delay_s else None)
+    return jobs.defer_once(name, delay_s, queueing_lock=name)
 
 
 def request_downloads() -> bool:
