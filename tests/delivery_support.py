@@ -71,7 +71,7 @@ def agencies_of(matcher) -> list[Agency]:
 
 
 RUN = uuid.uuid4().hex[:8]  # committed rows outlive a --reuse-db run: ticket ids unique per run
-WIRED = {}  # agency id -> its channels before a test changed them
+WIRED: dict[int, dict] = {}  # agency id -> its channels before a test changed them
 
 
 def wire(agency: Agency, **channels) -> Agency:
@@ -105,13 +105,13 @@ def wait_for(condition, timeout: float, what: str, step: float = 0.1):
 
 
 def states(**filters) -> dict:
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for state in Delivery.objects.filter(**filters).values_list("state", flat=True):
         counts[state] += 1
     return dict(counts)
 
 
-def first_receipts(receiver: Receiver) -> dict:
+def first_receipts(receiver: Receiver) -> tuple[dict, int]:
     """delivery id -> complaint id, in the order they first arrived; and how many repeats."""
     seen, repeats = {}, 0
     for body in receiver.bodies():
