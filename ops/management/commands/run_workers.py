@@ -15,7 +15,7 @@ RESTART_DELAY_S = (0.5, 30.0)  # first and longest pause before starting a worke
 
 
 class Command(BaseCommand):
-    help = "Run delivery workers (procrastinate) and restart any that exits."
+    help = "Run the background workers (procrastinate: every app's jobs) and restart any that exits."
 
     def add_arguments(self, parser):
         parser.add_argument("--processes", type=int, default=int(os.environ.get("GEO_DELIVERY_PROCESSES", "1")))
