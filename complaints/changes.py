@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from .actors import SYSTEM, Actor
-from .models import HistoryEntry
+from .models import Complaint, HistoryEntry
 from .privacy import mask
 
 MAX_LIMIT = 1000
@@ -45,7 +45,7 @@ class FeedError(ValueError):
 
 
 def record(
-    complaint,
+    complaint: Complaint,
     event: str,
     *,
     actor: Actor = SYSTEM,
@@ -170,7 +170,7 @@ def head() -> Position:
         return Position(int(cursor.fetchone()[0]), 0)
 
 
-def _change(row) -> dict:
+def _change(row: tuple) -> dict:
     (entry, txid, complaint, ticket, event, action, source, target, role, agency, note, photo, data, at) = row
     return {
         "position": Position(int(txid), entry).token(),

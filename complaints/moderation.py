@@ -24,7 +24,7 @@ class ModerationError(ValueError):
         self.message = message
 
 
-def reason_of(reason) -> str:
+def reason_of(reason: object) -> str:
     """The moderator's reason, required and storable (photos/moderation.py uses it too)."""
     if not isinstance(reason, str) or not reason.strip():
         raise ModerationError("reason", "a reason is required")
@@ -34,7 +34,7 @@ def reason_of(reason) -> str:
 
 
 def hide(
-    complaint_id: int, *, target: str, actor: Actor, reason, entry_id: int | None = None, hidden: bool = True
+    complaint_id: int, *, target: str, actor: Actor, reason: object, entry_id: int | None = None, hidden: bool = True
 ) -> Complaint:
     """Hide (or show again) the description, or the note of history entry `entry_id`."""
     reason = reason_of(reason)
