@@ -5,9 +5,11 @@ import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest
 from rest_framework import authentication, exceptions, permissions
 
 from params import text_problem
+from routing.models import Agency
 
 from .models import IntakeKey, digest
 
@@ -64,7 +66,7 @@ class IntakeSystem:
         self.key = key
         self.name = key.name
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"intake:{self.name}"
 
 
@@ -109,11 +111,17 @@ class GuardedBasicAuthentication(authentication.BasicAuthentication):
             raise
 
 
-def is_intake(request) -> bool:
+def is_intake(request: HttpRequest) -> bool:
     return isinstance(getattr(request, "user", None), IntakeSystem)
 
 
-def staff_agency(request):
+def intake_key_of(request: HttpRequest) -> IntakeKey | None:
+    """The intake key the request was made with; None for anyone else."""
+    user = getattr(request, "user", None)
+    return user.key if isinstance(user, IntakeSystem) else None
+
+
+def staff_agency(request: HttpRequest) -> Agency | None:
     user = getattr(request, "user", None)
     profile = getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
     return profile.agency if profile else None

@@ -34,7 +34,7 @@ def reason_of(reason: object) -> str:
 
 
 def hide(
-    complaint_id: int, *, target: str, actor: Actor, reason: object, entry_id: int | None = None, hidden: bool = True
+    complaint_id: int, *, target: object, actor: Actor, reason: object, entry_id: int | None = None, hidden: bool = True
 ) -> Complaint:
     """Hide (or show again) the description, or the note of history entry `entry_id`."""
     reason = reason_of(reason)
