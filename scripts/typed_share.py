@@ -2,7 +2,8 @@
 per app and in all: `python scripts/typed_share.py` (tests/test_types.py keeps it from falling).
 
 Counted: every def and async def (methods and nested functions too) of the project's own packages,
-outside tests/, benchmarks/, scripts/ and migrations. `__init__` needs no return annotation."""
+outside tests/, benchmarks/, scripts/ and migrations; @overload signatures are not counted, their
+implementation is. `__init__` needs no return annotation."""
 
 import ast
 from collections import Counter
@@ -14,6 +15,13 @@ SKIP = {".venv", "var", "tests", "benchmarks", "scripts", "deploy", "docs", "fix
 
 def _is_method(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return isinstance(parents.get(node), ast.ClassDef)
+
+
+def _is_overload(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """An @overload signature is a type declaration, not a function: only the implementation counts."""
+    return any(
+        isinstance(d, ast.Name | ast.Attribute) and ast.unparse(d).endswith("overload") for d in node.decorator_list
+    )
 
 
 def fully_annotated(node: ast.FunctionDef | ast.AsyncFunctionDef, method: bool) -> bool:
@@ -33,7 +41,7 @@ def count(path: Path) -> tuple[int, int]:
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     total = typed = 0
     for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not _is_overload(node):
             total += 1
             typed += fully_annotated(node, _is_method(node, parents))
     return typed, total

@@ -40,5 +40,7 @@ def test_the_share_counts_a_method_without_self_and_needs_every_parameter(tmp_pa
         "    def g(self, y) -> int: ...\n"  # y untyped
         "def h(*args: int, **kw: str) -> None: ...\n"  # typed
         "def k(a: int): ...\n"  # no return annotation
+        "@typing.overload\n"
+        "def o(a: int) -> int: ...\n"  # a signature only: not counted
     )
     assert typed_share().shares(tmp_path) == {"app": (3, 5), "all": (3, 5)}
