@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 # docs/architecture.md#types: the share measured when the checker came in, raised as modules are annotated.
-FLOOR_PERCENT = 31.1
+FLOOR_PERCENT = 47.0
 
 
 def typed_share():
