@@ -8,7 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# docs/architecture.md#types: the share measured when the checker came in, raised as modules are annotated.
+# docs/architecture.md#types: 31.2 % when the checker came in, 47.7 % after the first annotations.
+# Raise it as modules are annotated, never lower it.
 FLOOR_PERCENT = 47.0
 
 
