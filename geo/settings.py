@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "delivery",
     "web",
     "api",
+    "ops",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",

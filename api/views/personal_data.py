@@ -3,6 +3,7 @@ and moderation of a complaint's public text (staff of its agency, or operators).
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,11 +19,11 @@ from .complaints import actor_of, public
 class OperatorOnly(permissions.BasePermission):
     message = "personal data requests are handled by the platform's operators (staff accounts)"
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return is_operator(request)
 
 
-def _contact(request) -> str:
+def _contact(request: Request) -> str:
     body = request.data if isinstance(request.data, dict) else {}
     try:
         return subject_access._checked(body.get("contact"))
@@ -35,7 +36,7 @@ class PersonalDataExport(APIView):
     permission_classes = [OperatorOnly]
 
     @extend_schema(request=schema.OBJECT, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         """{"contact": "..."}: everything held about the reporter who gave this contact."""
         return Response(subject_access.export(_contact(request)))
 
@@ -44,7 +45,7 @@ class PersonalDataErase(APIView):
     permission_classes = [OperatorOnly]
 
     @extend_schema(request=schema.OBJECT, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR})
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         """{"contact": "..."}: remove the reporter's personal data now; the complaints stay."""
         done = subject_access.erase(_contact(request), actor_of(request))
         return Response({"anonymised": done.complaints, "copies_rewritten": done.rows})
@@ -56,7 +57,7 @@ class ComplaintModeration(APIView):
     @extend_schema(
         request=schema.OBJECT, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR, 404: schema.ERROR}
     )
-    def post(self, request, complaint_id):
+    def post(self, request: Request, complaint_id: int) -> Response:
         """{"target": "description"|"note", "entry": <history id for a note>, "reason": "...", "hidden": true}."""
         complaint = Complaint.objects.filter(id=complaint_id).first()
         if complaint is None:
