@@ -39,7 +39,7 @@ class BoundaryList(APIView):
     @extend_schema(
         operation_id="boundaries_list",
         parameters=schema.BOUNDARY_PARAMETERS,
-        responses={200: schema.OBJECT, 400: schema.ERROR},
+        responses={(200, GEOJSON): schema.BOUNDARY_FEATURES, 400: schema.ERROR, 404: schema.ERROR},
     )
     def get(self, request):
         q = request.query_params
@@ -79,7 +79,7 @@ class BoundaryDetail(APIView):
 
     @extend_schema(
         parameters=schema.BOUNDARY_PARAMETERS[:1] + schema.BOUNDARY_PARAMETERS[3:6],
-        responses={200: schema.OBJECT, 404: schema.ERROR},
+        responses={(200, GEOJSON): schema.BOUNDARY_FEATURE, 400: schema.ERROR, 404: schema.ERROR},
     )
     def get(self, request, code):
         queryset = _scope(request).filter(code=code)

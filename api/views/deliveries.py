@@ -44,7 +44,7 @@ class DeliveryList(APIView):
     @extend_schema(
         operation_id="deliveries_list",
         parameters=LIST_PARAMETERS,
-        responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR},
+        responses={200: schema.DELIVERY_PAGE, 400: schema.ERROR, 403: schema.ERROR},
     )
     def get(self, request):
         q = request.query_params
@@ -70,7 +70,7 @@ class DeliveryList(APIView):
 class DeliveryDetail(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
+    @extend_schema(responses={200: schema.DELIVERY, 403: schema.ERROR, 404: schema.ERROR})
     def get(self, request, delivery_id):
         delivery = _delivery(request, delivery_id)
         return Response(report.describe(delivery, with_attempts=True))
@@ -92,7 +92,7 @@ class DeliveryResend(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
     @extend_schema(
-        request=None, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR}
+        request=None, responses={200: schema.DELIVERY, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR}
     )
     def post(self, request, delivery_id):
         delivery = _delivery(request, delivery_id)
@@ -106,7 +106,7 @@ class DeliveryResend(APIView):
 class AgencyPause(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(request=None, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
+    @extend_schema(request=None, responses={200: schema.AGENCY_PAUSED, 403: schema.ERROR, 404: schema.ERROR})
     def post(self, request, code):
         agency = _agency_in_reach(request, code)
         settings = control.pause(agency, by=actor_name(request))
@@ -116,7 +116,7 @@ class AgencyPause(APIView):
 class AgencyResume(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(request=None, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
+    @extend_schema(request=None, responses={200: schema.AGENCY_RESUMED, 403: schema.ERROR, 404: schema.ERROR})
     def post(self, request, code):
         agency = _agency_in_reach(request, code)
         released = control.resume(agency, by=actor_name(request))
@@ -126,6 +126,6 @@ class AgencyResume(APIView):
 class Unreachable(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(responses={200: schema.OBJECT, 403: schema.ERROR})
+    @extend_schema(responses={200: schema.UNREACHABLE, 403: schema.ERROR})
     def get(self, request):
         return Response(report.unreachable())
