@@ -266,7 +266,7 @@ class PhotoModeration(TypedDict):
 
 
 class Erasure(TypedDict):
-    anonymised: Annotated[int, Doc("complaints")]
+    anonymised: Annotated[list[int], Doc("the complaints whose reporter's data was removed")]
     copies_rewritten: Annotated[int, Doc("rows of copies (deliveries, history) rewritten")]
 
 
