@@ -85,18 +85,20 @@ ROUTE_RESULT = inline_serializer(
         "lon": serializers.FloatField(),
         "lat": serializers.FloatField(),
         "status": serializers.ChoiceField(["matched", "snapped", "unmatched"]),
-        "generation": serializers.JSONField(),
-        "jurisdictions": serializers.JSONField(
-            help_text="level -> {code, name_th, name_en, ...}; empty when unmatched"
+        "generation": serializers.IntegerField(allow_null=True),
+        "jurisdictions": serializers.DictField(
+            child=component(representations.Jurisdiction),
+            help_text="level -> {code, name_th, name_en, ...}, with local_government; empty when unmatched",
         ),
         "on_boundary": serializers.BooleanField(),
         "categories": serializers.ListField(child=serializers.CharField()),
-        "agency": serializers.JSONField(allow_null=True),
+        "agency": type(component(representations.AgencyRef))(allow_null=True),
         "reason": REASON,
         "confidence": serializers.ChoiceField(["exact", "partial", "fallback", "none"]),
-        "rule": serializers.JSONField(allow_null=True),
-        "alternatives": serializers.ListField(child=serializers.JSONField()),
+        "rule": type(component(shapes.RouteRule))(allow_null=True),
+        "alternatives": serializers.ListField(child=component(representations.Alternative)),
         "snapped_m": serializers.FloatField(required=False),
+        "duplicates": type(component(shapes.Duplicates))(required=False, help_text="with duplicates=1"),
     },
 )
 ROUTE_BATCH_RESULT = inline_serializer(

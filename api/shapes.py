@@ -23,6 +23,12 @@ class Link(TypedDict):
     type: NotRequired[str]
 
 
+class RouteRule(TypedDict):
+    id: int
+    note: str
+    chain: Annotated[list[str], Doc("the agency kinds tried, in order")]
+
+
 class Candidate(TypedDict):
     id: int
     distance_m: float

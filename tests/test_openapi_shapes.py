@@ -211,6 +211,11 @@ def test_real_answers_match_the_document(live_api, people):
         media="application/geo+json",
     )
     check(get(f"{api}/health"), "/api/v1/health")
+    point = {**UTTARADIT, "category": "street_light"}
+    for query in ("", "?duplicates=1"):
+        check(post(f"{api}/route{query}", point), "/api/v1/route", "post")
+    check(post(f"{api}/route", {"lon": 100.0, "lat": 5.0}), "/api/v1/route", "post")  # at sea: unmatched
+    check(post(f"{api}/route/batch", {"points": [point]}), "/api/v1/route/batch", "post")
     deliveries = check(get(f"{api}/deliveries?limit=5", headers=people["operator"]), "/api/v1/deliveries")
     if deliveries["results"]:
         uuid = deliveries["results"][0]["id"]
