@@ -219,6 +219,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets shared by several answers (api/shapes.py, complaints/representations/types.py).
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.lifecycle.STATES",
+        "RouteStatusEnum": ["matched", "snapped", "unmatched"],
+        "FeatureEnum": ["Feature"],
+        "FeatureCollectionEnum": ["FeatureCollection"],
+        "PointEnum": ["Point"],
+    },
 }
 
 # GDAL 3.6 (Debian 12) cannot block file/network access from spatial reference strings; the

@@ -40,7 +40,7 @@ class BoundaryList(APIView):
     @extend_schema(
         operation_id="boundaries_list",
         parameters=schema.BOUNDARY_PARAMETERS,
-        responses={200: schema.OBJECT, 400: schema.ERROR},
+        responses={(200, GEOJSON): schema.BOUNDARY_FEATURES, 400: schema.ERROR, 404: schema.ERROR},
     )
     def get(self, request: Request) -> HttpResponse:
         q = request.query_params
@@ -82,7 +82,7 @@ class BoundaryDetail(APIView):
 
     @extend_schema(
         parameters=schema.BOUNDARY_PARAMETERS[:1] + schema.BOUNDARY_PARAMETERS[3:6],
-        responses={200: schema.OBJECT, 404: schema.ERROR},
+        responses={(200, GEOJSON): schema.BOUNDARY_FEATURE, 400: schema.ERROR, 404: schema.ERROR},
     )
     def get(self, request: Request, code: str) -> HttpResponse:
         queryset = _scope(request).filter(code=code)

@@ -192,7 +192,10 @@ class PhotoModeration(APIView):
     permission_classes = [AgencyStaffPermission]
     hide = True
 
-    @extend_schema(request=schema.OBJECT, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
+    @extend_schema(
+        request=schema.PHOTO_MODERATION_REQUEST,
+        responses={200: schema.PHOTO_MODERATION, 400: schema.ERROR, 403: schema.ERROR, 404: schema.ERROR},
+    )
     def post(self, request, photo_id):
         from .complaints import actor_of  # complaints imports this module
 
