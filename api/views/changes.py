@@ -6,9 +6,9 @@ from rest_framework.views import APIView
 import params
 from access.auth import is_intake, staff_agency
 from complaints import changes
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 
 
 def scope_of(request) -> changes.Scope:

@@ -22,12 +22,12 @@ from complaints.actors import Actor
 from complaints.models import Complaint
 from complaints.privacy import mask
 from delivery import report as delivery_report
+from geo.http.errors import ApiError
 from routing import live
 from routing.engine.points import PointError, parse_categories, parse_point
 from routing.rules.responsibility import UnknownCategory
 
 from .. import schema
-from ..errors import ApiError
 from . import photos as photo_api
 
 MAX_COMPLAINT_BODY = 1024 * 1024

@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 from access.auth import is_intake
 from complaints import confirmation
 from complaints.models import Complaint
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 
 
 class IntakeOnly(permissions.BasePermission):

@@ -9,10 +9,10 @@ from rest_framework.views import APIView
 from access.auth import AgencyStaffPermission, sees_personal_data
 from complaints import duplicates, merging
 from complaints.models import Complaint
+from geo.http.errors import ApiError
 from photos.publish import duplicate_terms
 
 from .. import schema
-from ..errors import ApiError
 from .complaints import _checked, _domain_errors, _text, actor_of, public, visibility_of
 
 MERGE_REQUEST = inline_serializer(

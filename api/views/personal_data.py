@@ -9,9 +9,9 @@ from rest_framework.views import APIView
 from access.auth import AgencyStaffPermission, is_operator
 from complaints import moderation, subject_access
 from complaints.models import Complaint
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 from .complaints import actor_of, public
 
 

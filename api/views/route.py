@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints import duplicates
+from geo.http.errors import ApiError
 from routing import live
 from routing.batch.compact import compact_results
 from routing.engine.grid import MAX_WITHIN_M
@@ -13,7 +14,6 @@ from routing.rules.decisions import answer
 from routing.rules.responsibility import UnknownCategory
 
 from .. import batch_answer, schema
-from ..errors import ApiError
 from ..fast_json import FastJSONRenderer, FastNegotiation, dumps
 from ..fast_path import HandOn, with_fast_path
 from .complaints import visibility_of

@@ -3,11 +3,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.auth import is_intake
+from geo.http.errors import ApiError
 from subscriptions import register
 from subscriptions.models import Subscription
 
 from .. import schema
-from ..errors import ApiError
 
 
 def _key(request):
