@@ -48,33 +48,35 @@ def test_the_layer_has_no_import_circle():
     "path, content_type, body",
     [
         (
-            "/api/v1/complaints%00",
+            "/api/v1/complaints?q=%00",
             "application/json",
             b'{"error": {"code": "invalid", "message": "the URL contains a NUL character (U+0000)"}}',
         ),
         (
-            "/open311/v2/services%00.json",
+            "/open311/v2/services.json?q=%00",
             "application/json; charset=utf-8",
             b'[{"code": 400, "description": "the URL contains a NUL character (U+0000)"}]',
         ),
         (
-            "/open311/v2/services%00.xml",
+            "/open311/v2/services.xml?q=%00",
             "text/xml; charset=utf-8",
             b'<?xml version="1.0" encoding="utf-8"?>\n<errors><error><code>400</code>'
             b"<description>the URL contains a NUL character (U+0000)</description></error></errors>",
         ),
         (
-            "/ogc/collections%00",
+            "/ogc/collections?q=%00",
             "application/json",
             b'{"code": "InvalidParameterValue", "description": "the URL contains a NUL character (U+0000)"}',
         ),
         (
-            "/tiles/%00.json",
+            "/tiles/provinces.json?q=%00",
             "application/json",
             b'{"code": "InvalidParameterValue", "description": "the URL contains a NUL character (U+0000)"}',
         ),
     ],
 )
 def test_a_refusal_before_any_view_is_in_the_shape_of_the_urls_protocol(live_api, path, content_type, body):
+    # A NUL in the query string is refused by middleware, before URL resolution (one in the path
+    # is refused by the front already, in its own HTML).
     reply = get(live_api + path)
     assert (reply.status, reply.headers["content-type"], reply.body) == (400, content_type, body)
