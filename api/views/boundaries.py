@@ -7,9 +7,9 @@ from rest_framework.views import APIView
 import params
 from boundaries import geojson
 from boundaries.models import Boundary, BoundaryQuerySet, Generation, Level
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 100

@@ -22,12 +22,12 @@ from complaints.models import Complaint
 from complaints.representations import public
 from delivery import report as delivery_report
 from fronts.filing import file_complaint
+from geo.http.errors import ApiError
 from routing import live
 from routing.engine.points import PointError, parse_categories, parse_point
 from routing.rules.responsibility import UnknownCategory
 
 from .. import schema
-from ..errors import ApiError
 from . import photos as photo_api
 from . import writes
 

@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 from access.auth import is_intake
 from complaints import commands, confirmation
 from complaints.representations import confirmation as confirmation_json
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 
 
 class IntakeOnly(permissions.BasePermission):

@@ -12,10 +12,10 @@ import params
 from access.auth import OperatorOrAgencyStaff, actor_name, is_operator, staff_agency
 from delivery import control, report
 from delivery.models import CHANNELS, KINDS, REASONS, STATES, Delivery
+from geo.http.errors import ApiError
 from routing.models import Agency
 
 from .. import schema
-from ..errors import ApiError
 
 LIST_PARAMETERS = [
     schema.query("state", enum=list(STATES)),

@@ -10,10 +10,10 @@ from access.auth import AgencyStaffPermission, sees_personal_data
 from complaints import commands, duplicates, merging
 from complaints.models import Complaint
 from complaints.representations import public
+from geo.http.errors import ApiError
 from photos.publish import duplicate_terms
 
 from .. import schema
-from ..errors import ApiError
 from . import writes
 from .complaints import _checked, _domain_errors, _text, actor_of, visibility_of
 

@@ -11,9 +11,9 @@ from access.auth import AgencyStaffPermission, is_operator
 from complaints import commands, moderation, subject_access
 from complaints.models import Complaint
 from complaints.representations import public
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 from .complaints import actor_of
 
 

@@ -11,13 +11,13 @@ from rest_framework.views import APIView
 
 from access.auth import AgencyStaffPermission, ReadPublicOrAuthenticated, sees_personal_data
 from complaints.models import Complaint
+from geo.http.errors import ApiError
 from params import text_problem
 from photos import moderation, publish, store
 from photos.models import Photo
 from photos.processing import STORED_TYPE, THUMBNAIL_TYPE, PhotoError
 
 from .. import schema
-from ..errors import ApiError
 from ..parsers import BodyError, GeoJSONParser, JSONParser, parse_json
 
 FIELD = "photo"

@@ -8,11 +8,11 @@ from rest_framework.views import APIView
 
 from access.auth import intake_key_of
 from access.models import IntakeKey
+from geo.http.errors import ApiError
 from subscriptions import register
 from subscriptions.models import Subscription
 
 from .. import schema
-from ..errors import ApiError
 
 T = TypeVar("T")
 
