@@ -15,3 +15,10 @@ class OgcConfig(AppConfig):
 
     def ready(self):
         errors.register(("/ogc", "/tiles/"), error_shape)
+
+        # The boundaries' SQL draws from the lighter rendition this app keeps (ogc/lighter.py).
+        from boundaries.renditions import register_lighter
+
+        from .models import LightBoundary
+
+        register_lighter(LightBoundary)
