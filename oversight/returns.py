@@ -36,7 +36,8 @@ SELECT m.kind, m.rule_id, CASE WHEN m.rule_id IS NULL THEN m.reason_code END, m.
        count(*) AS moves, count(DISTINCT m.complaint_id) AS complaints,
        array_agg(DISTINCT m.from_agency) FILTER (WHERE m.from_agency IS NOT NULL) AS from_agencies,
        (array_agg(json_build_object('complaint', m.complaint_id, 'at', m.at, 'from', m.from_agency,
-                                    'to', m.to_agency, 'reason', left(m.reason, 300)) ORDER BY m.at DESC))[1:%(examples)s]
+                                    'to', m.to_agency, 'reason', left(m.reason, 300)) ORDER BY m.at DESC)
+       )[1:%(examples)s]
 FROM moves m
 GROUP BY 1, 2, 3, 4
 ORDER BY moves DESC, 1, 2, 4

@@ -148,7 +148,7 @@ def _exported(request):
 
 @reader
 def export_csv(request):
-    area, period, rows, name = _exported(request)
+    _, _, rows, name = _exported(request)
     response = HttpResponse(exports.as_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
