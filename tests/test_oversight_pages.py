@@ -44,7 +44,7 @@ def test_signed_out_goes_to_sign_in_and_an_officer_is_refused(client, made):
     reply = client.get("/work/exec/")
     assert reply.status_code == 302 and "next=/work/exec/" in reply["Location"]
     as_user(client, made["officer"])
-    for url in URLS + ["/work/exec/report.pdf", "/work/ops/returns"]:
+    for url in [*URLS, "/work/exec/report.pdf", "/work/ops/returns"]:
         assert client.get(url + "?area=96").status_code == 403, url
 
 
@@ -65,7 +65,7 @@ def test_an_executive_sees_their_province_in_thai_with_links_to_each_inbox(clien
 
 def test_another_province_or_a_wider_area_is_404(client, made):
     as_user(client, made["gov96"])
-    for url in URLS + ["/work/exec/report.pdf"]:
+    for url in [*URLS, "/work/exec/report.pdf"]:
         assert client.get(url + "?area=53").status_code == 404, url
         assert client.get(url + "?area=5301").status_code == 404, url
     assert client.get("/work/exec/?area=9601").status_code == 200  # a district of their own province
@@ -77,7 +77,7 @@ def test_another_province_or_a_wider_area_is_404(client, made):
 
 def test_executives_cannot_post_anything(client, made):
     as_user(client, made["gov96"])
-    for url in URLS + ["/work/exec/report.pdf", "/work/ops/returns"]:
+    for url in [*URLS, "/work/exec/report.pdf", "/work/ops/returns"]:
         assert client.post(url + "?area=96", {"x": "1"}).status_code == 405, url
 
 
