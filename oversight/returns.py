@@ -30,7 +30,7 @@ WITH moves AS (
            coalesce(nullif(h.data->>'subdistrict_code', ''), c.subdistrict_code) AS subdistrict
     FROM complaints_historyentry h JOIN complaints_complaint c ON c.id = h.complaint_id
     WHERE (h.event = 'returned' OR (h.event = 'transition' AND h.action = 'forward'))
-      AND h.at >= %(since)s AND h.at < %(until)s AND (%(area)s = '' OR c.subdistrict_code LIKE %(area)s || '%%')
+      AND h.at >= %(since)s AND h.at < %(until)s
 )
 SELECT m.kind, m.rule_id, CASE WHEN m.rule_id IS NULL THEN m.reason_code END, m.subdistrict,
        count(*) AS moves, count(DISTINCT m.complaint_id) AS complaints,
@@ -39,6 +39,7 @@ SELECT m.kind, m.rule_id, CASE WHEN m.rule_id IS NULL THEN m.reason_code END, m.
                                     'to', m.to_agency, 'reason', left(m.reason, 300)) ORDER BY m.at DESC)
        )[1:%(examples)s]
 FROM moves m
+WHERE %(area)s = '' OR m.subdistrict LIKE %(area)s || '%%'
 GROUP BY 1, 2, 3, 4
 ORDER BY moves DESC, 1, 2, 4
 LIMIT %(limit)s
