@@ -78,6 +78,7 @@ def executive(request):
     weeks = scorecard.trend(area, period)
     query = _query(area, period)
     language = get_language()
+    report_month = params.month({})  # the last full month
     context = {
         "area": area,
         "area_name": area.name(language),
@@ -90,8 +91,8 @@ def executive(request):
         "query": query,
         "choices": _choices(request, area),
         "overdue_url": reverse("oversight:overdue") + "?" + urlencode({"area": area.code}),
-        "report_month": dates.month_name(period.since, language),
-        "report_query": urlencode({"area": area.code, "month": f"{period.since:%Y-%m}"}),
+        "report_month": dates.month_name(report_month.since, language),
+        "report_query": urlencode({"area": area.code, "month": f"{report_month.since:%Y-%m}"}),
         "inbox_url": "/work/",
         "bbox": ",".join(str(v) for v in areas.bbox(area) or ()),
     }

@@ -68,9 +68,7 @@ def test_groups_by_rule_and_place_largest_first(made):
     top = found[0]
     assert top.from_agencies == ["T-A"] and top.rule["note"] == "Bang Nak roads to T-A"
     assert top.place["subdistrict"]["name_th"] == "บางนาค" and top.place["district"]["name_en"] == "Mueang Narathiwat"
-    assert len(top.examples) == 3 and {e["complaint"] for e in top.examples} == {
-        made[n].id for n in ("a3", "a4", "n1")
-    }
+    assert len(top.examples) == 3 and {e["complaint"] for e in top.examples} == {made[n].id for n in ("a3", "a4", "n1")}
     forwards = found[1]
     assert {(e["from"], e["to"]) for e in forwards.examples} == {("T-A", "T-B")}
     assert "lights are T-B's" in forwards.examples[0]["reason"]
