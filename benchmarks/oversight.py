@@ -29,7 +29,7 @@ from oversight import areas, digest, scorecard  # noqa: E402
 from oversight.scorecard import Period  # noqa: E402
 
 DEADLINES = """
-    UPDATE complaints_complaint SET due_at = created + make_interval(hours => 24 + (id %% 400))
+    UPDATE complaints_complaint SET due_at = created + make_interval(hours => (24 + id %% 400)::int)
     WHERE source = %s AND status IN ('waiting', 'in_progress') AND due_at IS NULL
 """
 

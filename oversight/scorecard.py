@@ -64,20 +64,25 @@ class Period:
 
 
 AGENCIES = f"""
-    SELECT a.code, a.name_th, a.name_en,
-           count(*) FILTER (WHERE {IN_PERIOD}) AS received,
-           count(*) FILTER (WHERE {IN_PERIOD} AND c.status = 'finished') AS done,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN {IN_PERIOD}
-               THEN extract(epoch FROM (c.first_response_at - c.created)) / 3600.0 END) AS response_h,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN {IN_PERIOD} AND c.status = 'finished'
-               THEN extract(epoch FROM (c.resolved_at - c.created)) / 3600.0 END) AS done_h,
-           count(*) FILTER (WHERE c.status IN ({OPEN})) AS open_now,
-           count(*) FILTER (WHERE c.status IN ({OPEN}) AND c.due_at <= %(now)s) AS overdue_now,
-           count(*) FILTER (WHERE {IN_PERIOD} AND c.reopen_count > 0) AS reopened
-    FROM complaints_complaint c
-    LEFT JOIN routing_agency a ON a.id = c.agency_id
-    WHERE c.{{column}} = %(area)s AND {PROBLEM} AND ({IN_PERIOD} OR c.status IN ({OPEN}))
-    GROUP BY a.code, a.name_th, a.name_en
+    SELECT a.code, a.name_th, a.name_en, f.received, f.done, f.response_h, f.done_h, f.open_now,
+           f.overdue_now, f.reopened
+    FROM (
+        SELECT c.agency_id,
+               count(*) FILTER (WHERE {IN_PERIOD}) AS received,
+               count(*) FILTER (WHERE {IN_PERIOD} AND c.status = 'finished') AS done,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN {IN_PERIOD}
+                   THEN extract(epoch FROM (c.first_response_at - c.created)) / 3600.0 END) AS response_h,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN {IN_PERIOD} AND c.status = 'finished'
+                   THEN extract(epoch FROM (c.resolved_at - c.created)) / 3600.0 END) AS done_h,
+               count(*) FILTER (WHERE c.status IN ({OPEN})) AS open_now,
+               count(*) FILTER (WHERE c.status IN ({OPEN}) AND c.due_at <= %(now)s) AS overdue_now,
+               count(*) FILTER (WHERE {IN_PERIOD} AND c.reopen_count > 0) AS reopened
+        FROM complaints_complaint c
+        WHERE c.{{column}} = %(area)s AND {PROBLEM} AND ({IN_PERIOD} OR c.status IN ({OPEN}))
+        -- grouped by the agency's id (an integer sort), named afterwards: sorting the rows by
+        -- Thai names would cost more than the figures themselves
+        GROUP BY c.agency_id
+    ) f LEFT JOIN routing_agency a ON a.id = f.agency_id
 """
 
 
