@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "ogc",
     "procrastinate.contrib.django",
     "delivery",
+    "oversight",
     "web",
     "api",
     "ops",
@@ -211,6 +212,9 @@ GEO_RATING_MIN_COUNT = int(os.environ.get("GEO_RATING_MIN_COUNT", "5"))
 # workers look once a day.
 GEO_RETENTION_DAYS = float(os.environ.get("GEO_RETENTION_DAYS", "365"))
 GEO_RETENTION_CRON = os.environ.get("GEO_RETENTION_CRON", "17 3 * * *")
+# The daily digest e-mail per agency (oversight/digest.py): once a day (the workers' clock, UTC:
+# 07:00 in Thailand); a re-run or retry the same day sends nothing twice.
+GEO_DIGEST_CRON = os.environ.get("GEO_DIGEST_CRON", "0 0 * * *")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Thailand complaint routing engine",
