@@ -5,11 +5,10 @@ the staff member's name and the hidden photos (today's API answers them to the a
 
 from django.utils import timezone
 
-from photos import publish
-
 from .. import actors, deadlines
 from ..models import Complaint
 from ..privacy import mask
+from . import attachments as publish
 from .types import AgencyRef, HistoryEntry, PublicComplaint
 
 NOTE = "note"  # an internal note of the agency's staff: in staff() only
