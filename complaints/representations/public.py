@@ -1,17 +1,20 @@
 """A complaint as anyone may read it: never the reporter's name or contact; phone numbers, ID
 numbers and e-mail addresses typed into the text masked; actors as role and agency; internal
-notes (history event "note") never. `verbatim`: for the agency's own staff, the text as written,
-the staff member's name and the hidden photos (today's API answers them to the agency's staff)."""
+notes (history event "internal_note") never. `verbatim`: for the agency's own staff, the text as
+written, the staff member's name and the hidden photos (today's API answers them to the agency's
+staff)."""
 
 from django.utils import timezone
 
 from .. import actors, deadlines
-from ..models import Complaint
+from ..models import INTERNAL_NOTE, Complaint
 from ..privacy import mask
 from . import attachments as publish
 from .types import AgencyRef, HistoryEntry, PublicComplaint
 
-NOTE = "note"  # an internal note of the agency's staff: in staff() only
+# An internal note of the agency's staff (complaints/commands.note): in staff() only. The default
+# manager (`complaint.history`) leaves them out already; the test here says so where it matters.
+NOTE = INTERNAL_NOTE
 
 
 def _as_written(value):
