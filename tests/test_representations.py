@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from access.models import IntakeKey
-from complaints import changes, intake, merging
+from complaints import commands, intake, merging
 from complaints.actors import Actor
 from complaints.models import Complaint
 from complaints.representations import NotTheirs, delivery_payload, open311_request, public, staff
@@ -53,13 +53,13 @@ def fresh(complaint) -> Complaint:
 
 def test_an_internal_note_is_in_the_staff_form_only(filed):
     complaint = filed()
-    changes.record(complaint, "note", actor=CLERK, note=NOTE)
+    commands.note(complaint.id, actor=CLERK, text=NOTE)
     complaint = fresh(complaint)
     for verbatim in (False, True):
         events = [h["event"] for h in public(complaint, with_history=True, verbatim=verbatim)["history"]]
         assert events == ["created"]
     own = staff(complaint, agency_code="5399")
-    assert [h["event"] for h in own["history"]] == ["created", "note"]
+    assert [h["event"] for h in own["history"]] == ["created", "internal_note"]
     assert own["history"][1]["note"] == NOTE  # as written, the phone number too
     assert own["history"][1]["actor"] == {"role": "staff", "agency": "5399", "name": "somsri (5399)"}
     assert own["description"] == "ไฟดับ โทร 081-234-5678"

@@ -8,11 +8,9 @@ from django.utils import timezone
 from photos import publish
 
 from .. import actors, deadlines
-from ..models import Complaint
+from ..models import INTERNAL_EVENTS, Complaint
 from ..privacy import mask
 from .types import AgencyRef, HistoryEntry, PublicComplaint
-
-NOTE = "note"  # an internal note of the agency's staff: in staff() only
 
 
 def _as_written(value):
@@ -57,7 +55,7 @@ def public(complaint: Complaint, with_history: bool = False, verbatim: bool = Fa
         "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
         "overdue": deadlines.overdue(complaint.status, complaint.due_at, timezone.now()),
         "escalation_level": complaint.escalation_level,
-        "escalated_to": complaint.escalated_to.code if complaint.escalated_to_id else None,
+        "escalated_to": complaint.escalated_to.code if complaint.escalated_to else None,
         "source": complaint.source,
         "client_ticket_id": complaint.client_ticket_id or None,
         "generation": complaint.generation,
@@ -67,10 +65,12 @@ def public(complaint: Complaint, with_history: bool = False, verbatim: bool = Fa
         "photos": publish.listed(complaint, staff=verbatim),  # type: ignore[typeddict-item]
     }
     # Moved since it was routed (forwarded, corrected): the agency that has it now.
-    if complaint.agency_id and complaint.agency and (out["agency"] or {}).get("code") != complaint.agency.code:
+    routed = out["agency"]
+    if complaint.agency_id and complaint.agency and (routed.get("code") if routed else None) != complaint.agency.code:
         out["agency"] = agency_ref(complaint.agency)
     if with_history:
-        out["history"] = [history_entry(h, verbatim=verbatim) for h in complaint.history.all() if h.event != NOTE]
+        entries = [h for h in complaint.history.all() if h.event not in INTERNAL_EVENTS]
+        out["history"] = [history_entry(h, verbatim=verbatim) for h in entries]
     return out
 
 

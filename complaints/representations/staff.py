@@ -7,7 +7,7 @@ Deliveries belong to delivery/, above this app: it registers how to list a compl
 
 from collections.abc import Callable
 
-from ..models import Complaint, Confirmation
+from ..models import Complaint, Confirmation, HistoryEntry
 from .public import history_entry, public
 from .types import ConfirmationAnswer, DeliveryReport, StaffComplaint
 
@@ -40,7 +40,9 @@ def staff(complaint: Complaint, *, agency_code: str | None) -> StaffComplaint:
     if agency_code is not None and (complaint.agency is None or complaint.agency.code != agency_code):
         raise NotTheirs(f"complaint {complaint.id} is not with agency {agency_code}")
     out = dict(public(complaint, verbatim=True))
-    out["history"] = [history_entry(h, verbatim=True) for h in complaint.history.all()]
+    # Every entry, the internal notes too (complaint.history leaves them out).
+    entries = HistoryEntry.with_internal.filter(complaint_id=complaint.id)
+    out["history"] = [history_entry(h, verbatim=True) for h in entries]
     out["reports"] = list(complaint.children.order_by("id").values_list("id", flat=True))
     out["deliveries"] = [d for lister in _deliveries for d in lister(complaint.id)]
     question = complaint.confirmations.order_by("-asked_at", "-id").first()

@@ -58,7 +58,7 @@ class Actor(TypedDict):
 HistoryEntry = TypedDict(
     "HistoryEntry",
     {
-        "event": Annotated[str, Doc("created, transition, rerouted, escalated, merged, note (staff only) ...")],
+        "event": Annotated[str, Doc("created, transition, rerouted, merged, reply, internal_note (staff) ...")],
         "action": str | None,
         "from": str | None,
         "to": str | None,
