@@ -86,7 +86,9 @@ def test_the_staff_form_carries_deliveries_reports_and_the_confirmation(filed):
         None,
         None,
     )
-    assert set(own) - set(public(fresh(complaint), with_history=True)) == {"reports", "deliveries", "confirmation"}
+    extra = set(own) - set(public(fresh(complaint), with_history=True))
+    assert extra == {"revision", "reports", "deliveries", "confirmation"}
+    assert own["revision"] == fresh(complaint).revision > 0
 
 
 def test_another_agency_does_not_get_the_staff_form_and_an_operator_does(filed):

@@ -40,6 +40,7 @@ def staff(complaint: Complaint, *, agency_code: str | None) -> StaffComplaint:
     if agency_code is not None and (complaint.agency is None or complaint.agency.code != agency_code):
         raise NotTheirs(f"complaint {complaint.id} is not with agency {agency_code}")
     out = dict(public(complaint, verbatim=True))
+    out["revision"] = complaint.revision  # the workspace's optimistic check (complaints/commands.py)
     # Every entry, the internal notes too (complaint.history leaves them out).
     entries = HistoryEntry.with_internal.filter(complaint_id=complaint.id)
     out["history"] = [history_entry(h, verbatim=True) for h in entries]
