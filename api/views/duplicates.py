@@ -58,8 +58,8 @@ def _force(body) -> bool:
 
 def _answer(request, complaint: Complaint) -> Response:
     complaint = Complaint.objects.select_related("agency", "escalated_to").get(id=complaint.id)
-    out: dict = dict(public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)))
-    out["reports"] = merging.reports(complaint.id)  # the public form and the reports merged into it
+    out = dict(public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)))
+    out["reports"] = merging.reports(complaint.id)  # api/shapes.ComplaintWithReports
     return Response(out)
 
 

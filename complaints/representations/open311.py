@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from .. import deadlines
 from ..lifecycle import FINISHED, IRRELEVANT
-from ..models import INTERNAL_NOTE, Complaint
+from ..models import INTERNAL_EVENTS, Complaint
 from ..privacy import mask
 from . import attachments as publish
 from .types import Open311Request, Open311Service
@@ -50,11 +50,11 @@ def _as_written(value):
 def service_request(complaint: Complaint, categories: dict, hours: dict, verbatim: bool = False) -> Open311Request:
     """One request as published: phone numbers, ID numbers and e-mail addresses in the description
     (attributes included) and in staff notes masked, unless `verbatim` (the agency's own staff).
-    Internal notes (history event "internal_note") are never its status notes."""
+    Internal notes are never its status notes."""
     text = _as_written if verbatim else mask
     code = complaint.categories[0] if complaint.categories else "other"
     # moderated notes left out, and the agency's internal ones
-    shown = [h for h in complaint.history.all() if (verbatim or not h.note_hidden) and h.event != INTERNAL_NOTE]
+    shown = [h for h in complaint.history.all() if (verbatim or not h.note_hidden) and h.event not in INTERNAL_EVENTS]
     last_note = next((h.note for h in reversed(shown) if h.note), None)
     agency = complaint.agency
     return {

@@ -1,20 +1,15 @@
 """A complaint as anyone may read it: never the reporter's name or contact; phone numbers, ID
 numbers and e-mail addresses typed into the text masked; actors as role and agency; internal
-notes (history event "internal_note") never. `verbatim`: for the agency's own staff, the text as
-written, the staff member's name and the hidden photos (today's API answers them to the agency's
-staff)."""
+notes (history event "note") never. `verbatim`: for the agency's own staff, the text as written,
+the staff member's name and the hidden photos (today's API answers them to the agency's staff)."""
 
 from django.utils import timezone
 
 from .. import actors, deadlines
-from ..models import INTERNAL_NOTE, Complaint
+from ..models import INTERNAL_EVENTS, Complaint
 from ..privacy import mask
 from . import attachments as publish
 from .types import AgencyRef, HistoryEntry, PublicComplaint
-
-# An internal note of the agency's staff (complaints/commands.note): in staff() only. The default
-# manager (`complaint.history`) leaves them out already; the test here says so where it matters.
-NOTE = INTERNAL_NOTE
 
 
 def _as_written(value):
@@ -69,15 +64,12 @@ def public(complaint: Complaint, with_history: bool = False, verbatim: bool = Fa
         "photos": publish.listed(complaint, staff=verbatim),  # type: ignore[typeddict-item]
     }
     # Moved since it was routed (forwarded, corrected): the agency that has it now.
-    routed_to = out["agency"]
-    if (
-        complaint.agency_id
-        and complaint.agency
-        and (routed_to.get("code") if routed_to else None) != complaint.agency.code
-    ):
+    routed = out["agency"]
+    if complaint.agency_id and complaint.agency and (routed.get("code") if routed else None) != complaint.agency.code:
         out["agency"] = agency_ref(complaint.agency)
     if with_history:
-        out["history"] = [history_entry(h, verbatim=verbatim) for h in complaint.history.all() if h.event != NOTE]
+        entries = [h for h in complaint.history.all() if h.event not in INTERNAL_EVENTS]
+        out["history"] = [history_entry(h, verbatim=verbatim) for h in entries]
     return out
 
 

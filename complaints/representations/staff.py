@@ -7,8 +7,7 @@ Deliveries belong to delivery/, above this app: it registers how to list a compl
 
 from collections.abc import Callable
 
-from ..models import Complaint, Confirmation
-from ..models import HistoryEntry as Entry
+from ..models import Complaint, Confirmation, HistoryEntry
 from .public import history_entry, public
 from .types import ConfirmationAnswer, DeliveryReport, StaffComplaint
 
@@ -41,9 +40,10 @@ def staff(complaint: Complaint, *, agency_code: str | None) -> StaffComplaint:
     if agency_code is not None and (complaint.agency is None or complaint.agency.code != agency_code):
         raise NotTheirs(f"complaint {complaint.id} is not with agency {agency_code}")
     out = dict(public(complaint, verbatim=True))
-    # with_internal: the default manager (and so complaint.history) leaves internal notes out
-    every = Entry.with_internal.filter(complaint_id=complaint.id).order_by("at", "id")
-    out["history"] = [history_entry(h, verbatim=True) for h in every]
+    out["revision"] = complaint.revision  # the workspace's optimistic check (complaints/commands.py)
+    # Every entry, the internal notes too (complaint.history leaves them out).
+    entries = HistoryEntry.with_internal.filter(complaint_id=complaint.id).order_by("at", "id")
+    out["history"] = [history_entry(h, verbatim=True) for h in entries]
     out["reports"] = list(complaint.children.order_by("id").values_list("id", flat=True))
     out["deliveries"] = [d for lister in _deliveries for d in lister(complaint.id)]
     question = complaint.confirmations.order_by("-asked_at", "-id").first()

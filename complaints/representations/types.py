@@ -58,7 +58,7 @@ class Actor(TypedDict):
 HistoryEntry = TypedDict(
     "HistoryEntry",
     {
-        "event": Annotated[str, Doc("created, transition, rerouted, escalated, merged, note (staff only) ...")],
+        "event": Annotated[str, Doc("created, transition, rerouted, merged, reply, internal_note (staff) ...")],
         "action": str | None,
         "from": str | None,
         "to": str | None,
@@ -175,6 +175,7 @@ class StaffComplaint(_Complaint):
     """What the agency's own staff see: the text as written, who did what, every history entry
     (internal notes included), the merged reports, the deliveries and the "is it fixed?" answer."""
 
+    revision: Annotated[int, Doc("send it back as expected_revision: a change made meanwhile is refused")]
     history: list[HistoryEntry]
     reports: Annotated[list[int], Doc("the reports merged into this complaint")]
     deliveries: list[DeliveryReport]
