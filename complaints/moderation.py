@@ -37,9 +37,9 @@ def reason_of(reason) -> str:
 def hide(
     complaint_id: int,
     *,
-    target: str,
+    target: object,
     actor: Actor,
-    reason,
+    reason: object,
     entry_id: int | None = None,
     hidden: bool = True,
     expected: int | None = None,
