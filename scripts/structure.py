@@ -24,6 +24,7 @@ PACKAGES = [
     "boundaries",
     "complaints",
     "delivery",
+    "fronts",
     "geo",
     "ogc",
     "ops",
@@ -41,10 +42,11 @@ LAYERS = [
     ("base", {"routing", "boundaries", "access"}),
     ("complaints", {"complaints"}),
     ("consequences", {"delivery", "subscriptions", "photos"}),
+    ("shared by the fronts", {"fronts"}),
     ("fronts", {"api", "open311", "ogc", "web", "workspace"}),
     ("operations", {"ops"}),
 ]
-FRONTS = LAYERS[4][1]
+FRONTS = LAYERS[5][1]
 
 
 def layer_of(module: str) -> int | None:
