@@ -5,6 +5,7 @@ import re
 import secrets
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -82,3 +83,34 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency.code}"
+
+
+class ExecutiveProfile(models.Model):
+    """An executive (governor's office, district chief) reads every agency's work in one province or
+    district and changes nothing (oversight/areas.py decides what they may read)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="executive")
+    province_code = models.CharField(
+        max_length=2, validators=[RegexValidator(r"^[0-9]{2}$")], help_text="DOPA province code, e.g. 53 = Uttaradit"
+    )
+    district_code = models.CharField(
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{4}$")],
+        help_text="optional: a district of that province (4 digits); empty = whole province",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(district_code="") | models.Q(district_code__startswith=models.F("province_code")),
+                name="executive_district_in_province",
+            )
+        ]
+
+    @property
+    def area_code(self) -> str:
+        return self.district_code or self.province_code
+
+    def __str__(self):
+        return f"{self.user} @ {self.area_code}"

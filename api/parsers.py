@@ -15,9 +15,8 @@ from typing import IO, Any, NoReturn
 
 from rest_framework.parsers import BaseParser
 
+from geo.http.errors import ApiError
 from params import text_problem
-
-from .errors import ApiError
 
 MAX_DEPTH = 64
 MAX_INTEGER_DIGITS = 30

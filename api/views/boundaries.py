@@ -7,9 +7,9 @@ from rest_framework.views import APIView
 import params
 from boundaries import geojson
 from boundaries.models import Boundary, BoundaryQuerySet, Generation, Level
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 100
@@ -40,7 +40,7 @@ class BoundaryList(APIView):
     @extend_schema(
         operation_id="boundaries_list",
         parameters=schema.BOUNDARY_PARAMETERS,
-        responses={200: schema.OBJECT, 400: schema.ERROR},
+        responses={(200, GEOJSON): schema.BOUNDARY_FEATURES, 400: schema.ERROR, 404: schema.ERROR},
     )
     def get(self, request: Request) -> HttpResponse:
         q = request.query_params
@@ -82,7 +82,7 @@ class BoundaryDetail(APIView):
 
     @extend_schema(
         parameters=schema.BOUNDARY_PARAMETERS[:1] + schema.BOUNDARY_PARAMETERS[3:6],
-        responses={200: schema.OBJECT, 404: schema.ERROR},
+        responses={(200, GEOJSON): schema.BOUNDARY_FEATURE, 400: schema.ERROR, 404: schema.ERROR},
     )
     def get(self, request: Request, code: str) -> HttpResponse:
         queryset = _scope(request).filter(code=code)

@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 import params
 from access.auth import intake_key_of, staff_agency
 from complaints import changes
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 
 T = TypeVar("T")
 

@@ -12,10 +12,10 @@ import params
 from access.auth import OperatorOrAgencyStaff, actor_name, is_operator, staff_agency
 from delivery import control, report
 from delivery.models import CHANNELS, KINDS, REASONS, STATES, Delivery
+from geo.http.errors import ApiError
 from routing.models import Agency
 
 from .. import schema
-from ..errors import ApiError
 
 LIST_PARAMETERS = [
     schema.query("state", enum=list(STATES)),
@@ -45,7 +45,7 @@ class DeliveryList(APIView):
     @extend_schema(
         operation_id="deliveries_list",
         parameters=LIST_PARAMETERS,
-        responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR},
+        responses={200: schema.DELIVERY_PAGE, 400: schema.ERROR, 403: schema.ERROR},
     )
     def get(self, request: Request) -> Response:
         q = request.query_params
@@ -71,7 +71,7 @@ class DeliveryList(APIView):
 class DeliveryDetail(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
+    @extend_schema(responses={200: schema.DELIVERY, 403: schema.ERROR, 404: schema.ERROR})
     def get(self, request: Request, delivery_id: str) -> Response:
         delivery = _delivery(request, delivery_id)
         return Response(report.describe(delivery, with_attempts=True))
@@ -93,7 +93,7 @@ class DeliveryResend(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
     @extend_schema(
-        request=None, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR}
+        request=None, responses={200: schema.DELIVERY, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR}
     )
     def post(self, request: Request, delivery_id: str) -> Response:
         delivery = _delivery(request, delivery_id)
@@ -107,7 +107,7 @@ class DeliveryResend(APIView):
 class AgencyPause(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(request=None, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
+    @extend_schema(request=None, responses={200: schema.AGENCY_PAUSED, 403: schema.ERROR, 404: schema.ERROR})
     def post(self, request: Request, code: str) -> Response:
         agency = _agency_in_reach(request, code)
         settings = control.pause(agency, by=actor_name(request))
@@ -118,7 +118,7 @@ class AgencyPause(APIView):
 class AgencyResume(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(request=None, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
+    @extend_schema(request=None, responses={200: schema.AGENCY_RESUMED, 403: schema.ERROR, 404: schema.ERROR})
     def post(self, request: Request, code: str) -> Response:
         agency = _agency_in_reach(request, code)
         released = control.resume(agency, by=actor_name(request))
@@ -128,6 +128,6 @@ class AgencyResume(APIView):
 class Unreachable(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(responses={200: schema.OBJECT, 403: schema.ERROR})
+    @extend_schema(responses={200: schema.UNREACHABLE, 403: schema.ERROR})
     def get(self, request: Request) -> Response:
         return Response(report.unreachable())

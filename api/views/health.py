@@ -1,7 +1,6 @@
 from django.db import connection
 from django.db.models import Count
 from django.http import HttpRequest, JsonResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -9,11 +8,13 @@ from rest_framework.views import APIView
 
 from boundaries.models import Generation
 
+from .. import schema
+
 
 class Health(APIView):
     """Database reachable, PostGIS version, and the active generation of each layer."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: schema.HEALTH})
     def get(self, request: Request) -> Response:
         with connection.cursor() as cursor:
             cursor.execute("SELECT postgis_lib_version()")

@@ -10,10 +10,11 @@ from rest_framework.views import APIView
 from access.auth import AgencyStaffPermission, is_operator
 from complaints import commands, moderation, subject_access
 from complaints.models import Complaint
+from complaints.representations import public
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
-from .complaints import actor_of, public
+from .complaints import actor_of
 
 
 class OperatorOnly(permissions.BasePermission):
@@ -35,7 +36,10 @@ def _contact(request: Request) -> str:
 class PersonalDataExport(APIView):
     permission_classes = [OperatorOnly]
 
-    @extend_schema(request=schema.OBJECT, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR})
+    @extend_schema(
+        request=schema.CONTACT_REQUEST,
+        responses={200: schema.SUBJECT_ACCESS_EXPORT, 400: schema.ERROR, 403: schema.ERROR},
+    )
     def post(self, request: Request) -> Response:
         """{"contact": "..."}: everything held about the reporter who gave this contact."""
         return Response(subject_access.export(_contact(request)))
@@ -44,7 +48,9 @@ class PersonalDataExport(APIView):
 class PersonalDataErase(APIView):
     permission_classes = [OperatorOnly]
 
-    @extend_schema(request=schema.OBJECT, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR})
+    @extend_schema(
+        request=schema.CONTACT_REQUEST, responses={200: schema.ERASURE, 400: schema.ERROR, 403: schema.ERROR}
+    )
     def post(self, request: Request) -> Response:
         """{"contact": "..."}: remove the reporter's personal data now; the complaints stay."""
         done = subject_access.erase(_contact(request), actor_of(request))
@@ -55,7 +61,8 @@ class ComplaintModeration(APIView):
     permission_classes = [AgencyStaffPermission]
 
     @extend_schema(
-        request=schema.OBJECT, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR, 404: schema.ERROR}
+        request=schema.MODERATION_REQUEST,
+        responses={200: schema.COMPLAINT, 400: schema.ERROR, 403: schema.ERROR, 404: schema.ERROR},
     )
     def post(self, request: Request, complaint_id: int) -> Response:
         """{"target": "description"|"note", "entry": <history id for a note>, "reason": "...", "hidden": true}."""

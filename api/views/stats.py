@@ -85,7 +85,12 @@ class Stats(APIView):
             schema.query("format", enum=["json", "csv", "geojson"]),
             schema.query("simplify", schema.OpenApiTypes.DOUBLE),
         ],
-        responses={200: schema.OBJECT, 400: schema.ERROR},
+        responses={
+            (200, "application/json"): schema.STATS,
+            (200, "text/csv"): schema.OpenApiTypes.STR,
+            (200, "application/geo+json"): schema.STATS_FEATURES,
+            400: schema.ERROR,
+        },
     )
     def get(self, request: Request) -> HttpResponse:
         q = request.query_params
@@ -149,7 +154,8 @@ class Stats(APIView):
 
 class StatsTrend(APIView):
     @extend_schema(
-        parameters=[schema.query("interval", enum=list(stats.INTERVALS)), *COMMON], responses={200: schema.OBJECT}
+        parameters=[schema.query("interval", enum=list(stats.INTERVALS)), *COMMON],
+        responses={200: schema.STATS_TREND, 400: schema.ERROR},
     )
     def get(self, request: Request) -> HttpResponse:
         interval = params.choice(request.query_params, "interval", list(stats.INTERVALS), default="day")
@@ -163,7 +169,7 @@ class StatsTop(APIView):
             schema.query("n", schema.OpenApiTypes.INT),
             *COMMON,
         ],
-        responses={200: schema.OBJECT},
+        responses={200: schema.STATS_TOP, 400: schema.ERROR},
     )
     def get(self, request: Request) -> HttpResponse:
         q = request.query_params

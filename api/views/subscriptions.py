@@ -8,11 +8,11 @@ from rest_framework.views import APIView
 
 from access.auth import intake_key_of
 from access.models import IntakeKey
+from geo.http.errors import ApiError
 from subscriptions import register
 from subscriptions.models import Subscription
 
 from .. import schema
-from ..errors import ApiError
 
 T = TypeVar("T")
 
@@ -36,7 +36,7 @@ class SubscriptionList(APIView):
 
     @extend_schema(
         request=schema.SUBSCRIPTION_REQUEST,
-        responses={201: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR, 409: schema.ERROR},
+        responses={201: schema.SUBSCRIPTION, 400: schema.ERROR, 403: schema.ERROR, 409: schema.ERROR},
     )
     def post(self, request: Request) -> Response:
         key = _key(request)
@@ -45,7 +45,7 @@ class SubscriptionList(APIView):
         headers = {"Location": f"/api/v1/subscriptions/{sub.id}"}
         return Response(register.describe(sub, with_secret=True), status=201, headers=headers)
 
-    @extend_schema(operation_id="subscriptions_list", responses={200: schema.OBJECT, 403: schema.ERROR})
+    @extend_schema(operation_id="subscriptions_list", responses={200: schema.SUBSCRIPTION_PAGE, 403: schema.ERROR})
     def get(self, request: Request) -> Response:
         subs = Subscription.objects.filter(intake_key=_key(request)).prefetch_related("dead_letters")
         return Response({"results": [register.describe(s) for s in subs]})
@@ -58,7 +58,7 @@ class SubscriptionDetail(APIView):
             raise ApiError(404, "not_found", "no such subscription of this key")
         return found
 
-    @extend_schema(responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
+    @extend_schema(responses={200: schema.SUBSCRIPTION, 403: schema.ERROR, 404: schema.ERROR})
     def get(self, request: Request, subscription_id: int) -> Response:
         return Response(register.describe(self._own(request, subscription_id)))
 
