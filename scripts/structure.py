@@ -29,6 +29,7 @@ PACKAGES = [
     "ogc",
     "ops",
     "open311",
+    "oversight",
     "params",
     "photos",
     "routing",
@@ -43,7 +44,7 @@ LAYERS = [
     ("complaints", {"complaints"}),
     ("consequences", {"delivery", "subscriptions", "photos"}),
     ("shared by the fronts", {"fronts"}),
-    ("fronts", {"api", "open311", "ogc", "web", "workspace"}),
+    ("fronts", {"api", "open311", "ogc", "web", "workspace", "oversight"}),
     ("operations", {"ops"}),
 ]
 FRONTS = LAYERS[5][1]
