@@ -24,10 +24,12 @@ PACKAGES = [
     "boundaries",
     "complaints",
     "delivery",
+    "fronts",
     "geo",
     "ogc",
     "ops",
     "open311",
+    "oversight",
     "params",
     "photos",
     "routing",
@@ -41,10 +43,11 @@ LAYERS = [
     ("base", {"routing", "boundaries", "access"}),
     ("complaints", {"complaints"}),
     ("consequences", {"delivery", "subscriptions", "photos"}),
-    ("fronts", {"api", "open311", "ogc", "web", "workspace"}),
+    ("shared by the fronts", {"fronts"}),
+    ("fronts", {"api", "open311", "ogc", "web", "workspace", "oversight"}),
     ("operations", {"ops"}),
 ]
-FRONTS = LAYERS[4][1]
+FRONTS = LAYERS[5][1]
 
 
 def layer_of(module: str) -> int | None:
