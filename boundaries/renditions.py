@@ -27,6 +27,11 @@ _SHAPES = (
     " l.boundary_id AS light_id, l.geom AS light_geom, l.geojson AS light_text"
     " FROM boundaries_boundary b {active} LEFT JOIN {light} l ON {join})"
 )
+_FULL_SHAPES = (
+    "(SELECT b.id, b.code, b.level, b.parent_code, b.generation_id, b.geom,"
+    " NULL::bigint AS light_id, NULL::geometry AS light_geom, NULL::text AS light_text"
+    " FROM boundaries_boundary b {active})"
+)
 _NO_LIGHT = "(SELECT NULL::bigint AS boundary_id, NULL::geometry AS geom, NULL::text AS geojson)"
 _ACTIVE = "JOIN boundaries_generation g ON g.id = b.generation_id AND g.active"
 
@@ -44,4 +49,6 @@ def shapes(lighter: bool, active: bool = False) -> str:
     """The boundaries (of the active generations only, with active) as a relation to join; with
     lighter, each beside its lighter rendition. PostgreSQL flattens it into the caller's plan."""
     table, join = light_join(lighter)
+    if join == "false":
+        return _FULL_SHAPES.format(active=_ACTIVE if active else "")
     return _SHAPES.format(active=_ACTIVE if active else "", light=table, join=join)

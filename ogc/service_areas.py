@@ -56,7 +56,7 @@ unions AS MATERIALIZED (
          COALESCE(
            (SELECT done.{column} FROM ogc_servicearea done
             WHERE done.parts = sets.parts AND done.{column} IS NOT NULL LIMIT 1),
-           (SELECT ST_Multi({snap}) FROM unnest(sets.parts) AS p(id) JOIN {boundaries} g ON {join})
+           (SELECT ST_Multi({snap}) FROM unnest(sets.parts) AS p(id) JOIN {table} g ON g.{key} = p.id)
          ) AS geom
   FROM sets
 )
@@ -88,10 +88,10 @@ def refresh() -> int | None:
 def ensure_unions(agency_ids: list[int], light: bool) -> None:
     """Computes the missing unions of the given rows (lighter or full resolution) and keeps them."""
     if light:  # where borders meet off the grid, the union gains vertices: snap it back (stays valid)
-        column, join = "light", "g.id = p.id AND g.light_id IS NOT NULL"
-        snap = f"ST_ReducePrecision(ST_Union(g.light_geom), {10.0**-LIGHT_PRECISION!r})"
-    else:
-        column, join, snap = "geom", "g.id = p.id", "ST_Union(g.geom)"
+        column, table, key = "light", "ogc_lightboundary", "boundary_id"
+        snap = f"ST_ReducePrecision(ST_Union(g.geom), {10.0**-LIGHT_PRECISION!r})"
+    else:  # the boundaries at full resolution, through the boundaries app's relation
+        column, table, key, snap = "geom", shapes(lighter=False), "id", "ST_Union(g.geom)"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM ogc_servicearea WHERE agency_id = ANY(%s) AND cardinality(parts) > 1"
@@ -102,8 +102,7 @@ def ensure_unions(agency_ids: list[int], light: bool) -> None:
             return
         with transaction.atomic():
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ogc.service_area_unions'))")
-            sql = UNION_SQL.format(column=column, boundaries=shapes(light), join=join, snap=snap)
-            cursor.execute(sql, {"ids": agency_ids})
+            cursor.execute(UNION_SQL.format(column=column, table=table, key=key, snap=snap), {"ids": agency_ids})
 
 
 # The overview of the rows of a page that lack it: the lighter shape (an explicit area, the one
@@ -111,10 +110,11 @@ def ensure_unions(agency_ids: list[int], light: bool) -> None:
 OVERVIEW_SQL = """
 UPDATE ogc_servicearea s SET overview = ST_AsGeoJSON(ST_Multi(ST_ReducePrecision(ST_SimplifyPreserveTopology(
     CASE WHEN s.area_source = 'explicit' THEN a.service_area
-         WHEN cardinality(s.parts) = 1 THEN COALESCE(b.light_geom, b.geom)
+         WHEN cardinality(s.parts) = 1 THEN COALESCE(l.geom, b.geom)
          ELSE COALESCE(s.light, s.geom) END, %(tolerance)s), %(grid)s)), %(precision)s, 0)
 FROM routing_agency a, ogc_servicearea t
 LEFT JOIN {boundaries} b ON cardinality(t.parts) = 1 AND b.id = t.parts[1]
+LEFT JOIN ogc_lightboundary l ON cardinality(t.parts) = 1 AND l.boundary_id = t.parts[1]
 WHERE s.agency_id = t.agency_id AND a.id = s.agency_id AND s.agency_id = ANY(%(ids)s) AND s.overview IS NULL
 """
 
@@ -129,7 +129,7 @@ def ensure_overviews(agency_ids: list[int]) -> None:
         if not cursor.fetchone()[0]:
             return
         values = {"ids": agency_ids, "tolerance": SERVICE_AREA_TOLERANCE, "grid": 10.0**-LIGHT_PRECISION}
-        sql = OVERVIEW_SQL.replace("{boundaries}", shapes(lighter=True))
+        sql = OVERVIEW_SQL.replace("{boundaries}", shapes(lighter=False))
         cursor.execute(sql, {**values, "precision": LIGHT_PRECISION})
 
 
@@ -154,12 +154,13 @@ def forget() -> None:
 PAGE_SQL = """
 SELECT a.code, a.name_th, a.name_en, a.kind, a.jurisdiction_code, a.categories, s.area_source, s.coverage,
        {wanted} AND CASE WHEN s.area_source = 'explicit' THEN true
-                         WHEN cardinality(s.parts) = 1 THEN b.light_id IS NOT NULL
+                         WHEN cardinality(s.parts) = 1 THEN l.boundary_id IS NOT NULL
                          ELSE s.light IS NOT NULL END AS lighter,
        {geometry} AS geometry
 FROM ogc_servicearea s
 JOIN routing_agency a ON a.id = s.agency_id
 LEFT JOIN {boundaries} b ON cardinality(s.parts) = 1 AND b.id = s.parts[1]
+LEFT JOIN ogc_lightboundary l ON {join} AND cardinality(s.parts) = 1 AND l.boundary_id = s.parts[1]
 WHERE s.agency_id = ANY(%s) ORDER BY array_position(%s, s.agency_id)
 """
 
@@ -187,7 +188,7 @@ def page_rows(ids: list[int], text: GeoText, lighter: bool, stored_text: bool) -
     elif lighter:  # the overview in another CRS or precision: made again from the lighter shapes
         shape = (
             "CASE WHEN s.area_source = 'explicit' THEN a.service_area"
-            " WHEN cardinality(s.parts) = 1 THEN COALESCE(b.light_geom, b.geom) ELSE COALESCE(s.light, s.geom) END"
+            " WHEN cardinality(s.parts) = 1 THEN COALESCE(l.geom, b.geom) ELSE COALESCE(s.light, s.geom) END"
         )
         geometry = text.sql(f"ST_SimplifyPreserveTopology({shape}, {SERVICE_AREA_TOLERANCE!r})")
     else:
@@ -195,7 +196,8 @@ def page_rows(ids: list[int], text: GeoText, lighter: bool, stored_text: bool) -
             f"CASE WHEN s.area_source = 'explicit' THEN {text.sql('a.service_area')}"
             f" WHEN cardinality(s.parts) = 1 THEN {text.sql('b.geom')} ELSE {text.sql('s.geom')} END"
         )
-    sql = PAGE_SQL.format(wanted="true" if lighter else "false", geometry=geometry, boundaries=shapes(lighter))
+    flag = "true" if lighter else "false"
+    sql = PAGE_SQL.format(wanted=flag, geometry=geometry, boundaries=shapes(lighter=False), join=flag)
     with connection.cursor() as cursor:
         cursor.execute(sql, [ids, ids])
         return cursor.fetchall()

@@ -16,12 +16,14 @@ def _kind_switches(path: Path) -> list[str]:
     """Comparisons with a name `kind` and reads of an attribute `kind`, as file:line."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        names = []
         if isinstance(node, ast.Compare):
-            names = [n.id for n in [node.left, *node.comparators] if isinstance(n, ast.Name)]
-        if "kind" in names or (isinstance(node, ast.Attribute) and node.attr == "kind"):
-            line = getattr(node, "lineno", 0)
-            found.append((line, f"{path.relative_to(ROOT)}:{line}"))
+            switch = any(isinstance(n, ast.Name) and n.id == "kind" for n in [node.left, *node.comparators])
+        elif isinstance(node, ast.Attribute):
+            switch = node.attr == "kind"
+        else:
+            continue
+        if switch:
+            found.append((node.lineno, f"{path.relative_to(ROOT)}:{node.lineno}"))
     return [where for _, where in sorted(found)]
 
 

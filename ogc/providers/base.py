@@ -3,8 +3,8 @@ HTML pages ask of a collection, so none of them asks what kind of collection it 
 
 A provider is the collection itself: its description (id, title, properties...) and the queries
 behind it, written by the app that owns the data. `Layer` holds the description and the defaults;
-one module per kind in this package subclasses it and registers its collections (ogc/providers/
-__init__.py).
+each module of this package (one per kind of collection) subclasses it and lists its collections
+for the registry (ogc/providers/__init__.py).
 """
 
 from dataclasses import dataclass, field
