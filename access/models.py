@@ -52,10 +52,10 @@ class IntakeKeyQuerySet(models.QuerySet):
         key = "gk_" + secrets.token_urlsafe(32)
         return self.create(name=name, prefix=key[:PREFIX_LENGTH], key_hash=digest(key), rate=rate), key
 
-    def lookup(self, key: str):
+    def lookup(self, key: str) -> "IntakeKey | None":
         return self.by_hash(digest(key))
 
-    def by_hash(self, key_hash: str):
+    def by_hash(self, key_hash: str) -> "IntakeKey | None":
         return self.filter(key_hash=key_hash, revoked_at__isnull=True).first()
 
 
@@ -69,11 +69,11 @@ class IntakeKey(models.Model):
 
     objects = IntakeKeyQuerySet.as_manager()
 
-    def revoke(self):
+    def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
 
@@ -81,7 +81,7 @@ class StaffProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="staff")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} @ {self.agency.code}"
 
 

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "oversight",
     "web",
     "api",
+    "ops",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -93,7 +94,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "access.client.ClientAddress",
     "corsheaders.middleware.CorsMiddleware",
-    "api.timeouts.StatementTimeout",
+    "geo.http.timeouts.StatementTimeout",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -155,7 +156,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 REST_FRAMEWORK = {
-    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "geo.http.drf.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser", "api.parsers.GeoJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -222,6 +223,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets shared by several answers (api/shapes.py, complaints/representations/types.py).
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.lifecycle.STATES",
+        "RouteStatusEnum": ["matched", "snapped", "unmatched"],
+        "FeatureEnum": ["Feature"],
+        "FeatureCollectionEnum": ["FeatureCollection"],
+        "PointEnum": ["Point"],
+    },
 }
 
 # GDAL 3.6 (Debian 12) cannot block file/network access from spatial reference strings; the

@@ -5,7 +5,7 @@ class PhotosConfig(AppConfig):
     name = "photos"
     default_auto_field = "django.db.models.BigAutoField"
 
-    def ready(self):
+    def ready(self) -> None:
         # HEIC/HEIF (most phones' own format) opens through Pillow once this is registered.
         from pillow_heif import register_heif_opener
 
