@@ -9,6 +9,7 @@ the routing decision, so its rule and place are the complaint's own.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
@@ -62,7 +63,7 @@ class Group:
 
 def groups(since: datetime, until: datetime, area: str = "", limit: int = 200) -> list[Group]:
     """The largest groups first; `area` a province or district code to narrow to ('' for all)."""
-    args = {"since": since, "until": until, "area": area, "examples": EXAMPLES, "limit": limit}
+    args: dict[str, Any] = {"since": since, "until": until, "area": area, "examples": EXAMPLES, "limit": limit}
     with connection.cursor() as cursor:
         cursor.execute(SQL, args)
         rows = cursor.fetchall()
@@ -88,7 +89,7 @@ def _name(found: list[Group]) -> None:
 
     rules = {
         r.id: {
-            "category": r.category.code if r.category_id else "*",
+            "category": r.category.code if r.category else "*",
             "area_code": r.area_code or "*",
             "chain": list(r.chain),
             "note": r.note,
@@ -106,7 +107,7 @@ def _name(found: list[Group]) -> None:
         .values("code", "level", "name_th", "name_en")
     }
     for g in found:
-        g.rule = rules.get(g.rule_id)
+        g.rule = rules.get(g.rule_id) if g.rule_id is not None else None
         code = g.subdistrict_code
         g.place = {
             level: names.get(part, {"code": part, "name_th": "", "name_en": ""})

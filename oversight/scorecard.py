@@ -14,6 +14,7 @@ codes are indexed columns) and one for ratings: no query per agency.
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -90,7 +91,7 @@ def agencies(area: Area, period: Period, now: datetime | None = None) -> list[di
     """One row per agency holding complaints of the area (agency None: waiting for an operator),
     most received first."""
     since, until = period.bounds()
-    args = {"area": area.code, "since": since, "until": until, "now": now or timezone.now()}
+    args: dict[str, Any] = {"area": area.code, "since": since, "until": until, "now": now or timezone.now()}
     with connection.cursor() as cursor:
         cursor.execute(AGENCIES.format(column=area.column), args)
         names = [col[0] for col in cursor.description]
@@ -156,7 +157,7 @@ def trend(area: Area, period: Period) -> list[dict]:
     """Per ISO week of the period (weeks without any move included): problems received that week
     and problems finished that week."""
     since, until = period.bounds()
-    args = {"area": area.code, "since": since, "until": until, "zone": settings.TIME_ZONE}
+    args: dict[str, Any] = {"area": area.code, "since": since, "until": until, "zone": settings.TIME_ZONE}
     with connection.cursor() as cursor:
         cursor.execute(TREND.format(column=area.column), args)
         found = {week: (received, done) for week, received, done in cursor.fetchall()}
@@ -182,7 +183,7 @@ OVERDUE = f"""
 def overdue_points(area: Area, now: datetime | None = None, limit: int = 5000) -> dict:
     """The area's overdue work now (any filing date) as GeoJSON points, the longest overdue first:
     number, agency, status, category and deadline; nothing about the reporter or their words."""
-    args = {"area": area.code, "now": now or timezone.now(), "limit": limit}
+    args: dict[str, Any] = {"area": area.code, "now": now or timezone.now(), "limit": limit}
     with connection.cursor() as cursor:
         cursor.execute(OVERDUE.format(column=area.column), args)
         rows = cursor.fetchall()
