@@ -21,7 +21,10 @@ def component(shape: type, name: str | None = None) -> serializers.Serializer:
     """The component of a TypedDict, made once (a name used twice must mean one shape)."""
     if shape not in _components:
         hints = get_type_hints(shape, include_extras=True)
-        fields = {key: field(hint, required=key in shape.__required_keys__) for key, hint in hints.items()}
+        fields = {
+            key: field(hint, required=key in getattr(shape, "__required_keys__", frozenset()))
+            for key, hint in hints.items()
+        }
         _components[shape] = inline_serializer(name or shape.__name__, fields)
     return _components[shape]
 

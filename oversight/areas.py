@@ -68,7 +68,7 @@ def area_for(user, wanted: str | None) -> Area:
     code = (wanted or "").strip() or (profile.area_code if profile else "")
     if not AREA.fullmatch(code):
         raise NotVisible(f"no area {code[:10]!r}")
-    if not operator and profile is not None and not code.startswith(profile.area_code):
+    if not operator and (profile is None or not code.startswith(profile.area_code)):
         raise NotVisible("outside the reader's area")
     found = named(code)
     if found is None:

@@ -11,9 +11,11 @@ class PhotosConfig(AppConfig):
 
         register_heif_opener()
 
-        from complaints import subject_access
+        from complaints import representations, subject_access
 
-        from . import personal_data
+        from . import personal_data, publish
+
+        representations.register_photos(publish.listed, publish.first_public_url)
 
         # the reporter's photos are in their export and go on their request for erasure
         subject_access.register(personal_data.export, personal_data.erase)

@@ -15,7 +15,7 @@ FRONTS = ("api", "ogc", "open311")
 
 def _imports(path: Path) -> set[str]:
     """Absolute module names imported anywhere in the file (relative ones resolved in geo.http)."""
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)

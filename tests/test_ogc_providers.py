@@ -20,7 +20,8 @@ def _kind_switches(path: Path) -> list[str]:
         if isinstance(node, ast.Compare):
             names = [n.id for n in [node.left, *node.comparators] if isinstance(n, ast.Name)]
         if "kind" in names or (isinstance(node, ast.Attribute) and node.attr == "kind"):
-            found.append((node.lineno, f"{path.relative_to(ROOT)}:{node.lineno}"))
+            line = getattr(node, "lineno", 0)
+            found.append((line, f"{path.relative_to(ROOT)}:{line}"))
     return [where for _, where in sorted(found)]
 
 

@@ -4,6 +4,7 @@ of the running service match it: the document is generated from the types the co
 
 import base64
 import copy
+from typing import Any
 
 import jsonschema
 import pytest
@@ -115,7 +116,7 @@ def test_the_complaint_schemas_name_their_fields(document):
     assert detail["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ComplaintWithReports"}
 
 
-def _json_schema(openapi: dict) -> dict:
+def _json_schema(openapi: Any) -> Any:
     """OpenAPI 3.0's `nullable` as JSON Schema's null type, for jsonschema to check answers."""
     if isinstance(openapi, list):
         return [_json_schema(item) for item in openapi]

@@ -59,8 +59,7 @@ def _force(body) -> bool:
 def _answer(request, complaint: Complaint) -> Response:
     complaint = Complaint.objects.select_related("agency", "escalated_to").get(id=complaint.id)
     out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
-    out["reports"] = merging.reports(complaint.id)
-    return Response(out)
+    return Response({**out, "reports": merging.reports(complaint.id)})
 
 
 class ComplaintDuplicates(APIView):

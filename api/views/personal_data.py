@@ -77,7 +77,7 @@ class ComplaintModeration(APIView):
         try:
             commands.hide(
                 complaint_id,
-                target=body.get("target"),
+                target=str(body.get("target") or ""),
                 actor=actor_of(request),
                 reason=body.get("reason"),
                 entry_id=body.get("entry"),

@@ -4,12 +4,11 @@ them as JSON or XML)."""
 import geothai
 from django.utils import timezone
 
-from photos import publish
-
 from .. import deadlines
 from ..lifecycle import FINISHED, IRRELEVANT
 from ..models import Complaint
 from ..privacy import mask
+from . import attachments as publish
 from .types import Open311Request, Open311Service
 
 CLOSED = (FINISHED, IRRELEVANT)

@@ -5,11 +5,10 @@ the staff member's name and the hidden photos (today's API answers them to the a
 
 from django.utils import timezone
 
-from photos import publish
-
 from .. import actors, deadlines
 from ..models import Complaint
 from ..privacy import mask
+from . import attachments as publish
 from .types import AgencyRef, HistoryEntry, PublicComplaint
 
 NOTE = "note"  # an internal note of the agency's staff: in staff() only
@@ -57,7 +56,7 @@ def public(complaint: Complaint, with_history: bool = False, verbatim: bool = Fa
         "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
         "overdue": deadlines.overdue(complaint.status, complaint.due_at, timezone.now()),
         "escalation_level": complaint.escalation_level,
-        "escalated_to": complaint.escalated_to.code if complaint.escalated_to_id else None,
+        "escalated_to": complaint.escalated_to.code if complaint.escalated_to else None,
         "source": complaint.source,
         "client_ticket_id": complaint.client_ticket_id or None,
         "generation": complaint.generation,
@@ -67,7 +66,12 @@ def public(complaint: Complaint, with_history: bool = False, verbatim: bool = Fa
         "photos": publish.listed(complaint, staff=verbatim),  # type: ignore[typeddict-item]
     }
     # Moved since it was routed (forwarded, corrected): the agency that has it now.
-    if complaint.agency_id and complaint.agency and (out["agency"] or {}).get("code") != complaint.agency.code:
+    routed_to = out["agency"]
+    if (
+        complaint.agency_id
+        and complaint.agency
+        and (routed_to.get("code") if routed_to else None) != complaint.agency.code
+    ):
         out["agency"] = agency_ref(complaint.agency)
     if with_history:
         out["history"] = [history_entry(h, verbatim=verbatim) for h in complaint.history.all() if h.event != NOTE]
