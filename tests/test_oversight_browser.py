@@ -2,6 +2,9 @@
 a governor's office of Narathiwat, signed in, at desktop and phone width; screenshots into docs/."""
 
 import random
+import shutil
+import subprocess
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
@@ -116,3 +119,18 @@ def test_the_executive_view_at_desktop_and_phone_width(live_api, governor, brows
     browser.set_window_size(1400, 900)
     csp = [e for e in browser.get_log("browser") if "Content Security Policy" in e.get("message", "")]
     assert csp == []
+
+
+def test_the_monthly_report_of_the_demo_province_as_pictures(live_api, governor, tmp_path):
+    """Last month's report for the docs: its first page as an image (pdftoppm)."""
+    request = urllib.request.Request(f"{live_api}/work/exec/report.pdf", headers={"Cookie": f"sessionid={governor}"})
+    with urllib.request.urlopen(request, timeout=120) as reply:
+        assert reply.headers["Content-Type"] == "application/pdf"
+        (tmp_path / "report.pdf").write_bytes(reply.read())
+    subprocess.run(
+        ["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "2", tmp_path / "report.pdf", tmp_path / "p"], check=True
+    )
+    pages = sorted(tmp_path.glob("p-*.png"))
+    assert len(pages) == 2
+    shutil.copy(pages[0], DOCS / "oversight-report-page1.png")
+    shutil.copy(pages[1], DOCS / "oversight-report-page2.png")

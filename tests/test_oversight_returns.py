@@ -100,3 +100,47 @@ def test_executives_do_not_see_the_operators_report(client, made):
     ExecutiveProfile.objects.create(user=user, province_code="96")
     client.force_login(user)
     assert client.get("/work/ops/returns").status_code == 403
+
+
+@pytest.fixture(scope="module")
+def matcher(thailand, django_db_blocker):
+    from .receivers import small_matcher
+
+    with django_db_blocker.unblock():
+        return small_matcher(thailand.id)
+
+
+def test_real_returns_and_forwards_through_the_write_path(matcher, agencies):
+    """Complaints filed in Uttaradit town, one given back as "not ours" and two forwarded by their
+    agency through complaints.commands: the report groups them by the rule and subdistrict that
+    had routed them (the complaint's decision before the return)."""
+    from complaints import commands, intake
+    from complaints.actors import Actor
+    from routing import live
+
+    directory = live.directory.current()
+    filed = []
+    for n in range(3):
+        filing = intake.Filing(lon=100.0997, lat=17.6201, categories=("flooding",), description=f"flood {n}")
+        complaint, _ = commands.file(filing, matcher=matcher, directory=directory, deliver=False)
+        filed.append(complaint)
+    first = filed[0]
+    rule, place, agency = first.decision["rule"]["id"], first.subdistrict_code, first.agency.code
+    staff = Actor("staff", "officer", agency)
+    commands.not_ours(first.id, actor=staff, reason="the canal is the irrigation office's", matcher=matcher)
+    for complaint in filed[1:]:
+        commands.forward(complaint.id, actor=staff, to_agency="PEA", reason="a fallen power line")
+    found = {(g.kind, g.rule_id, g.subdistrict_code): g for g in returns.groups(*_today(), area="53")}
+    returned, forwarded = found[("returned", rule, place)], found[("forwarded", rule, place)]
+    assert (returned.moves, returned.from_agencies) == (1, [agency])
+    assert returned.examples[0]["reason"] == "the canal is the irrigation office's"
+    assert (forwarded.moves, forwarded.complaints, forwarded.from_agencies) == (2, 2, [agency])
+    assert {e["to"] for e in forwarded.examples} == {"PEA"}
+    assert returned.place["province"]["name_th"] == "อุตรดิตถ์"
+
+
+def _today():
+    from django.utils import timezone
+
+    now = timezone.now()
+    return now - timedelta(hours=1), now + timedelta(hours=1)
