@@ -99,28 +99,62 @@ class InboxPage:
 def inbox(agency_id: int | None, filters: InboxFilters, *, now=None, area: tuple[str, str] | None = None) -> InboxPage:
     """One page of the inbox of an agency (agency_id), of an area (agency_id None, area ("province",
     "53") or ("district", "5301"): an executive's view) or of everything (both None: operators)."""
-    now = now or timezone.now()
-    params = {"now": now, "agency": agency_id}
+    params = {"now": now or timezone.now(), "agency": agency_id}
     branches = _branches(agency_id, area, params)
     where = " AND ".join(_filters(filters, params))
     counted = {tab: _escalated(agency_id) if tab == "escalated" else TAB_SQL[tab] for tab in COUNTED_TABS}
-    if filters.tab not in COUNTED_TABS:
-        counted[filters.tab] = TAB_SQL[filters.tab]
-    columns = ", ".join(f"count(*) FILTER (WHERE {sql})" for sql in counted.values())
-    union = _union(branches, where, "c.id, c.status, c.due_at, c.escalated_to_id")
+    counted.setdefault(filters.tab, TAB_SQL[filters.tab])
+    counts = ", ".join(f"count(*) FILTER (WHERE {sql})" for sql in counted.values())
+    order = ORDER.get(filters.tab, DEFAULT_ORDER)
+    listed = f"{where} AND {counted[filters.tab]}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM ({union}) c", params)
-        found = dict(zip(counted, cursor.fetchone(), strict=True))
-        total = found[filters.tab]
-        pages = max(1, math.ceil(total / filters.page_size))
-        page = min(filters.page, pages)
-        tab = counted[filters.tab]
-        union = _union(branches, f"{where} AND {tab}", "c.id, c.due_at, c.resolved_at")
-        params.update(limit=filters.page_size, offset=(page - 1) * filters.page_size)
-        order = ORDER.get(filters.tab, DEFAULT_ORDER)
-        cursor.execute(f"SELECT c.id FROM ({union}) c ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", params)
-        ids = [row[0] for row in cursor.fetchall()]
+        if "q_like" in params:
+            found, page, ids = _searched(cursor, filters, params, " OR ".join(f"({b})" for b in branches), where,
+                                         (counts, counted[filters.tab], order), list(counted))  # fmt: skip
+        else:
+            # One aggregate row per branch (an aggregate over their UNION would add a pass over every row).
+            cursor.execute(" UNION ALL ".join(_select(b, where, counts) for b in branches), params)
+            found = dict(zip(counted, (sum(column) for column in zip(*cursor.fetchall())), strict=True))
+            page = _last_page_at_most(filters, found[filters.tab])
+            _page_params(params, filters, page)
+            # Each branch is read in order from its index and stops at the page's end; only those are sorted.
+            branch = f"{listed} ORDER BY {order} LIMIT %(reach)s"
+            union = " UNION ALL ".join(f"({_select(b, branch, 'c.id, c.due_at, c.resolved_at')})" for b in branches)
+            cursor.execute(f"SELECT c.id FROM ({union}) c ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", params)
+            ids = [row[0] for row in cursor.fetchall()]
+    total = found[filters.tab]
+    pages = max(1, math.ceil(total / filters.page_size))
     return InboxPage(_rows(ids), {tab: found[tab] for tab in COUNTED_TABS}, total, page, pages)
+
+
+def _searched(cursor, filters, params, scope, where, sql, tabs):
+    """Counts and a page in one statement over the rows the text matches: the trigram index is
+    read once (a common word matches thousands of rows, and reading it costs more than the rest)."""
+    counts, tab, order = sql
+    matched = _select(f"({scope})", where, "c.id, c.status, c.due_at, c.escalated_to_id, c.resolved_at")
+    statement = (
+        f"WITH m AS MATERIALIZED ({matched}) SELECT {counts}, (SELECT array_agg(c.id ORDER BY {order}) FROM"
+        f" (SELECT * FROM m c WHERE {tab} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) c) FROM m c"
+    )
+    page = filters.page
+    while True:
+        _page_params(params, filters, page)
+        cursor.execute(statement, params)
+        *numbers, ids = cursor.fetchone()
+        found = dict(zip(tabs, numbers, strict=True))
+        last = _last_page_at_most(filters, found[filters.tab])
+        if last == page:
+            return found, page, ids or []
+        page = last  # asked past the end: the last page, once more
+
+
+def _last_page_at_most(filters, total) -> int:
+    return min(filters.page, max(1, math.ceil(total / filters.page_size)))
+
+
+def _page_params(params, filters, page):
+    offset = (page - 1) * filters.page_size
+    params.update(limit=filters.page_size, offset=offset, reach=offset + filters.page_size)
 
 
 def _branches(agency_id, area, params) -> list[str]:
@@ -145,11 +179,8 @@ def _escalated(agency_id) -> str:
     return f"{OPEN} AND " + ("c.escalated_to_id IS NOT NULL" if agency_id is None else "c.escalated_to_id = %(agency)s")
 
 
-def _union(branches, where, columns) -> str:
-    return " UNION ALL ".join(
-        f"SELECT {columns} FROM complaints_complaint c WHERE c.parent_id IS NULL AND {branch} AND {where}"
-        for branch in branches
-    )
+def _select(scope, where, columns) -> str:
+    return f"SELECT {columns} FROM complaints_complaint c WHERE c.parent_id IS NULL AND {scope} AND {where}"
 
 
 def _filters(f: InboxFilters, params) -> list[str]:
@@ -204,6 +235,7 @@ def _rows(ids: list[int]) -> list:
         Complaint.objects.filter(id__in=ids)
         .select_related("agency", "escalated_to")
         .annotate(duplicate_count=Coalesce(Subquery(merged, output_field=IntegerField()), Value(0)))
+        .order_by()
     )
     by_id = {c.id: c for c in found}
     return [by_id[i] for i in ids if i in by_id]

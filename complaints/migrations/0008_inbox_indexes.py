@@ -14,11 +14,11 @@ from django.db import migrations
 INDEXES = {
     "complaint_inbox_agency": """
         ON complaints_complaint (agency_id, due_at, id)
-        INCLUDE (status, escalated_to_id, subdistrict_code, created)
+        INCLUDE (status, escalated_to_id, subdistrict_code, created, categories)
         WHERE parent_id IS NULL""",
     "complaint_inbox_escalated": """
         ON complaints_complaint (escalated_to_id, due_at, id)
-        INCLUDE (status, agency_id, subdistrict_code, created)
+        INCLUDE (status, agency_id, subdistrict_code, created, categories, resolved_at)
         WHERE escalated_to_id IS NOT NULL AND parent_id IS NULL""",
     # The "done" tab: most recently closed first.
     "complaint_inbox_done": """
