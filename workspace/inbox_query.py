@@ -16,13 +16,14 @@ are not listed (they follow their parent); `duplicate_count` is the number merge
 
 Order: overdue first, then by deadline, then id. A closed complaint has no deadline (deadlines.py
 gives closed states none), so ordering by due_at (nulls last) puts the overdue first by itself and
-lets one index (migration 0008) return a page without sorting the agency's rows. The done tab is
-the exception: most recently closed first, which is what an officer looks for there.
+lets one index (migration 0008) return a page without sorting the agency's rows. The done and
+awaiting_reporter tabs are the exceptions: most recently closed first, what an officer looks for.
 
 Speed (docs/benchmarks.md#inbox): the agency's rows are read as two index branches (responsible,
-escalated to) joined by UNION ALL, which PostgreSQL merges in order rather than sorting; the six
-tab counts are one pass with FILTER aggregates, index-only while the filters are those the index
-includes (status, deadline, subdistrict, date).
+escalated to), each stopping at the page's end, merged in order rather than sorted; the six tab
+counts are one pass per branch with FILTER aggregates, index-only while the filters are those the
+index includes (status, deadline, subdistrict, date, category). A text search reads the trigram
+index once: its counts and page come from one statement over the matching rows.
 """
 
 import json
@@ -69,7 +70,10 @@ TAB_SQL = {
     "open": OPEN,
     "all": "TRUE",
 }
-ORDER = {"done": "c.resolved_at DESC NULLS LAST, c.id DESC"}
+# Closed complaints have no deadline: most recently closed first (the questions still open are
+# the last week's, so the done index finds them at its top).
+LATEST_CLOSED = "c.resolved_at DESC NULLS LAST, c.id DESC"
+ORDER = {"done": LATEST_CLOSED, "awaiting_reporter": LATEST_CLOSED}
 DEFAULT_ORDER = "c.due_at ASC NULLS LAST, c.id ASC"
 
 
