@@ -168,8 +168,9 @@ def _branches(agency_id, area, params) -> list[str]:
         column, length = AREA_COLUMNS.get(kind, (None, 0))
         if column is None or not (isinstance(code, str) and code.isdigit() and len(code) == length):
             raise ValueError("area", f"expected ('province', 2 digits) or ('district', 4 digits), not {area!r}")
-        scope = f"c.{column} = %(area)s"
-        params["area"] = code
+        # A district's code starts with its province's: both columns, so the area index's range is one.
+        scope = f"c.province_code = %(province)s AND c.{column} = %(area)s"
+        params.update(area=code, province=code[:2])
     if agency_id is None:
         return [scope]
     # Two branches, each read in order from its own index, rather than one OR that must be sorted.
