@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Polygon
 from django.contrib.postgres.fields import ArrayField
@@ -13,8 +15,16 @@ from .lifecycle import STATES, WAITING
 
 class ComplaintQuerySet(models.QuerySet):
     def matching(
-        self, *, status=None, category=None, agency=None, jurisdiction=None, bbox=None, since=None, until=None
-    ):
+        self,
+        *,
+        status: str | None = None,
+        category: str | None = None,
+        agency: str | None = None,
+        jurisdiction: str | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> "ComplaintQuerySet":
         """The filters of the complaints API; None means no filter. `until` is exclusive, `jurisdiction` is a
         province, district, subdistrict or local-government code."""
         qs = self
@@ -90,6 +100,9 @@ class Complaint(models.Model):
     # every public output. Retention (complaints/retention.py): when personal data was removed.
     description_hidden = models.BooleanField(default=False, db_default=False)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every command that changes the row (complaints/commands.py): a front that read
+    # revision N and acts with expected=N is refused (Stale) if someone else changed it meanwhile.
+    revision = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -116,8 +129,21 @@ class Complaint(models.Model):
             models.Index(fields=["alarm_at"], condition=Q(alarm_at__isnull=False), name="complaint_alarm"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"complaint {self.id} ({self.status})"
+
+
+# Internal notes (complaints/commands.note): for the agency's staff only, never published.
+INTERNAL_NOTE = "internal_note"
+INTERNAL_EVENTS = (INTERNAL_NOTE,)
+
+
+class PublishedHistory(models.Manager):
+    """The default manager, so every reader of the history (public JSON, Open311, exports, the
+    related `complaint.history`) leaves internal notes out unless it asks `HistoryEntry.with_internal`."""
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(event__in=INTERNAL_EVENTS)
 
 
 class HistoryEntry(models.Model):
@@ -147,6 +173,9 @@ class HistoryEntry(models.Model):
     agencies = ArrayField(models.BigIntegerField(), default=list, blank=True)
     at = models.DateTimeField(auto_now_add=True)
     note_hidden = models.BooleanField(default=False, db_default=False)  # moderated: absent from public output
+
+    objects = PublishedHistory()
+    with_internal = models.Manager()  # every entry: the agency's own views, retention, deletion
 
     class Meta:
         ordering = ["at", "id"]

@@ -2,7 +2,6 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -17,76 +16,23 @@ from access.auth import (
     sees_personal_data,
     staff_agency,
 )
-from complaints import actors, deadlines, duplicates, intake, lifecycle, merging
+from complaints import commands, duplicates, intake, lifecycle, merging
 from complaints.actors import Actor
 from complaints.models import Complaint
-from complaints.privacy import mask
+from complaints.representations import public
 from delivery import report as delivery_report
+from fronts.filing import file_complaint
+from geo.http.errors import ApiError
 from routing import live
 from routing.engine.points import PointError, parse_categories, parse_point
 from routing.rules.responsibility import UnknownCategory
 
 from .. import schema
-from ..errors import ApiError
 from . import photos as photo_api
+from . import writes
 
 MAX_COMPLAINT_BODY = 1024 * 1024
 GEOJSON = "application/geo+json"
-
-
-def public(complaint: Complaint, with_history=False, verbatim=False) -> dict:
-    """What anyone may read: never the reporter's name or contact; phone numbers, ID numbers and
-    e-mail addresses typed into the text masked, and actors as role and agency. `verbatim`: for the
-    agency's own staff, the text as written and the staff member's name."""
-    text = (lambda value: value) if verbatim else mask
-    out = {
-        "id": complaint.id,
-        "status": complaint.status,
-        "categories": complaint.categories,
-        # Hidden by a moderator: absent for everyone but the agency's own staff (complaints/moderation.py).
-        "description": None if complaint.description_hidden and not verbatim else text(complaint.description),
-        "description_hidden": complaint.description_hidden,
-        "photo_url": complaint.photo_url or None,
-        "lon": complaint.location.x,
-        "lat": complaint.location.y,
-        "agency": complaint.decision.get("agency") if complaint.agency_id else None,
-        "reason": complaint.decision.get("reason"),
-        "confidence": complaint.decision.get("confidence"),
-        "alternatives": complaint.decision.get("alternatives", []),
-        "jurisdictions": complaint.decision.get("jurisdictions", {}),
-        "reopen_count": complaint.reopen_count,
-        "parent": complaint.parent_id,
-        "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
-        "overdue": deadlines.overdue(complaint.status, complaint.due_at, timezone.now()),
-        "escalation_level": complaint.escalation_level,
-        "escalated_to": complaint.escalated_to.code if complaint.escalated_to_id else None,
-        "source": complaint.source,
-        "client_ticket_id": complaint.client_ticket_id or None,
-        "generation": complaint.generation,
-        "created": complaint.created.isoformat(),
-        "updated": complaint.updated.isoformat(),
-        # Uploaded photos (docs/photos.md): hidden ones and reuse flags for the agency's staff only.
-        "photos": photo_api.publish.listed(complaint, staff=verbatim),
-    }
-    if complaint.agency_id and complaint.agency and (out["agency"] or {}).get("code") != complaint.agency.code:
-        a = complaint.agency
-        out["agency"] = {"code": a.code, "name_th": a.name_th, "name_en": a.name_en, "kind": a.kind}
-    if with_history:
-        out["history"] = [
-            {
-                "event": h.event,
-                "action": h.action or None,
-                "from": h.from_status or None,
-                "to": h.to_status or None,
-                "actor": actors.public(h, with_name=verbatim),
-                "note": None if h.note_hidden and not verbatim else (text(h.note) or None),
-                "photo_url": h.photo_url or None,
-                "data": h.data,
-                "at": h.at.isoformat(),
-            }
-            for h in complaint.history.all()
-        ]
-    return out
 
 
 def _text(body, name, limit=5000):
@@ -138,6 +84,8 @@ def _domain_errors(fn):
         raise ApiError(
             400, "unknown_category", f"{exc}; known: {', '.join(exc.known)}", {"field": "category"}
         ) from None
+    except commands.CommandError as exc:
+        raise ApiError(exc.status, exc.code, str(exc), {"field": exc.field}) from None
     except intake.ComplaintError as exc:
         raise ApiError(400, "invalid", str(exc), {"field": exc.field}) from None
     except intake.IdempotencyConflict as exc:
@@ -178,7 +126,13 @@ class ComplaintList(APIView):
     @extend_schema(
         request=photo_api.requests(schema.COMPLAINT_REQUEST, photo_api.COMPLAINT_MULTIPART),
         parameters=[schema.IDEMPOTENCY_KEY],
-        responses={201: schema.OBJECT, 200: schema.OBJECT, 400: schema.ERROR, 409: schema.ERROR, 413: schema.ERROR},
+        responses={
+            201: schema.FILED_COMPLAINT,
+            200: schema.FILED_COMPLAINT,
+            400: schema.ERROR,
+            409: schema.ERROR,
+            413: schema.ERROR,
+        },
     )
     def post(self, request):
         # Read the body before refusing it: a client still sending would see a reset, not the 413.
@@ -187,25 +141,14 @@ class ComplaintList(APIView):
         if not multipart and too_long and len(request.body) > MAX_COMPLAINT_BODY:
             raise ApiError(413, "body_too_large", f"a complaint body may be at most {MAX_COMPLAINT_BODY:,} bytes")
         filing = _filing(photo_api.complaint_fields(request) if multipart else request.data)
-        filing.source = request.user.name  # the intake system is who its key says it is
-        filing.intake_key_id = request.user.key.id
         try:
-            key = params.key_text(request.headers, "Idempotency-Key")
+            complaint, created = _domain_errors(
+                lambda: file_complaint(
+                    filing, key=request.user.key, headers=request.headers, prepare=lambda: photo_api.prepared(request)
+                )
+            )
         except params.ParamError as exc:
             raise ApiError(400, "invalid", exc.message) from None
-        photos = photo_api.prepared(request)  # refused photos file nothing
-        complaint, created = _domain_errors(
-            lambda: photo_api.file_with(
-                photos,
-                lambda on_created: intake.file(
-                    filing,
-                    matcher=live.matcher.current(),
-                    directory=live.directory.current(),
-                    idempotency_key=key,
-                    on_created=on_created,
-                ),
-            )
-        )
         headers = {"Location": f"/api/v1/complaints/{complaint.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
@@ -220,7 +163,9 @@ class ComplaintList(APIView):
         return Response(out, status=201 if created else 200, headers=headers)
 
     @extend_schema(
-        operation_id="complaints_list", parameters=schema.COMPLAINT_PARAMETERS, responses={200: schema.OBJECT}
+        operation_id="complaints_list",
+        parameters=schema.COMPLAINT_PARAMETERS,
+        responses={(200, "application/json"): schema.COMPLAINT_PAGE, (200, GEOJSON): schema.COMPLAINT_FEATURES},
     )
     def get(self, request):
         q = request.query_params
@@ -287,7 +232,7 @@ def _checked(view, request, complaint_id) -> Complaint:
 class ComplaintDetail(APIView):
     permission_classes = [AgencyStaffPermission]
 
-    @extend_schema(responses={200: schema.OBJECT, 404: schema.ERROR})
+    @extend_schema(responses={200: schema.COMPLAINT_WITH_REPORTS, 404: schema.ERROR})
     def get(self, request, complaint_id):
         complaint = _domain_errors(
             lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id)
@@ -300,12 +245,14 @@ class ComplaintDetail(APIView):
         return Response(out)
 
     @extend_schema(
-        request=schema.CORRECTION_REQUEST, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR}
+        request=schema.CORRECTION_REQUEST, responses={200: schema.COMPLAINT, 400: schema.ERROR, 403: schema.ERROR}
     )
     def patch(self, request, complaint_id):
         """Correct the pin and/or the categories: the complaint is routed again."""
         _checked(self, request, complaint_id)
         body = request.data if isinstance(request.data, dict) else {}
+        expected = writes.expected_of(body)
+        body = {k: v for k, v in body.items() if k != "expected_revision"}
         unknown = set(body) - {"lon", "lat", "category", "categories"}
         if unknown or not body:
             raise ApiError(400, "invalid", "a correction may change lon+lat and/or category/categories only")
@@ -320,29 +267,36 @@ class ComplaintDetail(APIView):
             categories = parse_categories(body) or None
         except PointError as exc:
             raise ApiError(400, "invalid", str(exc), {"field": exc.field}) from None
-        complaint = _domain_errors(
-            lambda: intake.correct(
-                complaint_id,
-                matcher=live.matcher.current(),
-                directory=live.directory.current(),
-                lon=lon,
-                lat=lat,
-                categories=categories,
-                actor=actor_of(request),
-            )
+        done = writes.run(
+            request,
+            lambda: _domain_errors(
+                lambda: commands.correct(
+                    complaint_id,
+                    matcher=live.matcher.current(),
+                    directory=live.directory.current(),
+                    lon=lon,
+                    lat=lat,
+                    categories=categories,
+                    actor=actor_of(request),
+                    expected=expected,
+                )
+            ),
+            public,
         )
+        complaint = done.complaint
         return Response(public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)))
 
 
 class ComplaintTransition(APIView):
-    """POST {"action": start|forward|follow_up|finish|reject|reopen, "note", "photo_url", "agency"}."""
+    """POST {"action": start|forward|follow_up|finish|reject|reopen|reply|note|not_ours, "note",
+    "photo_url", "agency", "expected_revision"} (docs/complaints-api.md)."""
 
     permission_classes = [AgencyStaffPermission]
     parser_classes = photo_api.PARSERS
 
     @extend_schema(
         request=photo_api.requests(schema.TRANSITION_REQUEST, photo_api.TRANSITION_MULTIPART),
-        responses={200: schema.OBJECT, 403: schema.ERROR, 409: schema.ERROR},
+        responses={200: schema.COMPLAINT, 403: schema.ERROR, 409: schema.ERROR},
     )
     def post(self, request, complaint_id):
         _checked(self, request, complaint_id)
@@ -351,18 +305,27 @@ class ComplaintTransition(APIView):
         if not isinstance(action, str):
             raise ApiError(400, "invalid", f"action: one of {', '.join(lifecycle.ACTIONS)}", {"field": "action"})
         note, photo_url = _text(body, "note"), _url(body, "photo_url")
+        expected = writes.expected_of(body)
         photos = photo_api.prepared(request)  # "after" photos, multipart
-        complaint = _domain_errors(
-            lambda: photo_api.move_with(
+        if action in writes.EXTRA_ACTIONS and (photos or photo_url):
+            raise ApiError(400, "invalid", f"photos go with a lifecycle step, not {action}", {"field": "photo"})
+
+        def change() -> commands.Done:
+            if action in writes.EXTRA_ACTIONS:
+                return writes.extra(action, complaint_id, actor=actor_of(request), note=note, expected=expected)
+            return photo_api.move_with(
                 photos,
-                lambda: intake.move(
+                lambda attach: commands.transition(
                     complaint_id,
                     action,
                     actor=actor_of(request),
                     note=note,
                     photo_url=photo_url,
                     forward_to=body.get("agency"),
+                    expected=expected,
+                    attach=attach,
                 ),
             )
-        )
+
+        complaint = writes.run(request, lambda: _domain_errors(change), public).complaint
         return Response(public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)))

@@ -8,11 +8,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.auth import is_intake
-from complaints import confirmation
-from complaints.models import Complaint
+from complaints import commands, confirmation
+from complaints.representations import confirmation as confirmation_json
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 
 
 class IntakeOnly(permissions.BasePermission):
@@ -22,34 +22,29 @@ class IntakeOnly(permissions.BasePermission):
         return is_intake(request)
 
 
-def confirmation_json(question) -> dict:
-    return {
-        "complaint_id": question.complaint_id,
-        "fixed": question.fixed,
-        "rating": question.rating,
-        "asked_at": question.asked_at.isoformat(),
-        "answered_at": question.answered_at.isoformat() if question.answered_at else None,
-        "expires_at": question.expires_at.isoformat(),
-    }
-
-
 class ComplaintConfirmation(APIView):
     permission_classes = [IntakeOnly]
 
     @extend_schema(
-        request=schema.OBJECT,
-        responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR},
+        request=schema.CONFIRMATION_REQUEST,
+        responses={
+            200: schema.CONFIRMATION,
+            400: schema.ERROR,
+            403: schema.ERROR,
+            404: schema.ERROR,
+            409: schema.ERROR,
+        },
     )
     def post(self, request, complaint_id):
         """{"fixed": true|false, "rating": 1-5, "comment": "..."}: once per question; "not fixed" reopens."""
         try:
             given = confirmation.parse(request.data)
-            question = confirmation.answer(
+            done = commands.confirm(
                 complaint_id, request.user.key.id, given, now=timezone.now(), source=request.user.name
             )
         except confirmation.ConfirmationError as exc:
             details = {"field": exc.field} if exc.field else None
             raise ApiError(exc.status, exc.code, exc.message, details) from None
-        out = confirmation_json(question)
-        out["status"] = Complaint.objects.filter(id=complaint_id).values_list("status", flat=True).first()
+        out = confirmation_json(confirmation.question_of(done))
+        out["status"] = done.complaint.status
         return Response(out)

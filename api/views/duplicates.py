@@ -7,13 +7,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.auth import AgencyStaffPermission, sees_personal_data
-from complaints import duplicates, merging
+from complaints import commands, duplicates, merging
 from complaints.models import Complaint
+from complaints.representations import public
+from geo.http.errors import ApiError
 from photos.publish import duplicate_terms
 
 from .. import schema
-from ..errors import ApiError
-from .complaints import _checked, _domain_errors, _text, actor_of, public, visibility_of
+from . import writes
+from .complaints import _checked, _domain_errors, _text, actor_of, visibility_of
 
 MERGE_REQUEST = inline_serializer(
     "MergeRequest",
@@ -21,10 +23,17 @@ MERGE_REQUEST = inline_serializer(
         "parent": serializers.IntegerField(help_text="the complaint this report repeats, which is worked"),
         "force": serializers.BooleanField(required=False, help_text="merge although they share no category"),
         "note": serializers.CharField(required=False),
+        "expected_revision": serializers.IntegerField(required=False, help_text="409 changed_meanwhile if not"),
     },
 )
 
-UNMERGE_REQUEST = inline_serializer("UnmergeRequest", {"note": serializers.CharField(required=False)})
+UNMERGE_REQUEST = inline_serializer(
+    "UnmergeRequest",
+    {
+        "note": serializers.CharField(required=False),
+        "expected_revision": serializers.IntegerField(required=False, help_text="409 changed_meanwhile if not"),
+    },
+)
 
 
 def _body(request) -> dict:
@@ -50,8 +59,7 @@ def _force(body) -> bool:
 def _answer(request, complaint: Complaint) -> Response:
     complaint = Complaint.objects.select_related("agency", "escalated_to").get(id=complaint.id)
     out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
-    out["reports"] = merging.reports(complaint.id)
-    return Response(out)
+    return Response({**out, "reports": merging.reports(complaint.id)})
 
 
 class ComplaintDuplicates(APIView):
@@ -59,7 +67,7 @@ class ComplaintDuplicates(APIView):
 
     permission_classes = [AgencyStaffPermission]
 
-    @extend_schema(responses={200: schema.OBJECT, 404: schema.ERROR})
+    @extend_schema(responses={200: schema.DUPLICATES, 404: schema.ERROR})
     def get(self, request, complaint_id):
         complaint = _checked(self, request, complaint_id)
         category = complaint.categories[0] if complaint.categories else "other"
@@ -74,16 +82,29 @@ class ComplaintMerge(APIView):
 
     @extend_schema(
         request=MERGE_REQUEST,
-        responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR},
+        responses={
+            200: schema.COMPLAINT_WITH_REPORTS,
+            400: schema.ERROR,
+            403: schema.ERROR,
+            404: schema.ERROR,
+            409: schema.ERROR,
+        },
     )
     def post(self, request, complaint_id):
         _checked(self, request, complaint_id)
         body = _body(request)
         parent, force, note = _parent_id(body), _force(body), _text(body, "note")
-        child = _domain_errors(
-            lambda: merging.merge(complaint_id, parent, actor=actor_of(request), force=force, note=note)
+        expected = writes.expected_of(body)
+        done = writes.run(
+            request,
+            lambda: _domain_errors(
+                lambda: commands.merge(
+                    complaint_id, parent, actor=actor_of(request), force=force, note=note, expected=expected
+                )
+            ),
+            public,
         )
-        return _answer(request, child)
+        return _answer(request, done.complaint)
 
 
 class ComplaintUnmerge(APIView):
@@ -93,10 +114,17 @@ class ComplaintUnmerge(APIView):
 
     @extend_schema(
         request=UNMERGE_REQUEST,
-        responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR},
+        responses={200: schema.COMPLAINT_WITH_REPORTS, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR},
     )
     def post(self, request, complaint_id):
         _checked(self, request, complaint_id)
-        note = _text(_body(request), "note") if request.data else ""
-        child = _domain_errors(lambda: merging.unmerge(complaint_id, actor=actor_of(request), note=note))
-        return _answer(request, child)
+        body = _body(request) if request.data else {}
+        note, expected = _text(body, "note"), writes.expected_of(body)
+        done = writes.run(
+            request,
+            lambda: _domain_errors(
+                lambda: commands.unmerge(complaint_id, actor=actor_of(request), note=note, expected=expected)
+            ),
+            public,
+        )
+        return _answer(request, done.complaint)

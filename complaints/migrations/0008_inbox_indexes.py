@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("complaints", "0006_citizen"),
+        ("complaints", "0007_revision"),
     ]
 
     operations = [TrigramExtension()] + [

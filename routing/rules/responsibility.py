@@ -13,6 +13,8 @@ the SAO. In Bangkok the local government is the BMA, through the district office
 import math
 from dataclasses import dataclass, field
 
+from .caches import Caches
+
 MUNICIPAL_KINDS = {"city_municipality", "town_municipality", "subdistrict_municipality", "special_city"}
 BANGKOK = "10"
 
@@ -89,8 +91,8 @@ class Directory:
     local_units: dict  # code -> LocalUnitInfo
     coverage: dict  # subdistrict code -> [(local unit code, "completely" | "partially")]
     version: tuple = ()
-    # Decisions and tables computed from this directory (routing.rules.decisions); not compared.
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # What is computed from this directory and kept with it (routing.rules.caches); not compared.
+    caches: Caches = field(default_factory=Caches, repr=False, compare=False)
 
     def check_categories(self, categories):
         unknown = [c for c in categories if c not in self.categories]
@@ -99,7 +101,7 @@ class Directory:
 
     def rules_for(self, category, subdistrict_code):
         # The rules of a category in order, sorted once per directory; filtering keeps the order.
-        by_category = self.memo.setdefault("rules", {})
+        by_category = self.caches.rules
         ranked = by_category.get(category)
         if ranked is None:
             found = [r for r in self.rules if r.category is None or r.category == category]
@@ -162,7 +164,7 @@ def _metres(a, b) -> float:
 def local_government(directory: Directory, subdistrict_code: str, district_code: str, point) -> LocalGovernmentAnswer:
     # Where the answer does not depend on the point (all but partly covered subdistricts), it is
     # computed once per directory; answers are shared, never changed.
-    static = directory.memo.setdefault("local", {})
+    static = directory.caches.local
     found = static.get(subdistrict_code)
     if found is None:
         found = _local_government(directory, subdistrict_code, point)
@@ -233,8 +235,9 @@ def _place(jurisdictions) -> tuple[str, str]:
     return f"ต.{sub.name_th} ({sub.code}) อ.{district.name_th}", f"{sub.name_en} ({sub.code}), {district.name_en}"
 
 
-def decide(directory: Directory, match, categories, point) -> Decision:
-    """The responsible agency for the first category (others become alternatives)."""
+def decide(directory: Directory, match, categories, point, exclude: frozenset = frozenset()) -> Decision:
+    """The responsible agency for the first category (others become alternatives). Agencies whose
+    code is in `exclude` (they returned the complaint as "not theirs") are passed over as if absent."""
     categories = list(categories) or ["other"]
     directory.check_categories(categories)
     jurisdictions = match.jurisdictions
@@ -250,22 +253,22 @@ def decide(directory: Directory, match, categories, point) -> Decision:
     codes = (jurisdictions["province"].code, jurisdictions["district"].code, jurisdictions["subdistrict"].code)
     lg = local_government(directory, codes[2], codes[1], point)
     primary = categories[0]
-    decision = _decide_one(directory, primary, codes, lg, jurisdictions)
+    decision = _decide_one(directory, primary, codes, lg, jurisdictions, exclude)
     for other in categories[1:]:
-        extra = _decide_one(directory, other, codes, lg, jurisdictions)
+        extra = _decide_one(directory, other, codes, lg, jurisdictions, exclude)
         if extra.agency and (decision.agency is None or extra.agency.code != decision.agency.code):
             decision.alternatives.append({"agency": extra.agency.as_dict(), "why": f"for category {other}"})
     return decision
 
 
-def _decide_one(directory, category, codes, lg, jurisdictions) -> Decision:
+def _decide_one(directory, category, codes, lg, jurisdictions, exclude=frozenset()) -> Decision:
     place_th, place_en = _place(jurisdictions)
     cat_th, cat_en = directory.categories[category]
     alternatives = []
     for rule in directory.rules_for(category, codes[2]):
         for step, kind in enumerate(rule.chain):
             agency = resolve_kind(directory, kind, category, codes, lg)
-            if agency is None:
+            if agency is None or agency.code in exclude:
                 continue
             kind_th, kind_en = KIND_LABELS.get(kind, (kind, kind.replace("_", " ")))
             confidence = "fallback" if step > 0 else "exact"
