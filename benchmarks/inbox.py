@@ -144,8 +144,14 @@ def prepare(count: int) -> int:
                 with transaction.atomic():
                     cursor.execute(
                         FILL,
-                        {"start": start, "stop": stop, "big": first, "first": first, "phrases": PHRASES}
-                        | {"categories": CATEGORIES},
+                        {
+                            "start": start,
+                            "stop": stop,
+                            "big": first,
+                            "first": first,
+                            "phrases": PHRASES,
+                            "categories": CATEGORIES,
+                        },
                     )
                 print(f"  {stop:,} complaints ({time.perf_counter() - started:.0f} s)", flush=True)
             key, _ = IntakeKey.objects.issue("bench")

@@ -29,11 +29,14 @@ index once: its counts and page come from one statement over the matching rows.
 import json
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -42,6 +45,7 @@ from complaints.lifecycle import FINISHED, FOLLOW_UP, FORWARDED, IN_PROGRESS, IR
 from complaints.models import Complaint
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
+Params = dict[str, Any]  # the SQL's named parameters
 COUNTED_TABS = ("new", "in_progress", "overdue", "escalated", "awaiting_reporter", "done")
 TABS = (*COUNTED_TABS, "open", "all")
 MAX_PAGE_SIZE = 200
@@ -50,7 +54,7 @@ MAX_QUERY = 200
 AREA_COLUMNS = {"province": ("province_code", 2), "district": ("district_code", 4)}
 
 
-def _in(states) -> str:
+def _in(states: Iterable[str]) -> str:
     # The lifecycle's own constants, written into the SQL so the partial indexes' predicates match.
     return "c.status IN (" + ", ".join(f"'{s}'" for s in states) + ")"
 
@@ -100,10 +104,12 @@ class InboxPage:
     pages: int
 
 
-def inbox(agency_id: int | None, filters: InboxFilters, *, now=None, area: tuple[str, str] | None = None) -> InboxPage:
+def inbox(
+    agency_id: int | None, filters: InboxFilters, *, now: datetime | None = None, area: tuple[str, str] | None = None
+) -> InboxPage:
     """One page of the inbox of an agency (agency_id), of an area (agency_id None, area ("province",
     "53") or ("district", "5301"): an executive's view) or of everything (both None: operators)."""
-    params = {"now": now or timezone.now(), "agency": agency_id}
+    params: Params = {"now": now or timezone.now(), "agency": agency_id}
     branches = _branches(agency_id, area, params)
     where = " AND ".join(_filters(filters, params))
     counted = {tab: _escalated(agency_id) if tab == "escalated" else TAB_SQL[tab] for tab in COUNTED_TABS}
@@ -131,7 +137,9 @@ def inbox(agency_id: int | None, filters: InboxFilters, *, now=None, area: tuple
     return InboxPage(_rows(ids), {tab: found[tab] for tab in COUNTED_TABS}, total, page, pages)
 
 
-def _searched(cursor, filters, params, scope, where, sql, tabs):
+def _searched(
+    cursor: CursorWrapper, filters: InboxFilters, params: Params, scope: str, where: str, sql: tuple, tabs: list[str]
+) -> tuple[dict[str, int], int, list[int]]:
     """Counts and a page in one statement over the rows the text matches: the trigram index is
     read once (a common word matches thousands of rows, and reading it costs more than the rest)."""
     counts, tab, order = sql
@@ -152,16 +160,16 @@ def _searched(cursor, filters, params, scope, where, sql, tabs):
         page = last  # asked past the end: the last page, once more
 
 
-def _last_page_at_most(filters, total) -> int:
+def _last_page_at_most(filters: InboxFilters, total: int) -> int:
     return min(filters.page, max(1, math.ceil(total / filters.page_size)))
 
 
-def _page_params(params, filters, page):
+def _page_params(params: Params, filters: InboxFilters, page: int) -> None:
     offset = (page - 1) * filters.page_size
     params.update(limit=filters.page_size, offset=offset, reach=offset + filters.page_size)
 
 
-def _branches(agency_id, area, params) -> list[str]:
+def _branches(agency_id: int | None, area: tuple[str, str] | None, params: Params) -> list[str]:
     scope = "TRUE"
     if area is not None:
         kind, code = area
@@ -180,15 +188,15 @@ def _branches(agency_id, area, params) -> list[str]:
     ]
 
 
-def _escalated(agency_id) -> str:
+def _escalated(agency_id: int | None) -> str:
     return f"{OPEN} AND " + ("c.escalated_to_id IS NOT NULL" if agency_id is None else "c.escalated_to_id = %(agency)s")
 
 
-def _select(scope, where, columns) -> str:
+def _select(scope: str, where: str, columns: str) -> str:
     return f"SELECT {columns} FROM complaints_complaint c WHERE c.parent_id IS NULL AND {scope} AND {where}"
 
 
-def _filters(f: InboxFilters, params) -> list[str]:
+def _filters(f: InboxFilters, params: Params) -> list[str]:
     sql = ["TRUE"]
     if f.category:
         sql.append("c.categories @> %(category)s::jsonb")
@@ -214,7 +222,7 @@ def _filters(f: InboxFilters, params) -> list[str]:
     return sql
 
 
-def _search(q: str, params) -> str:
+def _search(q: str, params: Params) -> str:
     params["q"] = q
     number = q.removeprefix("#")
     if number.isdigit() and int(number) < 2**63:
@@ -251,11 +259,11 @@ def _rows(ids: list[int]) -> list:
 YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def parse_filters(query) -> InboxFilters:
+def parse_filters(query: Mapping[str, Any]) -> InboxFilters:
     """The inbox's filters from a query string (request.GET or a dict); a bad value raises
     ValueError(field, message). Empty values mean "no filter"."""
 
-    def text(name):
+    def text(name: str) -> str:
         value = query.get(name, "")
         return value.strip() if isinstance(value, str) else ""
 
