@@ -4,7 +4,6 @@ TH Sarabun face of Thai government documents), rendered from a Django template b
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from . import charts, dates, scorecard
 from .areas import Area
@@ -31,4 +30,17 @@ def context(area: Area, period: Period, language: str) -> dict:
 
 def monthly(area: Area, period: Period, language: str) -> bytes:
     html = render_to_string("oversight/report.html", context(area, period, language))
-    return HTML(string=html).write_pdf()
+    return _weasyprint().HTML(string=html).write_pdf()
+
+
+def _weasyprint():
+    """WeasyPrint, imported when a report is printed: on import it sets Pillow's process-wide
+    LOAD_TRUNCATED_IMAGES, which would let truncated photos through the photos' checks, so the
+    flag is put back as it was."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import imagehash
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageFile, ImageOps
 from pillow_heif import register_heif_opener
 
 register_heif_opener()
@@ -129,7 +129,11 @@ def _decode(data: bytes, fmt: str, limits: Limits) -> Image.Image:
     if fmt == "JPEG":
         # Decode at a reduced scale when the stored size allows: less memory and time per photo.
         image.draft("RGB", (limits.max_edge, limits.max_edge))
-    image.load()  # a truncated or corrupt file fails here
+    # A truncated or corrupt file fails here, unless a library has set Pillow's process-wide
+    # LOAD_TRUNCATED_IMAGES (WeasyPrint does on import): refuse to decode with it on.
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        raise RuntimeError("Pillow's LOAD_TRUNCATED_IMAGES is on: truncated photos would pass")
+    image.load()
     return image
 
 

@@ -41,7 +41,7 @@ def filed(national_matcher, directory):
             reporter_contact="081-234-5678",
             intake_key_id=key.id,
         )
-        complaint, _ = intake.file(filing, matcher=national_matcher, directory=directory)
+        complaint, _ = commands.file(filing, matcher=national_matcher, directory=directory)
         return complaint
 
     return make
