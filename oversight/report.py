@@ -4,11 +4,17 @@ TH Sarabun face of Thai government documents), rendered from a Django template b
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from PIL import ImageFile
 from weasyprint import HTML
 
 from . import charts, dates, scorecard
 from .areas import Area
 from .scorecard import Period
+
+# Importing WeasyPrint turns Pillow's loading of truncated images on for the whole process; the
+# photos app refuses a truncated upload (photos/processing.py) and must go on doing so. The report
+# draws no uploaded image, so the setting goes back to Pillow's default.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 def context(area: Area, period: Period, language: str) -> dict:
