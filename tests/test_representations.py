@@ -75,8 +75,8 @@ def test_the_staff_form_carries_deliveries_reports_and_the_confirmation(filed):
     assert [d["complaint"] for d in own["deliveries"]] == [complaint.id] * len(own["deliveries"])
     report = filed("อีกเรื่อง ไฟดับเหมือนกัน")
     merging.merge(report.id, complaint.id, actor=CLERK)
-    intake.move(complaint.id, "start", actor=CLERK)
-    intake.move(complaint.id, "finish", actor=CLERK)
+    commands.transition(complaint.id, "start", actor=CLERK)
+    commands.transition(complaint.id, "finish", actor=CLERK)
     own = staff(fresh(complaint), agency_code="5399")
     assert own["reports"] == [report.id]
     answer = own["confirmation"]
