@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from access.models import IntakeKey
-from complaints import commands, intake, merging
+from complaints import commands, intake
 from complaints.actors import Actor
 from complaints.models import Complaint
 from complaints.representations import NotTheirs, delivery_payload, open311_request, public, staff
@@ -74,9 +74,9 @@ def test_the_staff_form_carries_deliveries_reports_and_the_confirmation(filed):
     assert own["confirmation"] is None and own["reports"] == []
     assert [d["complaint"] for d in own["deliveries"]] == [complaint.id] * len(own["deliveries"])
     report = filed("อีกเรื่อง ไฟดับเหมือนกัน")
-    merging.merge(report.id, complaint.id, actor=CLERK)
-    commands.transition(complaint.id, "start", actor=CLERK)
-    commands.transition(complaint.id, "finish", actor=CLERK)
+    commands.merge(report.id, complaint.id, actor=CLERK)
+    commands.start(complaint.id, actor=CLERK)
+    commands.finish(complaint.id, actor=CLERK)
     own = staff(fresh(complaint), agency_code="5399")
     assert own["reports"] == [report.id]
     answer = own["confirmation"]
