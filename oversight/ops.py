@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from .language import thai_first
 @require_safe
 @login_required
 @thai_first
-def returns_page(request):
+def returns_page(request: HttpRequest) -> HttpResponse:
     if not areas.is_operator(request.user):
         return HttpResponseForbidden(_("This page is for operators."))
     try:

@@ -5,7 +5,7 @@ operator: 403; an area or agency outside the reader's: 404."""
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -37,7 +37,7 @@ def reader(view):
     return wrapped
 
 
-def _area(request) -> areas.Area | None:
+def _area(request: HttpRequest) -> areas.Area | None:
     """The area asked for; None when an operator has not picked one yet."""
     wanted = request.GET.get("area")
     if not wanted and areas.home_area(request.user) is None:
@@ -45,12 +45,12 @@ def _area(request) -> areas.Area | None:
     return areas.area_for(request.user, wanted)
 
 
-def _query(area, period, **extra) -> str:
+def _query(area: areas.Area, period: scorecard.Period, **extra: str) -> str:
     values = {"area": area.code, "since": period.since.isoformat(), "until": period.last_day.isoformat(), **extra}
     return urlencode({k: v for k, v in values.items() if v})
 
 
-def _choices(request, area):
+def _choices(request: HttpRequest, area: areas.Area | None) -> list[tuple[str, str]]:
     """The areas the reader may switch to: operators any province (and the districts of the one
     shown), a province's executive its districts."""
     home = areas.home_area(request.user)
@@ -61,14 +61,13 @@ def _choices(request, area):
         return out
     if len(home) == 2:
         top = areas.named(home)
-        return [(home, top.name(get_language()))] + [
-            (d.code, "— " + d.name(get_language())) for d in areas.districts(home)
-        ]
+        own = [(home, top.name(get_language()) if top else home)]
+        return own + [(d.code, "— " + d.name(get_language())) for d in areas.districts(home)]
     return []
 
 
 @reader
-def executive(request):
+def executive(request: HttpRequest) -> HttpResponse:
     area = _area(request)
     if area is None:
         return render(request, "oversight/pick.html", {"choices": _choices(request, None)})
@@ -130,14 +129,14 @@ def _columns(order: str, query: str) -> list[dict]:
 
 
 @reader
-def overdue(request):
+def overdue(request: HttpRequest) -> HttpResponse:
     area = _area(request)
     if area is None:
         raise areas.NotVisible("no area")
     return JsonResponse(scorecard.overdue_points(area), content_type="application/geo+json")
 
 
-def _exported(request):
+def _exported(request: HttpRequest) -> tuple[areas.Area, scorecard.Period, list[dict], str]:
     area = _area(request)
     if area is None:
         raise areas.NotVisible("no area")
@@ -148,7 +147,7 @@ def _exported(request):
 
 
 @reader
-def export_csv(request):
+def export_csv(request: HttpRequest) -> HttpResponse:
     _, _, rows, name = _exported(request)
     response = HttpResponse(exports.as_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
@@ -156,7 +155,7 @@ def export_csv(request):
 
 
 @reader
-def export_xlsx(request):
+def export_xlsx(request: HttpRequest) -> HttpResponse:
     area, period, rows, name = _exported(request)
     language = get_language()
     since, last = dates.local_date(period.since, language), dates.local_date(period.last_day, language)
@@ -168,7 +167,7 @@ def export_xlsx(request):
 
 
 @reader
-def monthly_report(request):
+def monthly_report(request: HttpRequest) -> HttpResponse:
     area = _area(request)
     if area is None:
         raise areas.NotVisible("no area")
