@@ -10,7 +10,14 @@ from PIL import Image
 from complaints.models import Complaint, Confirmation, HistoryEntry
 from photos.models import Photo
 
-from .workspace_setup import OURS, THEIRS, file, matcher, people, revision_of, rules, signed_in  # noqa: F401
+from . import workspace_setup as setup
+from .workspace_setup import OURS, THEIRS, revision_of, signed_in
+
+# The shared fixtures, used by name.
+matcher = setup.matcher
+rules = setup.rules
+people = setup.people
+file = setup.file
 
 pytestmark = pytest.mark.django_db
 

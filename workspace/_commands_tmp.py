@@ -38,7 +38,9 @@ def _check(complaint_id, expected):
 
 def _done(complaint_id):
     complaint = Complaint.objects.select_related("agency").get(id=complaint_id)
-    return Done(complaint, complaint.history.filter(event__in=("transition", "merged", "unmerged")).order_by("-id").first())
+    return Done(
+        complaint, complaint.history.filter(event__in=("transition", "merged", "unmerged")).order_by("-id").first()
+    )
 
 
 def transition(complaint_id, action, *, actor, note="", photo_url="", forward_to=None, expected=None, attach=None):
