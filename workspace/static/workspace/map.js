@@ -51,7 +51,7 @@
     if (!features.length) return;
     const bounds = new maplibregl.LngLatBounds();
     features.forEach(function (f) { extend(bounds, f.geometry.coordinates); });
-    map.fitBounds(bounds, { padding: 30, maxZoom: 15, duration: 0 });
+    map.fitBounds(bounds, { padding: 30, maxZoom: 14, duration: 0 });
   }
   function extend(bounds, coords) {
     if (typeof coords[0] === "number") bounds.extend(coords); else coords.forEach(function (c) { extend(bounds, c); });
@@ -64,7 +64,8 @@
         .then(function (r) { return r.ok ? r.json() : empty; })
         .then(function (doc) {
           map.getSource("area").setData(doc);
-          if (!single && !points.features.length) fit(doc.features || []);
+          // The list's complaints within the agency's whole area: where they are, and where not.
+          if (!single) fit(points.features.concat(doc.features || []));
           document.body.dataset.area = String((doc.features || []).length);
         })
         .catch(function () { document.body.dataset.area = "0"; });

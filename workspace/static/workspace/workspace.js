@@ -12,6 +12,9 @@
       document.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = event.target.checked; });
     }
   });
+  // On a phone the tabs scroll sideways: the chosen one is brought into sight.
+  const current = document.querySelector(".tabs [aria-current]");
+  if (current) current.scrollIntoView({ block: "nearest", inline: "center" });
   document.querySelectorAll(".view-switch button").forEach(function (button) {
     button.addEventListener("click", function () {
       const split = document.getElementById("split");
