@@ -148,8 +148,13 @@ CORRECTION_REQUEST = inline_serializer("ComplaintCorrection", POINT_FIELDS)
 TRANSITION_REQUEST = inline_serializer(
     "ComplaintTransitionRequest",
     {
-        "action": serializers.ChoiceField(["start", "forward", "follow_up", "finish", "reject", "reopen"]),
-        "note": serializers.CharField(required=False),
+        "action": serializers.ChoiceField(
+            ["start", "forward", "follow_up", "finish", "reject", "reopen", "reply", "note", "not_ours"]
+        ),
+        "note": serializers.CharField(
+            required=False, help_text="reply, note (internal) and not_ours: the text or reason (required)"
+        ),
+        "expected_revision": serializers.IntegerField(required=False, help_text="409 changed_meanwhile if not"),
         "photo_url": serializers.URLField(required=False, help_text="after-photo"),
         "agency": serializers.CharField(required=False, help_text="forward: the receiving agency's code"),
     },

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from . import events
 from .actors import SYSTEM, Actor
-from .models import HistoryEntry
+from .models import INTERNAL_EVENTS, HistoryEntry
 from .privacy import mask
 
 MAX_LIMIT = 1000
@@ -63,7 +64,7 @@ def record(
     the one a forward or correction took the complaint away from, the one a notice went to.
     """
     audience = [complaint.agency_id, also_agency_id, complaint.escalated_to_id]
-    return HistoryEntry.objects.create(
+    entry = HistoryEntry.objects.create(
         complaint=complaint,
         event=event,
         action=action,
@@ -76,6 +77,8 @@ def record(
         intake_key_id=complaint.intake_key_id,
         agencies=list(dict.fromkeys(a for a in audience if a is not None)),
     )
+    events.emit(events.Recorded(entry))  # subscriptions wake their pushers (in this transaction)
+    return entry
 
 
 @dataclass(frozen=True, order=True)
@@ -132,6 +135,8 @@ COLUMNS = (
     "h.id, h.txid::text, h.complaint_id, c.client_ticket_id, h.event, h.action, h.from_status, h.to_status,"
     " h.actor_role, h.actor_agency, CASE WHEN h.note_hidden THEN '' ELSE h.note END, h.photo_url, h.data, h.at"
 )
+# Internal notes are for the agency's staff only: no feed, and so no subscription push, has them.
+_PUBLISHED = " AND ".join(f"h.event <> '{event}'" for event in INTERNAL_EVENTS)
 # One statement, so the horizon and the rows come from the same snapshot; the LEFT JOIN returns the
 # horizon even when no row follows the position.
 FEED_SQL = f"""
@@ -139,7 +144,7 @@ WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS 
 SELECT horizon.xmin::text, page.* FROM horizon LEFT JOIN LATERAL (
     SELECT {COLUMNS}
     FROM complaints_historyentry h JOIN complaints_complaint c ON c.id = h.complaint_id
-    WHERE (h.txid, h.id) > (%s::text::xid8, %s) AND h.txid < horizon.xmin AND {{where}}
+    WHERE (h.txid, h.id) > (%s::text::xid8, %s) AND h.txid < horizon.xmin AND {_PUBLISHED} AND {{where}}
     ORDER BY h.txid, h.id
     LIMIT %s
 ) page ON TRUE

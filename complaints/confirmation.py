@@ -19,7 +19,9 @@ from django.db import transaction
 
 from . import changes, lifecycle
 from .actors import Actor
+from .command_core import Done, check
 from .models import Complaint, Confirmation
+from .moves import transition
 
 QUESTION = "confirmation_asked"
 ANSWER = "confirmation_given"
@@ -111,15 +113,31 @@ def ask(complaint: Complaint, now) -> Confirmation | None:
     return question
 
 
-def answer(complaint_id: int, intake_key_id: int, given: Answer, *, now, source: str = "") -> Confirmation:
-    """Take the reporter's answer, relayed by the intake key that filed the complaint. "Not fixed"
-    reopens the complaint in the same transaction."""
-    from . import intake  # intake asks (on finish); answering reopens through it
+def on_moved(moved) -> None:
+    """A finished complaint's reporters (the merged reports' too) are asked, each through its intake
+    system (registered for events.Moved in ComplaintsConfig.ready)."""
+    if moved.step.target == lifecycle.FINISHED:
+        for finished in (moved.complaint, *moved.followers):
+            ask(finished, moved.at)
 
+
+def confirm(
+    complaint_id: int,
+    intake_key_id: int,
+    given: Answer,
+    *,
+    now,
+    source: str = "",
+    expected: int | None = None,
+) -> Done:
+    """Take the reporter's answer, relayed by the intake key that filed the complaint. "Not fixed"
+    reopens the complaint in the same transaction. The entry is the answer's; the question is
+    `entry.data["confirmation"]` (`question_of`)."""
     with transaction.atomic():
         complaint = Complaint.objects.select_for_update(of=("self",)).filter(id=complaint_id).first()
         if complaint is None or complaint.intake_key_id != intake_key_id:
             raise NotYours("no such complaint")
+        check(complaint, expected)
         question = complaint.confirmations.order_by("-asked_at", "-id").first()
         if question is None:
             raise NotAsked("this complaint has not been finished, so there is no question to answer")
@@ -133,7 +151,9 @@ def answer(complaint_id: int, intake_key_id: int, given: Answer, *, now, source:
         question.rating, question.comment = given.rating, given.comment
         question.save(update_fields=["answered_at", "fixed", "rating", "comment"])
         who = Actor("intake", source)
-        changes.record(
+        complaint.revision += 1  # not `updated`: the answer changes nothing published until it reopens
+        complaint.save(update_fields=["revision"])
+        entry = changes.record(
             complaint,
             ANSWER,
             actor=who,
@@ -144,5 +164,11 @@ def answer(complaint_id: int, intake_key_id: int, given: Answer, *, now, source:
             # a report merged into another is the same problem: the complaint worked is reopened,
             # and the report follows it
             worked = complaint.parent_id or complaint.id
-            intake.move(worked, "reopen", actor=who, note="the reporter says it is not fixed")
-    return question
+            transition(worked, "reopen", actor=who, note="the reporter says it is not fixed")
+        complaint.refresh_from_db()
+    return Done(complaint, entry)
+
+
+def question_of(done: Done) -> Confirmation:
+    """The question a `confirm` answered."""
+    return Confirmation.objects.get(id=done.entry.data["confirmation"])

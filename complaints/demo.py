@@ -18,7 +18,7 @@ from django.utils import timezone
 from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
 
-from . import changes, intake, lifecycle
+from . import changes, commands, intake, lifecycle
 from .changes import Actor
 from .models import Complaint
 
@@ -75,7 +75,7 @@ def load(path, *, matcher, directory) -> ImportResult:
             created=created,
         )
         try:
-            complaint, fresh = intake.file(filing, matcher=matcher, directory=directory, deliver=False)
+            complaint, fresh = commands.file(filing, matcher=matcher, directory=directory, deliver=False)
         except intake.ComplaintError:
             result.rejected["outside Thailand"] += 1
             continue

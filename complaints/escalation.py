@@ -3,7 +3,8 @@ as a parameter, run by `manage.py escalate` and periodically by the workers.
 
 Each complaint whose alarm has rung is handled in the batch's transaction, locked with SKIP LOCKED
 so several sweeps never handle one complaint twice; the delivery to the agency is scheduled in the
-same transaction, so a committed escalation always has its delivery and a rolled-back one never.
+same transaction (events.Alerted, handled by delivery/), so a committed escalation always has its
+delivery and a rolled-back one never.
 """
 
 from dataclasses import dataclass, field
@@ -11,12 +12,11 @@ from datetime import datetime
 
 from django.db import transaction
 
-from delivery import outbox
-from delivery.models import ESCALATION, REMINDER
 from routing.models import Agency
 from routing.rules.escalation import next_level
 
-from . import changes, deadlines, lifecycle
+from . import changes, deadlines, events, lifecycle
+from .events import ESCALATION, REMINDER
 from .intake import targets_of
 from .models import Complaint
 
@@ -30,9 +30,9 @@ class Sweep:
     at_top: list = field(default_factory=list)  # complaint ids with nobody left above
 
 
-def schedule_delivery(complaint: Complaint, agency: Agency, kind: str):
+def schedule_delivery(complaint: Complaint, agency: Agency, kind: str) -> None:
     """A reminder or an escalation notice to an agency, through its usual channels."""
-    return outbox.schedule(complaint, agency, kind=kind)
+    events.emit(events.Alerted(complaint, agency, kind))
 
 
 def sweep(now: datetime, *, directory, batch: int = BATCH) -> Sweep:
@@ -99,7 +99,8 @@ def _escalate(complaint: Complaint, now: datetime, directory, done: Sweep):
     complaint.escalation_level += 1
     plan = deadlines.extended(complaint.status, now=now, targets=targets_of(complaint))
     complaint.due_at, complaint.alarm_at = plan.due_at, plan.alarm_at
-    complaint.save(update_fields=["escalated_to", "escalation_level", "due_at", "alarm_at", "updated"])
+    complaint.revision += 1  # a staff member who read it before the escalation is told it changed
+    complaint.save(update_fields=["escalated_to", "escalation_level", "due_at", "alarm_at", "revision", "updated"])
     changes.record(
         complaint,
         "escalated",

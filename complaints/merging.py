@@ -2,7 +2,7 @@
 
 A merged report (a child) keeps its own row, reporter and history; it points at its parent, takes
 the parent's status at the merge and on every later move of the parent (`follow`, called by
-complaints.intake.move in the parent's transaction), and is not moved on its own. Each of those
+the parent's command in its transaction), and is not moved on its own. Each of those
 steps is a history entry of the child, written through complaints.changes.record, so the intake
 system that filed the child reads it in its change feed and subscriptions. Nothing is deleted:
 unmerging puts the child back on its own with its history intact.
@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from . import changes, deadlines, lifecycle
 from .actors import SYSTEM, Actor
+from .command_core import CommandError, Done, bump, check, locked
+from .intake import targets_of
 from .models import Complaint
 
 
@@ -95,9 +97,32 @@ def _refusal(child: Complaint, parent: Complaint, force: bool) -> MergeError | N
     return None
 
 
-def merge(child_id: int, parent_id: int, *, actor: Actor = SYSTEM, force: bool = False, note: str = "") -> Complaint:
+def _same_agency(actor: Actor, child: Complaint, parent: Complaint) -> None:
+    """Staff merge only within their agency: both reports must be its own (issue #25). The fronts
+    let staff act only on their agency's complaints (the child); the parent must be of the same
+    agency. Operators and the system merge across agencies."""
+    if actor.role != "staff" or child.agency_id == parent.agency_id:
+        return
+    own = actor.agency or (child.agency.code if child.agency_id else "no agency")
+    raise CommandError(
+        "agency",
+        f"complaint {parent.id} is not {own}'s: staff merge only their own agency's complaints",
+        status=403,
+        code="other_agency",
+    )
+
+
+def merge(
+    child_id: int,
+    parent_id: int,
+    *,
+    actor: Actor = SYSTEM,
+    force: bool = False,
+    note: str = "",
+    expected: int | None = None,
+) -> Done:
     """Merge report `child_id` into `parent_id`; the child takes the parent's status. Repeating a
-    merge already made returns the child unchanged."""
+    merge already made returns the child unchanged (entry None). `expected` is the child's revision."""
     if child_id == parent_id:
         raise MergeError(400, "self_merge", "a complaint cannot be merged into itself", {"field": "parent"})
     with transaction.atomic():
@@ -107,8 +132,10 @@ def merge(child_id: int, parent_id: int, *, actor: Actor = SYSTEM, force: bool =
         if parent_id not in rows:
             raise MergeError(400, "invalid", f"parent: no complaint {parent_id}", {"field": "parent"})
         child, parent = rows[child_id], rows[parent_id]
+        check(child, expected)
         if child.parent_id == parent.id:
-            return child
+            return Done(child, None)
+        _same_agency(actor, child, parent)
         refused = _refusal(child, parent, force)
         if refused:
             raise refused
@@ -116,8 +143,8 @@ def merge(child_id: int, parent_id: int, *, actor: Actor = SYSTEM, force: bool =
         child.parent, child.status, child.merged_at = parent, parent.status, timezone.now()
         # The parent's deadlines are the ones that run; a child must not remind or escalate on its own.
         child.due_at = child.alarm_at = None
-        child.save()
-        changes.record(
+        bump(child)
+        entry = changes.record(
             child,
             "merged",
             action="merge",
@@ -128,15 +155,13 @@ def merge(child_id: int, parent_id: int, *, actor: Actor = SYSTEM, force: bool =
             data={"parent": parent.id, "forced": force},
         )
         changes.record(parent, "merged_in", action="merge", actor=actor, data={"child": child.id})
-    return child
+    return Done(child, entry)
 
 
-def unmerge(child_id: int, *, actor: Actor = SYSTEM, note: str = "") -> Complaint:
+def unmerge(child_id: int, *, actor: Actor = SYSTEM, note: str = "", expected: int | None = None) -> Done:
     """Put a merged report back on its own, in the status it has now, with deadlines of its own."""
-    from .intake import targets_of  # intake calls follow(): imported here to keep the modules' order
-
     with transaction.atomic():
-        child = Complaint.objects.select_for_update(of=("self",)).select_related("agency").get(id=child_id)
+        child = locked(child_id, expected)
         if child.parent_id is None:
             raise MergeError(409, "not_merged", f"complaint {child.id} is not merged into another")
         parent = Complaint.objects.select_for_update(of=("self",)).get(id=child.parent_id)
@@ -144,10 +169,10 @@ def unmerge(child_id: int, *, actor: Actor = SYSTEM, note: str = "") -> Complain
         child.parent, child.merged_at = None, None
         plan = deadlines.schedule(child.status, created=child.created, now=now, targets=targets_of(child))
         child.due_at, child.alarm_at = plan.due_at, plan.alarm_at
-        child.save()
-        changes.record(child, "unmerged", action="unmerge", actor=actor, note=note, data={"parent": parent.id})
+        bump(child)
+        entry = changes.record(child, "unmerged", action="unmerge", actor=actor, note=note, data={"parent": parent.id})
         changes.record(parent, "unmerged_out", action="unmerge", actor=actor, data={"child": child.id})
-    return child
+    return Done(child, entry)
 
 
 def follow(parent: Complaint, step: lifecycle.Transition, *, actor: Actor, note: str = "", photo_url: str = ""):
@@ -165,7 +190,7 @@ def follow(parent: Complaint, step: lifecycle.Transition, *, actor: Actor, note:
             child.first_response_at = now
         if moved.target == lifecycle.FINISHED:
             child.resolved_at = now
-        child.save()
+        bump(child)
         changes.record(
             child,
             "transition",

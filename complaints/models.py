@@ -90,6 +90,9 @@ class Complaint(models.Model):
     # every public output. Retention (complaints/retention.py): when personal data was removed.
     description_hidden = models.BooleanField(default=False, db_default=False)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every command that changes the row (complaints/commands.py): a front that read
+    # revision N and acts with expected=N is refused (Stale) if someone else changed it meanwhile.
+    revision = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -120,6 +123,19 @@ class Complaint(models.Model):
         return f"complaint {self.id} ({self.status})"
 
 
+# Internal notes (complaints/commands.note): for the agency's staff only, never published.
+INTERNAL_NOTE = "internal_note"
+INTERNAL_EVENTS = (INTERNAL_NOTE,)
+
+
+class PublishedHistory(models.Manager):
+    """The default manager, so every reader of the history (public JSON, Open311, exports, the
+    related `complaint.history`) leaves internal notes out unless it asks `HistoryEntry.with_internal`."""
+
+    def get_queryset(self):
+        return super().get_queryset().exclude(event__in=INTERNAL_EVENTS)
+
+
 class HistoryEntry(models.Model):
     """One change to a complaint, written only through complaints.changes.record.
 
@@ -147,6 +163,9 @@ class HistoryEntry(models.Model):
     agencies = ArrayField(models.BigIntegerField(), default=list, blank=True)
     at = models.DateTimeField(auto_now_add=True)
     note_hidden = models.BooleanField(default=False, db_default=False)  # moderated: absent from public output
+
+    objects = PublishedHistory()
+    with_internal = models.Manager()  # every entry: the agency's own views, retention, deletion
 
     class Meta:
         ordering = ["at", "id"]

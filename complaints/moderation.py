@@ -10,7 +10,8 @@ from django.db import transaction
 
 from . import changes
 from .actors import Actor
-from .models import Complaint, HistoryEntry
+from .command_core import Done, bump, locked
+from .models import HistoryEntry
 
 EVENT = "moderated"
 MAX_REASON = 500
@@ -34,18 +35,26 @@ def reason_of(reason) -> str:
 
 
 def hide(
-    complaint_id: int, *, target: str, actor: Actor, reason, entry_id: int | None = None, hidden: bool = True
-) -> Complaint:
-    """Hide (or show again) the description, or the note of history entry `entry_id`."""
+    complaint_id: int,
+    *,
+    target: str,
+    actor: Actor,
+    reason,
+    entry_id: int | None = None,
+    hidden: bool = True,
+    expected: int | None = None,
+) -> Done:
+    """Hide (or show again) the description, or the note of history entry `entry_id` (internal
+    notes are not among the entries: they are never public to begin with)."""
     reason = reason_of(reason)
     if target not in (DESCRIPTION, NOTE):
         raise ModerationError("target", f"one of {DESCRIPTION}, {NOTE}")
     with transaction.atomic():
-        complaint = Complaint.objects.select_for_update(of=("self",)).get(id=complaint_id)
+        complaint = locked(complaint_id, expected)
         data = {"target": target, "hidden": hidden}
         if target == DESCRIPTION:
             complaint.description_hidden = hidden
-            complaint.save(update_fields=["description_hidden", "updated"])
+            bump(complaint, ["description_hidden"])
         else:
             if not isinstance(entry_id, int) or isinstance(entry_id, bool) or not 1 <= entry_id < 2**63:
                 raise ModerationError("entry", "the id of the history entry whose note to hide")
@@ -53,6 +62,6 @@ def hide(
             if not updated.update(note_hidden=hidden):
                 raise ModerationError("entry", f"complaint {complaint.id} has no history entry {entry_id} with a note")
             data["entry"] = entry_id
-            complaint.save(update_fields=["updated"])  # an Open311 update or a since= reader sees the change
-        changes.record(complaint, EVENT, actor=actor, note=reason, data=data)
-    return complaint
+            bump(complaint, [])  # `updated` too: an Open311 update or a since= reader sees the change
+        entry = changes.record(complaint, EVENT, actor=actor, note=reason, data=data)
+    return Done(complaint, entry)

@@ -23,8 +23,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection, transaction
 
-from delivery.models import Attempt, Delivery
-
 from . import changes
 from .actors import SYSTEM, Actor
 from .lifecycle import FINISHED, IRRELEVANT
@@ -99,8 +97,9 @@ class Done:
     rows: int = 0  # rows rewritten besides the complaints themselves
 
 
-# Apps above this one that keep copies of a complaint's text (subscriptions: the batches of changes
-# on their way to a callback) register a scrubber here: (complaint, literals) -> rows rewritten.
+# Apps above this one that keep copies of a complaint's text (delivery: payloads and attempt
+# errors; subscriptions: the batches of changes on their way to a callback) register a scrubber
+# here: (complaint, literals) -> rows rewritten.
 COPIES: list[Callable] = []
 
 
@@ -134,10 +133,8 @@ def _one(complaint: Complaint, now, why: str, actor: Actor) -> int:
     complaint.save(
         update_fields=["description", "reporter_name", "reporter_contact", "request_fingerprint", "anonymised_at"]
     )
-    rows = rewrite(HistoryEntry.objects.filter(complaint=complaint), {"note": "text", "data": "json"}, literals)
+    rows = rewrite(HistoryEntry.with_internal.filter(complaint=complaint), {"note": "text", "data": "json"}, literals)
     rows += rewrite(Confirmation.objects.filter(complaint=complaint), {"comment": "text"}, literals)
-    rows += rewrite(Delivery.objects.filter(complaint=complaint), {"payload": "json", "last_error": "text"}, literals)
-    rows += rewrite(Attempt.objects.filter(delivery__complaint=complaint), {"error": "text"}, literals)
     for scrub in COPIES:
         rows += scrub(complaint, literals)
     changes.record(complaint, EVENT, actor=actor, data={"why": why})

@@ -14,8 +14,6 @@ from django.db.models import F, Func, Value
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
-from delivery.models import Delivery
-
 from . import retention
 from .actors import Actor
 from .models import Complaint
@@ -111,34 +109,23 @@ def _one(complaint) -> dict:
             }
             for r in complaint.confirmations.all()
         ],
-        # What was sent on: the complaint's text and place went to these agencies.
-        "deliveries": [
-            {
-                "id": str(d.uuid),
-                "agency": d.agency.code,
-                "channel": d.channel,
-                "kind": d.kind,
-                "state": d.state,
-                "created": d.created.isoformat(),
-                "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
-                "payload": d.payload,
-            }
-            for d in Delivery.objects.filter(complaint=complaint).select_related("agency").order_by("id")
-        ],
+        # What was sent on (delivery/ fills it in, registered below): here so the export keeps its order.
+        "deliveries": [],
     }
 
 
 # Apps above this one that hold more of a reporter's data (photos: the pictures sent with a
-# complaint) register here: an exporter (complaint) -> dict of extra members of its export, and an
-# eraser (complaint, actor) -> how many items it removed, run on a request for erasure.
+# complaint; delivery: what was sent on to agencies) register here: an exporter (complaint) ->
+# dict of extra members of its export, and an eraser (complaint, actor) -> how many items it
+# removed, run on a request for erasure.
 EXPORTERS: list[Callable] = []
 ERASERS: list[Callable] = []
 
 
-def register(exporter: Callable, eraser: Callable) -> None:
+def register(exporter: Callable, eraser: Callable | None = None) -> None:
     if exporter not in EXPORTERS:
         EXPORTERS.append(exporter)
-    if eraser not in ERASERS:
+    if eraser is not None and eraser not in ERASERS:
         ERASERS.append(eraser)
 
 

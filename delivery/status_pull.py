@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F
 
-from complaints import changes, intake, lifecycle
+from complaints import changes, commands, lifecycle
 from complaints.actors import Actor
 from complaints.models import Complaint
 
@@ -123,7 +123,8 @@ def apply(delivery, remote: dict) -> bool:
         if complaint.parent_id is not None:
             actions = ()  # a merged report follows its parent (complaints/merging.py): the update is noted only
         for action in actions:
-            intake.move(complaint.id, action, actor=actor, note=notes or f"{status} in {delivery.agency.code}'s system")
+            note = notes or f"{status} in {delivery.agency.code}'s system"
+            commands.transition(complaint.id, action, actor=actor, note=note)
         if not actions:
             changes.record(
                 complaint,

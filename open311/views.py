@@ -14,9 +14,9 @@ from access.throttling import charge, limited
 from complaints import intake
 from complaints.lifecycle import OPEN_STATES
 from complaints.models import Complaint, HistoryEntry
+from fronts.filing import file_complaint
 from params import ParamError, parse_moment
 from photos import processing, publish, store
-from routing import live
 from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
 from routing.rules.responsibility import UnknownCategory
@@ -91,6 +91,46 @@ def _caller(request):
     return keys.lookup(api_key) if api_key else None
 
 
+def _filing(form) -> intake.Filing:
+    """The GeoReport form as a filing; PointError or ParamError for what cannot be filed."""
+    lat = coordinate(_number(form["lat"], "lat"), "lat")
+    lon = coordinate(_number(form["long"], "long"), "long")
+    check_range(lon, lat)
+    attributes = {
+        k[len("attribute[") : -1]: v for k, v in form.items() if k.startswith("attribute[") and k.endswith("]")
+    }
+    description = form.get("description", "")
+    if attributes:
+        description += "".join(f"\n{k}: {v}" for k, v in sorted(attributes.items()))
+    media_url = params.url(form, "media_url")
+    name = " ".join(p for p in (form.get("first_name", ""), form.get("last_name", "")) if p)
+    contact = ", ".join(p for p in (form.get("email", ""), form.get("phone", "")) if p)
+    return intake.Filing(
+        lon=lon,
+        lat=lat,
+        categories=(form["service_code"].strip(),),
+        description=description.strip()[:5000],
+        photo_url=media_url[:500],
+        reporter_name=name[:200],
+        reporter_contact=contact[:200],
+    )
+
+
+class _Refused(Exception):
+    """A request refused with this message (400)."""
+
+
+def _media(request) -> list:
+    """The media extension: photos sent as multipart `media` parts, processed (nothing stored)."""
+    other = sorted(set(request.FILES) - {"media"})
+    if other:
+        raise _Refused(f"file part {other[0][:40]!r}: a photo is sent as `media`")
+    try:
+        return store.prepare(request.FILES.getlist("media"))
+    except processing.PhotoError as exc:
+        raise _Refused(f"media: {exc.message}") from None
+
+
 def _create(request, fmt):
     form = request.POST
     problem = _form_problem(form)
@@ -109,58 +149,18 @@ def _create(request, fmt):
         return render.error(fmt, 404, f"service_code {code} was not found")
     if not form.get("lat") or not form.get("long"):
         return render.error(fmt, 400, "lat and long are required (address_string and address_id are not supported)")
+    photos = []
     try:
-        lat = coordinate(_number(form["lat"], "lat"), "lat")
-        lon = coordinate(_number(form["long"], "long"), "long")
-        check_range(lon, lat)
+        filing = _filing(form)
+        complaint, _ = file_complaint(
+            filing, key=key, headers=request.headers, prepare=lambda: photos.extend(_media(request)) or photos
+        )
     except PointError as exc:
         return render.error(fmt, 400, str(exc).replace("lon:", "long:"))
-    attributes = {
-        k[len("attribute[") : -1]: v for k, v in form.items() if k.startswith("attribute[") and k.endswith("]")
-    }
-    description = form.get("description", "")
-    if attributes:
-        description += "".join(f"\n{k}: {v}" for k, v in sorted(attributes.items()))
-    try:
-        media_url = params.url(form, "media_url")
     except ParamError as exc:
         return render.error(fmt, 400, exc.message)
-    other = sorted(set(request.FILES) - {"media"})
-    if other:
-        return render.error(fmt, 400, f"file part {other[0][:40]!r}: a photo is sent as `media`")
-    try:
-        photos = store.prepare(request.FILES.getlist("media"))  # the media extension, multipart
-    except processing.PhotoError as exc:
-        return render.error(fmt, 400, f"media: {exc.message}")
-    name = " ".join(p for p in (form.get("first_name", ""), form.get("last_name", "")) if p)
-    contact = ", ".join(p for p in (form.get("email", ""), form.get("phone", "")) if p)
-    filing = intake.Filing(
-        lon=lon,
-        lat=lat,
-        categories=(code,),
-        description=description.strip()[:5000],
-        photo_url=media_url[:500],
-        reporter_name=name[:200],
-        reporter_contact=contact[:200],
-        source=key.name,
-        client_ticket_id="",
-        intake_key_id=key.id,
-    )
-    try:
-        token = params.key_text(request.headers, "Idempotency-Key")
-    except ParamError as exc:
-        return render.error(fmt, 400, exc.message)
-    try:
-        complaint, _ = store.file_with(
-            photos,
-            lambda on_created: intake.file(
-                filing,
-                matcher=live.matcher.current(),
-                directory=live.directory.current(),
-                idempotency_key=token,
-                on_created=on_created,
-            ),
-        )
+    except _Refused as exc:
+        return render.error(fmt, 400, str(exc))
     except intake.IdempotencyConflict as exc:
         return render.error(fmt, 409, str(exc))
     except (intake.ComplaintError, UnknownCategory) as exc:

@@ -118,7 +118,7 @@ def attach(written: _Written, complaint, entry, kind: str, prepared: list[proces
 
 
 def file_with(photos: list, file_fn):
-    """(complaint, created) from `file_fn(on_created)` (intake.file), with `photos` stored as its
+    """(complaint, created) from `file_fn(attach)` (commands.file), with `photos` stored as its
     "before" photos when it is created: in its transaction, before its delivery is scheduled, so
     the agency is sent them. A retry that finds the first complaint adds none."""
     if not photos:
@@ -131,14 +131,12 @@ def file_with(photos: list, file_fn):
 
 
 def move_with(photos: list, move_fn):
-    """The complaint moved by `move_fn`, with `photos` stored as "after" photos of that transition."""
+    """The result of `move_fn(attach)` (a command taking `attach`), with `photos` stored as "after"
+    photos of the entry the command wrote, inside its transaction."""
     if not photos:
-        return move_fn()
+        return move_fn(None)
     with attaching() as written:
-        complaint = move_fn()
-        entry = complaint.history.filter(event="transition").order_by("-id").first()
-        attach(written, complaint, entry, Photo.AFTER, photos)
-    return complaint
+        return move_fn(lambda complaint, entry: attach(written, complaint, entry, Photo.AFTER, photos))
 
 
 # The Hamming distance of two signed 64-bit hashes, in SQL: XOR, then count the bits.

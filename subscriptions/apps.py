@@ -6,16 +6,10 @@ class SubscriptionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_save
-
-        from complaints.models import HistoryEntry
-
-        from .signals import nudge_subscribers
-
-        post_save.connect(nudge_subscribers, sender=HistoryEntry, dispatch_uid="subscriptions.nudge")
-
-        from complaints import retention
+        from complaints import events, retention
 
         from .retention import scrub
+        from .signals import nudge_subscribers
 
+        events.on(events.Recorded, nudge_subscribers)  # every recorded change, in its transaction
         retention.register(scrub)  # the batches held for callbacks are copies the retention job scrubs

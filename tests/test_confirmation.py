@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from access.models import IntakeKey
-from complaints import confirmation, intake, ratings, stats
+from complaints import commands, confirmation, intake, ratings, stats
 from complaints.models import Complaint, Confirmation
 from routing import loaders
 
@@ -37,9 +37,9 @@ def finished(national_matcher, directory):
         filing = intake.Filing(
             lon=lon, lat=lat, categories=("street_light",), intake_key_id=key.id if with_key else None
         )
-        complaint, _ = intake.file(filing, matcher=national_matcher, directory=directory)
-        intake.move(complaint.id, "start")
-        intake.move(complaint.id, "finish")
+        complaint, _ = commands.file(filing, matcher=national_matcher, directory=directory)
+        commands.transition(complaint.id, "start")
+        commands.transition(complaint.id, "finish")
         return complaint
 
     make.key = key
@@ -60,7 +60,7 @@ def test_finishing_asks_the_filing_system_and_an_import_is_not_asked(finished):
 def test_not_fixed_reopens_and_fixed_stays_finished(finished):
     now = timezone.now()
     c = finished(CHUM_SAENG)
-    confirmation.answer(c.id, finished.key.id, confirmation.Answer(False, 1, "ยังไม่ได้ซ่อม"), now=now)
+    commands.confirm(c.id, finished.key.id, confirmation.Answer(False, 1, "ยังไม่ได้ซ่อม"), now=now)
     c.refresh_from_db()
     assert (c.status, c.reopen_count, c.resolved_at) == ("waiting", 1, None)
     reopen = c.history.order_by("id").last()
@@ -71,7 +71,7 @@ def test_not_fixed_reopens_and_fixed_stays_finished(finished):
         "waiting",
     )
     d = finished(CHUM_SAENG)
-    confirmation.answer(d.id, finished.key.id, confirmation.Answer(True, 5), now=now)
+    commands.confirm(d.id, finished.key.id, confirmation.Answer(True, 5), now=now)
     d.refresh_from_db()
     assert (d.status, d.reopen_count) == ("finished", 0)
     row = next(r for r in stats.summary("district", stats.Scope(area="3204")) if r["key"] == "3204")
@@ -83,13 +83,13 @@ def test_answers_outside_the_rules_are_refused(finished):
     yes = confirmation.Answer(True, 4)
     late = timezone.now() + timedelta(days=14, seconds=1)
     with pytest.raises(confirmation.Expired):
-        confirmation.answer(c.id, finished.key.id, yes, now=late)
+        commands.confirm(c.id, finished.key.id, yes, now=late)
     other, _ = IntakeKey.objects.issue("citizen-someone-else")
     with pytest.raises(confirmation.NotYours):
-        confirmation.answer(c.id, other.id, yes, now=timezone.now())
-    confirmation.answer(c.id, finished.key.id, yes, now=timezone.now() + timedelta(days=13))
+        commands.confirm(c.id, other.id, yes, now=timezone.now())
+    commands.confirm(c.id, finished.key.id, yes, now=timezone.now() + timedelta(days=13))
     with pytest.raises(confirmation.AlreadyAnswered):
-        confirmation.answer(c.id, finished.key.id, confirmation.Answer(False, 1), now=timezone.now())
+        commands.confirm(c.id, finished.key.id, confirmation.Answer(False, 1), now=timezone.now())
     assert Confirmation.objects.get(complaint=c).rating == 4
     for body in ({"fixed": 1}, {"fixed": True, "rating": 0}, {"fixed": True, "rating": 2.5}, {"fixed": True, "x": 1}):
         with pytest.raises(confirmation.ConfirmationError):
@@ -100,7 +100,7 @@ def test_answers_outside_the_rules_are_refused(finished):
 def rate(finished, where, values):
     for value in values:
         c = finished(where)
-        confirmation.answer(c.id, finished.key.id, confirmation.Answer(value >= 3, value), now=timezone.now())
+        commands.confirm(c.id, finished.key.id, confirmation.Answer(value >= 3, value), now=timezone.now())
 
 
 def test_ratings_are_ranked_only_with_the_minimum_count(finished, settings):
@@ -128,7 +128,7 @@ def test_ratings_are_ranked_only_with_the_minimum_count(finished, settings):
 
 
 def test_a_merged_report_is_asked_and_its_not_fixed_reopens_the_problem(national_matcher, directory):
-    from complaints import merging
+    from complaints import commands
     from complaints.actors import Actor
 
     key, _ = IntakeKey.objects.issue("citizen-confirmation-merged-test")
@@ -136,12 +136,12 @@ def test_a_merged_report_is_asked_and_its_not_fixed_reopens_the_problem(national
 
     def file():
         filing = intake.Filing(lon=lon, lat=lat, categories=("street_light",), intake_key_id=key.id)
-        return intake.file(filing, matcher=national_matcher, directory=directory)[0]
+        return commands.file(filing, matcher=national_matcher, directory=directory)[0]
 
     parent, report = file(), file()
-    merging.merge(report.id, parent.id, actor=Actor("staff", "tester"))
-    intake.move(parent.id, "start")
-    intake.move(parent.id, "finish")
+    commands.merge(report.id, parent.id, actor=Actor("staff", "tester"))
+    commands.transition(parent.id, "start")
+    commands.transition(parent.id, "finish")
     # both reporters are asked, the merged report's through its own intake system
     assert sorted(
         Confirmation.objects.filter(complaint__in=[parent, report]).values_list("complaint_id", flat=True)
@@ -149,7 +149,7 @@ def test_a_merged_report_is_asked_and_its_not_fixed_reopens_the_problem(national
         parent.id,
         report.id,
     ]
-    confirmation.answer(report.id, key.id, confirmation.Answer(False, 2, "ยังดับอยู่"), now=timezone.now())
+    commands.confirm(report.id, key.id, confirmation.Answer(False, 2, "ยังดับอยู่"), now=timezone.now())
     parent.refresh_from_db()
     report.refresh_from_db()
     assert (parent.status, parent.reopen_count) == ("waiting", 1)  # the problem is reopened

@@ -14,7 +14,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection, transaction
 
-from complaints import intake
+from complaints import commands, intake
 from complaints.actors import Actor
 from complaints.models import Complaint, HistoryEntry
 from delivery import control
@@ -97,7 +97,7 @@ def file(matcher, place, n: int, tag: str, **extra):
     lon, lat, category = place
     extra.setdefault("description", f"{tag} {n}")
     filing = intake.Filing(lon=lon, lat=lat, categories=(category,), client_ticket_id=f"{RUN}-{tag}-{n}", **extra)
-    complaint, created = intake.file(filing, matcher=matcher, directory=live.directory.current())
+    complaint, created = commands.file(filing, matcher=matcher, directory=live.directory.current())
     assert created
     return complaint
 
@@ -312,14 +312,14 @@ def test_forwarding_sends_to_the_new_agency_and_a_withdrawal_to_the_old(db, data
         wire(new, webhook_url=receiver.url + "/new")
         complaint = file(db, PLACES[0], 1, "forwarded")
         wait_for(lambda: len(receiver.received) == 1, 30, "the first delivery")
-        intake.move(complaint.id, "forward", actor=TEST_ACTOR, note="ไม่ใช่พื้นที่ของเรา", forward_to=new.code)
+        commands.transition(complaint.id, "forward", actor=TEST_ACTOR, note="ไม่ใช่พื้นที่ของเรา", forward_to=new.code)
         wait_for(lambda: len(receiver.received) == 3, 30, "three deliveries")
         # Forwarded again before the paused agency got it: taken back, and no withdrawal notice.
         third = wire(agencies_of(db)[2], webhook_url=receiver.url + "/third")
         control.pause(third, by="test")
-        intake.move(complaint.id, "forward", actor=TEST_ACTOR, note="ส่งผิด", forward_to=third.code)
+        commands.transition(complaint.id, "forward", actor=TEST_ACTOR, note="ส่งผิด", forward_to=third.code)
         wait_for(lambda: len(receiver.received) == 4, 30, "the second withdrawal")
-        intake.move(complaint.id, "forward", actor=TEST_ACTOR, note="กลับ", forward_to=new.code)
+        commands.transition(complaint.id, "forward", actor=TEST_ACTOR, note="กลับ", forward_to=new.code)
         wait_for(lambda: len(receiver.received) == 5, 30, "the new agency's second delivery")
         time.sleep(1)
     kinds = [(r.path, r.json()["kind"]) for r in receiver.received]

@@ -95,7 +95,7 @@ def test_open311_forward_to_this_project_as_the_agencys_server_and_its_status_ba
 ):
     """The agency's Open311 server is this project itself: a second gunicorn on the disposable
     cluster. The forward files a request there; closing it there finishes the complaint here."""
-    from complaints import intake
+    from complaints import commands, intake
     from complaints.models import Complaint, HistoryEntry
     from delivery.models import AgencyDelivery, Delivery
     from routing import live
@@ -131,7 +131,7 @@ def test_open311_forward_to_this_project_as_the_agencys_server_and_its_status_ba
                         lon=POINT["lon"], lat=POINT["lat"], categories=("street_light",), description="ไฟดับหน้าวัด"
                     )
                     matcher = small_matcher(thailand.id)
-                    complaint = intake.file(filing, matcher=matcher, directory=live.directory.current())[0]
+                    complaint = commands.file(filing, matcher=matcher, directory=live.directory.current())[0]
                     complaint_id = complaint.id
                     assert complaint.agency.code == "BKK-1001-PW"
                     deadline = time.monotonic() + 60

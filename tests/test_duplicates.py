@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from complaints import duplicates, intake, merging, stats
+from complaints import commands, duplicates, intake, merging, stats
 from complaints.actors import Actor
 from complaints.duplicates import Window, hash_distance, score, text_similarity, window
 from complaints.models import Complaint
@@ -91,7 +91,7 @@ def filed(env, where, category="street_light", *, days_ago=0.0, text="", status=
     matcher, directory = env
     created = timezone.now() - timedelta(days=days_ago)
     filing = intake.Filing(lon=where[0], lat=where[1], categories=(category,), description=text, created=created)
-    complaint, _ = intake.file(filing, matcher=matcher, directory=directory, deliver=False)
+    complaint, _ = commands.file(filing, matcher=matcher, directory=directory, deliver=False)
     if status:
         Complaint.objects.filter(id=complaint.id).update(status=status)
         complaint.refresh_from_db()
@@ -196,15 +196,15 @@ def events(complaint):
 def test_children_follow_the_parent_and_every_history_is_kept(env):
     parent = filed(env, NAN, text="ไฟดับ")
     one, two = filed(env, north(10)), filed(env, north(20))
-    merging.merge(one.id, parent.id, actor=STAFF)
-    merging.merge(two.id, parent.id, actor=STAFF, note="same pole")
-    assert merging.merge(two.id, parent.id, actor=STAFF).parent_id == parent.id  # repeating is harmless
+    commands.merge(one.id, parent.id, actor=STAFF)
+    commands.merge(two.id, parent.id, actor=STAFF, note="same pole")
+    assert commands.merge(two.id, parent.id, actor=STAFF).complaint.parent_id == parent.id  # repeating is harmless
     with pytest.raises(merging.MergeError) as refused:
-        intake.move(one.id, "start", actor=STAFF)
+        commands.transition(one.id, "start", actor=STAFF)
     assert (refused.value.status, refused.value.code) == (409, "merged")
 
     for action in ("start", "finish", "reopen"):
-        intake.move(parent.id, action, actor=STAFF, note=f"{action} note")
+        commands.transition(parent.id, action, actor=STAFF, note=f"{action} note")
     for child in (one, two):
         child.refresh_from_db()
         assert (child.status, child.reopen_count, child.parent_id) == ("waiting", 1, parent.id)
@@ -228,11 +228,11 @@ def test_children_follow_the_parent_and_every_history_is_kept(env):
     # Merged reports are not candidates: their parent is.
     assert [c.id for c in duplicates.find(*north(15), "street_light", at=timezone.now())] == [parent.id]
 
-    merging.unmerge(one.id, actor=STAFF)
+    commands.unmerge(one.id, actor=STAFF)
     one.refresh_from_db()
     assert one.parent_id is None and one.status == "waiting" and one.due_at is not None
     assert events(one)[-1] == ("unmerged", "unmerge", "waiting", "waiting")
-    intake.move(parent.id, "start", actor=STAFF)
+    commands.transition(parent.id, "start", actor=STAFF)
     one.refresh_from_db()
     two.refresh_from_db()
     assert (one.status, two.status) == ("waiting", "in_progress")
@@ -245,30 +245,30 @@ def test_merges_that_are_refused(env):
     road = filed(env, north(10), "road")
     finished = filed(env, north(30), status="finished")
     cases = [
-        (lambda: merging.merge(child.id, child.id), 400, "self_merge"),
-        (lambda: merging.merge(child.id, finished.id), 409, "parent_closed"),
-        (lambda: merging.merge(finished.id, parent.id), 409, "child_closed"),
-        (lambda: merging.merge(road.id, parent.id), 409, "category_mismatch"),
-        (lambda: merging.merge(child.id, 2**62), 400, "invalid"),
+        (lambda: commands.merge(child.id, child.id), 400, "self_merge"),
+        (lambda: commands.merge(child.id, finished.id), 409, "parent_closed"),
+        (lambda: commands.merge(finished.id, parent.id), 409, "child_closed"),
+        (lambda: commands.merge(road.id, parent.id), 409, "category_mismatch"),
+        (lambda: commands.merge(child.id, 2**62), 400, "invalid"),
     ]
     for attempt, status, code in cases:
         with pytest.raises(merging.MergeError) as refused:
             attempt()
         assert (refused.value.status, refused.value.code) == (status, code)
-    merging.merge(child.id, parent.id)
+    commands.merge(child.id, parent.id)
     with pytest.raises(merging.MergeError) as cycle:
-        merging.merge(parent.id, child.id)
+        commands.merge(parent.id, child.id)
     assert (cycle.value.status, cycle.value.code) == (409, "merge_cycle")
     other = filed(env, north(40))
     with pytest.raises(merging.MergeError) as chained:
-        merging.merge(other.id, child.id)
+        commands.merge(other.id, child.id)
     assert (chained.value.code, chained.value.details) == ("parent_is_merged", {"parent": parent.id})
     with pytest.raises(merging.MergeError) as has_reports:
-        merging.merge(parent.id, other.id)
+        commands.merge(parent.id, other.id)
     assert has_reports.value.code == "has_reports"
-    assert merging.merge(road.id, parent.id, force=True).parent_id == parent.id
+    assert commands.merge(road.id, parent.id, force=True).complaint.parent_id == parent.id
     with pytest.raises(merging.MergeError) as not_merged:
-        merging.unmerge(other.id)
+        commands.unmerge(other.id)
     assert (not_merged.value.status, not_merged.value.code) == (409, "not_merged")
 
 
@@ -282,10 +282,10 @@ def test_merging_across_intake_systems_is_refused_when_reads_are_private(env, se
     Complaint.objects.filter(id=child.id).update(intake_key=b)
     settings.GEO_PUBLIC_READ = False
     with pytest.raises(merging.MergeError) as refused:
-        merging.merge(child.id, parent.id)
+        commands.merge(child.id, parent.id)
     assert (refused.value.status, refused.value.code) == (403, "cross_intake")
     settings.GEO_PUBLIC_READ = True
-    assert merging.merge(child.id, parent.id).parent_id == parent.id
+    assert commands.merge(child.id, parent.id).complaint.parent_id == parent.id
 
 
 @pytest.mark.django_db
@@ -294,9 +294,9 @@ def test_statistics_count_one_problem_with_its_reports(env):
     children = [filed(env, north(10 + k)) for k in range(3)]
     filed(env, north(300), "road")  # a problem of its own
     for child in children:
-        merging.merge(child.id, parent.id)
-    intake.move(parent.id, "start", actor=STAFF)
-    intake.move(parent.id, "finish", actor=STAFF)
+        commands.merge(child.id, parent.id)
+    commands.transition(parent.id, "start", actor=STAFF)
+    commands.transition(parent.id, "finish", actor=STAFF)
     rows = {r["key"]: r for r in stats.summary("district", stats.Scope(area="5501"))}
     row = rows["5501"]
     assert (row["complaints"], row["problems"], row["followers"]) == (5, 2, 3)

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from complaints import escalation, intake, stats
+from complaints import commands, escalation, intake, stats
 from complaints.models import Complaint
 from delivery.models import Delivery
 from routing import loaders
@@ -35,7 +35,7 @@ def file(national_matcher, rules):
     def filed(where, category):
         lon, lat = where
         filing = intake.Filing(lon=lon, lat=lat, categories=(category,))
-        return intake.file(filing, matcher=national_matcher, directory=rules)[0]
+        return commands.file(filing, matcher=national_matcher, directory=rules)[0]
 
     return filed
 
@@ -115,13 +115,13 @@ def test_a_bangkok_division_complaint_goes_to_its_district_office(file, sweep):
 @pytest.mark.django_db
 def test_no_resolution_escalates_at_the_resolution_target_and_closing_stops_the_clock(file, sweep):
     c = file(BAN_DAN, "road")
-    intake.move(c.id, "start")
+    commands.transition(c.id, "start")
     c = fresh(c)
     assert c.due_at == c.created + 72 * HOUR  # the road category's target, counted from filing
     assert (c.id, "DO-5301") not in sweep(c.due_at - SECOND).escalated
     assert (c.id, "DO-5301") in sweep(c.due_at).escalated
     assert fresh(c).history.get(event="escalated").data["stage"] == "resolution"
-    intake.move(c.id, "finish")
+    commands.transition(c.id, "finish")
     done = fresh(c)
     assert done.due_at is None and done.alarm_at is None
     assert done.id not in sweep(c.created + 1000 * HOUR).reminded
@@ -132,7 +132,7 @@ def test_forwarding_starts_a_new_window_for_the_new_agency(file, sweep):
     c = file(BAN_DAN, "electricity")
     assert c.agency.code == "PEA"
     assert (c.id, "DO-5301") in sweep(c.due_at).escalated  # PEA did not answer
-    intake.move(c.id, "forward", forward_to="SAO-530111", note="เสาไฟของ อบต.")
+    commands.transition(c.id, "forward", forward_to="SAO-530111", note="เสาไฟของ อบต.")
     c = fresh(c)
     assert c.escalated_to is None and c.escalation_level == 1  # the count stays, the ladder starts again
     assert c.due_at > c.created + 24 * HOUR  # 24 h from the forward, not from filing

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from access.models import IntakeKey
-from complaints import confirmation, intake, retention, stats, subject_access
+from complaints import commands, confirmation, intake, retention, stats, subject_access
 from complaints.actors import Actor
 from complaints.models import Complaint, HistoryEntry
 from delivery.models import Attempt, Delivery
@@ -74,16 +74,16 @@ def world(national_matcher, agencies):
             reporter_contact=contact,
             intake_key_id=key.id,
         )
-        complaint, _ = intake.file(filing, matcher=national_matcher, directory=directory)
+        complaint, _ = commands.file(filing, matcher=national_matcher, directory=directory)
         if finish:
-            intake.move(complaint.id, "start", note=note)
-            intake.move(complaint.id, "finish")
+            commands.transition(complaint.id, "start", note=note)
+            commands.transition(complaint.id, "finish")
         return complaint
 
     old = filed(
         f"ไฟดับ ไลน์ somying_kss_0147 โทร {OLD_PHONE} บัตร {OLD_ID}", OLD_NAME, OLD_CONTACT, note="โทรกลับ 0895550147"
     )
-    confirmation.answer(
+    commands.confirm(
         old.id, key.id, confirmation.Answer(True, 4, f"ขอบคุณค่ะ {OLD_NAME}"), now=timezone.now(), source="t"
     )
     # Copies outside the complaint: a failed delivery's attempt, a subscription's batch on the wire

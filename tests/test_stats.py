@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from complaints import demo, intake, stats
+from complaints import commands, demo, intake, stats
 from complaints.models import Complaint
 from routing import loaders
 
@@ -23,7 +23,7 @@ def file(matcher, d, where, category, hours_ago):
     filing = intake.Filing(
         lon=lon, lat=lat, categories=(category,), created=timezone.now() - timedelta(hours=hours_ago)
     )
-    complaint, _ = intake.file(filing, matcher=matcher, directory=d)
+    complaint, _ = commands.file(filing, matcher=matcher, directory=d)
     return complaint
 
 
@@ -32,11 +32,11 @@ def test_summary_times_backlog_and_reopen_rate(national_matcher, agencies):
     file(national_matcher, d, PAI, "street_light", 100)  # open 100 h > 72 h target: backlog
     b = file(national_matcher, d, PAI, "street_light", 10)
     c = file(national_matcher, d, PAI, "road", 50)
-    intake.move(b.id, "start")
-    intake.move(b.id, "finish")
-    intake.move(c.id, "start")
-    intake.move(c.id, "finish")
-    intake.move(c.id, "reopen")
+    commands.transition(b.id, "start")
+    commands.transition(b.id, "finish")
+    commands.transition(c.id, "start")
+    commands.transition(c.id, "finish")
+    commands.transition(c.id, "reopen")
     rows = {r["key"]: r for r in stats.summary("district", stats.Scope(area="5803"))}
     pai = rows["5803"]
     assert pai["complaints"] == 3 and pai["open"] == 2 and pai["finished"] == 1

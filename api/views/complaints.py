@@ -17,11 +17,12 @@ from access.auth import (
     sees_personal_data,
     staff_agency,
 )
-from complaints import actors, deadlines, duplicates, intake, lifecycle, merging
+from complaints import actors, commands, deadlines, duplicates, intake, lifecycle, merging
 from complaints.actors import Actor
 from complaints.models import Complaint
 from complaints.privacy import mask
 from delivery import report as delivery_report
+from fronts.filing import file_complaint
 from routing import live
 from routing.engine.points import PointError, parse_categories, parse_point
 from routing.rules.responsibility import UnknownCategory
@@ -29,6 +30,7 @@ from routing.rules.responsibility import UnknownCategory
 from .. import schema
 from ..errors import ApiError
 from . import photos as photo_api
+from . import writes
 
 MAX_COMPLAINT_BODY = 1024 * 1024
 GEOJSON = "application/geo+json"
@@ -138,6 +140,8 @@ def _domain_errors(fn):
         raise ApiError(
             400, "unknown_category", f"{exc}; known: {', '.join(exc.known)}", {"field": "category"}
         ) from None
+    except commands.CommandError as exc:
+        raise ApiError(exc.status, exc.code, str(exc), {"field": exc.field}) from None
     except intake.ComplaintError as exc:
         raise ApiError(400, "invalid", str(exc), {"field": exc.field}) from None
     except intake.IdempotencyConflict as exc:
@@ -187,25 +191,14 @@ class ComplaintList(APIView):
         if not multipart and too_long and len(request.body) > MAX_COMPLAINT_BODY:
             raise ApiError(413, "body_too_large", f"a complaint body may be at most {MAX_COMPLAINT_BODY:,} bytes")
         filing = _filing(photo_api.complaint_fields(request) if multipart else request.data)
-        filing.source = request.user.name  # the intake system is who its key says it is
-        filing.intake_key_id = request.user.key.id
         try:
-            key = params.key_text(request.headers, "Idempotency-Key")
+            complaint, created = _domain_errors(
+                lambda: file_complaint(
+                    filing, key=request.user.key, headers=request.headers, prepare=lambda: photo_api.prepared(request)
+                )
+            )
         except params.ParamError as exc:
             raise ApiError(400, "invalid", exc.message) from None
-        photos = photo_api.prepared(request)  # refused photos file nothing
-        complaint, created = _domain_errors(
-            lambda: photo_api.file_with(
-                photos,
-                lambda on_created: intake.file(
-                    filing,
-                    matcher=live.matcher.current(),
-                    directory=live.directory.current(),
-                    idempotency_key=key,
-                    on_created=on_created,
-                ),
-            )
-        )
         headers = {"Location": f"/api/v1/complaints/{complaint.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
@@ -306,6 +299,8 @@ class ComplaintDetail(APIView):
         """Correct the pin and/or the categories: the complaint is routed again."""
         _checked(self, request, complaint_id)
         body = request.data if isinstance(request.data, dict) else {}
+        expected = writes.expected_of(body)
+        body = {k: v for k, v in body.items() if k != "expected_revision"}
         unknown = set(body) - {"lon", "lat", "category", "categories"}
         if unknown or not body:
             raise ApiError(400, "invalid", "a correction may change lon+lat and/or category/categories only")
@@ -320,22 +315,29 @@ class ComplaintDetail(APIView):
             categories = parse_categories(body) or None
         except PointError as exc:
             raise ApiError(400, "invalid", str(exc), {"field": exc.field}) from None
-        complaint = _domain_errors(
-            lambda: intake.correct(
-                complaint_id,
-                matcher=live.matcher.current(),
-                directory=live.directory.current(),
-                lon=lon,
-                lat=lat,
-                categories=categories,
-                actor=actor_of(request),
-            )
+        done = writes.run(
+            request,
+            lambda: _domain_errors(
+                lambda: commands.correct(
+                    complaint_id,
+                    matcher=live.matcher.current(),
+                    directory=live.directory.current(),
+                    lon=lon,
+                    lat=lat,
+                    categories=categories,
+                    actor=actor_of(request),
+                    expected=expected,
+                )
+            ),
+            public,
         )
+        complaint = done.complaint
         return Response(public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)))
 
 
 class ComplaintTransition(APIView):
-    """POST {"action": start|forward|follow_up|finish|reject|reopen, "note", "photo_url", "agency"}."""
+    """POST {"action": start|forward|follow_up|finish|reject|reopen|reply|note|not_ours, "note",
+    "photo_url", "agency", "expected_revision"} (docs/complaints-api.md)."""
 
     permission_classes = [AgencyStaffPermission]
     parser_classes = photo_api.PARSERS
@@ -351,18 +353,27 @@ class ComplaintTransition(APIView):
         if not isinstance(action, str):
             raise ApiError(400, "invalid", f"action: one of {', '.join(lifecycle.ACTIONS)}", {"field": "action"})
         note, photo_url = _text(body, "note"), _url(body, "photo_url")
+        expected = writes.expected_of(body)
         photos = photo_api.prepared(request)  # "after" photos, multipart
-        complaint = _domain_errors(
-            lambda: photo_api.move_with(
+        if action in writes.EXTRA_ACTIONS and (photos or photo_url):
+            raise ApiError(400, "invalid", f"photos go with a lifecycle step, not {action}", {"field": "photo"})
+
+        def change() -> commands.Done:
+            if action in writes.EXTRA_ACTIONS:
+                return writes.extra(action, complaint_id, actor=actor_of(request), note=note, expected=expected)
+            return photo_api.move_with(
                 photos,
-                lambda: intake.move(
+                lambda attach: commands.transition(
                     complaint_id,
                     action,
                     actor=actor_of(request),
                     note=note,
                     photo_url=photo_url,
                     forward_to=body.get("agency"),
+                    expected=expected,
+                    attach=attach,
                 ),
             )
-        )
+
+        complaint = writes.run(request, lambda: _domain_errors(change), public).complaint
         return Response(public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)))

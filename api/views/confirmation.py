@@ -8,8 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.auth import is_intake
-from complaints import confirmation
-from complaints.models import Complaint
+from complaints import commands, confirmation
 
 from .. import schema
 from ..errors import ApiError
@@ -44,12 +43,12 @@ class ComplaintConfirmation(APIView):
         """{"fixed": true|false, "rating": 1-5, "comment": "..."}: once per question; "not fixed" reopens."""
         try:
             given = confirmation.parse(request.data)
-            question = confirmation.answer(
+            done = commands.confirm(
                 complaint_id, request.user.key.id, given, now=timezone.now(), source=request.user.name
             )
         except confirmation.ConfirmationError as exc:
             details = {"field": exc.field} if exc.field else None
             raise ApiError(exc.status, exc.code, exc.message, details) from None
-        out = confirmation_json(question)
-        out["status"] = Complaint.objects.filter(id=complaint_id).values_list("status", flat=True).first()
+        out = confirmation_json(confirmation.question_of(done))
+        out["status"] = done.complaint.status
         return Response(out)

@@ -7,12 +7,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.auth import AgencyStaffPermission, sees_personal_data
-from complaints import duplicates, merging
+from complaints import commands, duplicates, merging
 from complaints.models import Complaint
 from photos.publish import duplicate_terms
 
 from .. import schema
 from ..errors import ApiError
+from . import writes
 from .complaints import _checked, _domain_errors, _text, actor_of, public, visibility_of
 
 MERGE_REQUEST = inline_serializer(
@@ -21,10 +22,17 @@ MERGE_REQUEST = inline_serializer(
         "parent": serializers.IntegerField(help_text="the complaint this report repeats, which is worked"),
         "force": serializers.BooleanField(required=False, help_text="merge although they share no category"),
         "note": serializers.CharField(required=False),
+        "expected_revision": serializers.IntegerField(required=False, help_text="409 changed_meanwhile if not"),
     },
 )
 
-UNMERGE_REQUEST = inline_serializer("UnmergeRequest", {"note": serializers.CharField(required=False)})
+UNMERGE_REQUEST = inline_serializer(
+    "UnmergeRequest",
+    {
+        "note": serializers.CharField(required=False),
+        "expected_revision": serializers.IntegerField(required=False, help_text="409 changed_meanwhile if not"),
+    },
+)
 
 
 def _body(request) -> dict:
@@ -80,10 +88,17 @@ class ComplaintMerge(APIView):
         _checked(self, request, complaint_id)
         body = _body(request)
         parent, force, note = _parent_id(body), _force(body), _text(body, "note")
-        child = _domain_errors(
-            lambda: merging.merge(complaint_id, parent, actor=actor_of(request), force=force, note=note)
+        expected = writes.expected_of(body)
+        done = writes.run(
+            request,
+            lambda: _domain_errors(
+                lambda: commands.merge(
+                    complaint_id, parent, actor=actor_of(request), force=force, note=note, expected=expected
+                )
+            ),
+            public,
         )
-        return _answer(request, child)
+        return _answer(request, done.complaint)
 
 
 class ComplaintUnmerge(APIView):
@@ -97,6 +112,13 @@ class ComplaintUnmerge(APIView):
     )
     def post(self, request, complaint_id):
         _checked(self, request, complaint_id)
-        note = _text(_body(request), "note") if request.data else ""
-        child = _domain_errors(lambda: merging.unmerge(complaint_id, actor=actor_of(request), note=note))
-        return _answer(request, child)
+        body = _body(request) if request.data else {}
+        note, expected = _text(body, "note"), writes.expected_of(body)
+        done = writes.run(
+            request,
+            lambda: _domain_errors(
+                lambda: commands.unmerge(complaint_id, actor=actor_of(request), note=note, expected=expected)
+            ),
+            public,
+        )
+        return _answer(request, done.complaint)

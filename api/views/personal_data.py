@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.auth import AgencyStaffPermission, is_operator
-from complaints import moderation, subject_access
+from complaints import commands, moderation, subject_access
 from complaints.models import Complaint
 
 from .. import schema
@@ -67,7 +67,7 @@ class ComplaintModeration(APIView):
         if not isinstance(hidden, bool):
             raise ApiError(400, "invalid", "hidden: true or false", {"field": "hidden"})
         try:
-            moderation.hide(
+            commands.hide(
                 complaint_id,
                 target=body.get("target"),
                 actor=actor_of(request),

@@ -233,8 +233,9 @@ def _place(jurisdictions) -> tuple[str, str]:
     return f"ต.{sub.name_th} ({sub.code}) อ.{district.name_th}", f"{sub.name_en} ({sub.code}), {district.name_en}"
 
 
-def decide(directory: Directory, match, categories, point) -> Decision:
-    """The responsible agency for the first category (others become alternatives)."""
+def decide(directory: Directory, match, categories, point, exclude: frozenset = frozenset()) -> Decision:
+    """The responsible agency for the first category (others become alternatives). Agencies whose
+    code is in `exclude` (they returned the complaint as "not theirs") are passed over as if absent."""
     categories = list(categories) or ["other"]
     directory.check_categories(categories)
     jurisdictions = match.jurisdictions
@@ -250,22 +251,22 @@ def decide(directory: Directory, match, categories, point) -> Decision:
     codes = (jurisdictions["province"].code, jurisdictions["district"].code, jurisdictions["subdistrict"].code)
     lg = local_government(directory, codes[2], codes[1], point)
     primary = categories[0]
-    decision = _decide_one(directory, primary, codes, lg, jurisdictions)
+    decision = _decide_one(directory, primary, codes, lg, jurisdictions, exclude)
     for other in categories[1:]:
-        extra = _decide_one(directory, other, codes, lg, jurisdictions)
+        extra = _decide_one(directory, other, codes, lg, jurisdictions, exclude)
         if extra.agency and (decision.agency is None or extra.agency.code != decision.agency.code):
             decision.alternatives.append({"agency": extra.agency.as_dict(), "why": f"for category {other}"})
     return decision
 
 
-def _decide_one(directory, category, codes, lg, jurisdictions) -> Decision:
+def _decide_one(directory, category, codes, lg, jurisdictions, exclude=frozenset()) -> Decision:
     place_th, place_en = _place(jurisdictions)
     cat_th, cat_en = directory.categories[category]
     alternatives = []
     for rule in directory.rules_for(category, codes[2]):
         for step, kind in enumerate(rule.chain):
             agency = resolve_kind(directory, kind, category, codes, lg)
-            if agency is None:
+            if agency is None or agency.code in exclude:
                 continue
             kind_th, kind_en = KIND_LABELS.get(kind, (kind, kind.replace("_", " ")))
             confidence = "fallback" if step > 0 else "exact"
