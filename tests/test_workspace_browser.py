@@ -98,6 +98,20 @@ def serious_problems(browser) -> list:
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
+WEIGHTS = {}
+WEIGHT_BUDGET = 300 * 1024
+
+
+def own_weight(browser) -> int:
+    """Bytes of the page itself: its HTML, CSS and scripts, MapLibre and map data left out."""
+    return browser.execute_script(
+        "const own = performance.getEntriesByType('resource').filter(r =>"
+        " /[.](js|css)$/.test(new URL(r.name).pathname) && !r.name.includes('maplibre-gl'));"
+        "const page = performance.getEntriesByType('navigation')[0];"
+        "return page.decodedBodySize + own.reduce((n, r) => n + r.decodedBodySize, 0);"
+    )
+
+
 def shoot(browser, name):
     DOCS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(DOCS / f"workspace-{name}.png"))
@@ -132,6 +146,7 @@ def work_through(browser, world, django_db_blocker, tmp_path, size):
             wait_for(browser, "return document.body.dataset.mapReady === '1' && document.body.dataset.area === '1'")
             time.sleep(1)  # tiles drawn
         shoot(browser, f"inbox-{size}")
+        WEIGHTS[f"inbox-{size}"] = own_weight(browser)
         browser.find_element(By.CSS_SELECTOR, f"li.row[data-id='{cid}'] a.num").click()
         wait_for(browser, f"return location.pathname === '/work/complaints/{cid}/'")
         assert text in browser.find_element(By.TAG_NAME, "main").text
@@ -140,6 +155,7 @@ def work_through(browser, world, django_db_blocker, tmp_path, size):
         wait_for(browser, "return document.body.dataset.mapReady === '1'")
         assert serious_problems(browser) == [], "complaint page"
         shoot(browser, f"complaint-{size}")
+        WEIGHTS[f"complaint-{size}"] = own_weight(browser)
         photo = tmp_path / f"after-{size}.jpg"
         photo.write_bytes(encode(picture(11 if size == "phone" else 12), "JPEG"))
         browser.find_element(By.ID, "finish-photo").send_keys(str(photo))
@@ -188,6 +204,8 @@ def test_an_officer_works_an_overdue_complaint_on_a_desktop_and_a_phone(
         second = work_through(browser, world, django_db_blocker, tmp_path, "phone")
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    print("own page weight (bytes):", WEIGHTS)
+    assert WEIGHTS and all(20_000 < w < WEIGHT_BUDGET for w in WEIGHTS.values()), WEIGHTS
     # An officer of another agency sees none of it.
     sign_in(browser, live_api, world["officers"]["cl"])
     listed = browser.execute_script("return [...document.querySelectorAll('li.row')].map(r => Number(r.dataset.id))")

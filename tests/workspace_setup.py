@@ -54,7 +54,7 @@ def people(db, agencies):
 @pytest.fixture
 def file(db, matcher, rules):
     from access.models import IntakeKey
-    from complaints import intake
+    from complaints import commands, intake
 
     key, _ = IntakeKey.objects.issue(f"ws-{RUN}")
 
@@ -70,7 +70,7 @@ def file(db, matcher, rules):
             client_ticket_id=f"T-{uuid.uuid4().hex[:8]}",
             **extra,
         )
-        complaint, _ = intake.file(filing, matcher=matcher, directory=rules)
+        complaint, _ = commands.file(filing, matcher=matcher, directory=rules)
         if overdue:
             from complaints.models import Complaint
 

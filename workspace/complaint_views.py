@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from api.views.complaints import public
 from complaints import duplicates
-from complaints.models import Complaint
+from complaints.models import Complaint, HistoryEntry
 from delivery.models import Delivery
 from photos.models import Photo
 from routing.models import Category
@@ -51,7 +51,7 @@ def timeline(complaint, photos) -> list[dict]:
             "data": h.data,
             "photos": by_entry.get(h.id, []),
         }
-        for h in complaint.history.all().order_by("at", "id")
+        for h in HistoryEntry.with_internal.filter(complaint_id=complaint.id).order_by("at", "id")
     ]
     for d in Delivery.objects.filter(complaint_id=complaint.id).select_related("agency").order_by("created", "id"):
         state = str(labels.DELIVERY_STATES.get(d.state, d.state))

@@ -1,11 +1,5 @@
-"""The inbox query (workspace/inbox_query.py, helper `inboxperf`); TEMPORARY fallback to
-workspace/_inbox_tmp.py until it lands."""
+"""The inbox query (workspace/inbox_query.py): tabs, counts, filters, order and paging."""
 
-try:  # pragma: no cover
-    from .inbox_query import InboxFilters, inbox
-except ImportError:  # pragma: no cover
-    from ._inbox_tmp import InboxFilters, inbox
+from .inbox_query import COUNTED_TABS, TABS, InboxFilters, inbox, parse_filters
 
-TABS = ("new", "in_progress", "overdue", "escalated", "awaiting_reporter", "done")
-
-__all__ = ["TABS", "InboxFilters", "inbox"]
+__all__ = ["COUNTED_TABS", "TABS", "InboxFilters", "inbox", "parse_filters"]

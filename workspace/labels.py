@@ -12,13 +12,14 @@ STATUS = {
 }
 
 TABS = {
-    "": _("All open"),
+    "open": _("All open"),
     "new": _("New"),
     "in_progress": _("In progress"),
     "overdue": _("Overdue"),
     "escalated": _("Escalated to us"),
     "awaiting_reporter": _("Waiting for the reporter"),
     "done": _("Done"),
+    "all": _("All"),
 }
 
 ACTIONS = {
