@@ -202,3 +202,12 @@ def test_the_e_mails_link_opens_the_complaints_page_after_sign_in(client, people
     )
     assert back.status_code == 302 and back["Location"] == path
     assert client.get(path).status_code == 200
+
+
+def test_a_reader_sees_no_internal_note_and_no_phone_number(client, people, file):
+    complaint = file(description="ไฟดับ โทร 081-234-5678")
+    officer = signed_in(Client(), people["officer"])
+    officer.post(f"/work/complaints/{complaint.id}/note/", {"revision": revision_of(complaint), "text": "ช่างสมชาย"})
+    assert "ช่างสมชาย" in officer.get(f"/work/complaints/{complaint.id}/").content.decode()
+    html = signed_in(client, people["reader"]).get(f"/work/complaints/{complaint.id}/").content.decode()
+    assert "ช่างสมชาย" not in html and "081-234-5678" not in html and "ไฟดับ" in html

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from api.views.complaints import public
 from complaints import duplicates
 from complaints.models import Complaint, HistoryEntry
+from complaints.privacy import mask
 from delivery.models import Delivery
 from photos.models import Photo
 from routing.models import Category
@@ -33,8 +34,10 @@ def _photo_links(photo) -> dict:
     }
 
 
-def timeline(complaint, photos) -> list[dict]:
-    """History (internal notes included, marked) and deliveries, oldest first."""
+def timeline(complaint, photos, *, own: bool) -> list[dict]:
+    """History and deliveries, oldest first. The agency's own staff read internal notes (marked),
+    the text as written and who did it; readers from outside (executives, operators) read what the
+    public reads of the text, with roles and agencies instead of names."""
     by_entry = {}
     for photo in photos:
         if photo["entry"]:
@@ -45,13 +48,15 @@ def timeline(complaint, photos) -> list[dict]:
             "label": labels.event_label(h),
             "event": h.event,
             "internal": h.event in labels.INTERNAL,
-            "who": h.actor or h.actor_role,
-            "note": h.note,
+            "who": (h.actor or h.actor_role) if own else " ".join(filter(None, [h.actor_role, h.actor_agency])),
+            "note": h.note if own else ("" if h.note_hidden else mask(h.note)),
             "to": h.to_status if h.from_status != h.to_status else "",
             "data": h.data,
             "photos": by_entry.get(h.id, []),
         }
-        for h in HistoryEntry.with_internal.filter(complaint_id=complaint.id).order_by("at", "id")
+        for h in (HistoryEntry.with_internal if own else HistoryEntry.objects)
+        .filter(complaint_id=complaint.id)
+        .order_by("at", "id")
     ]
     for d in Delivery.objects.filter(complaint_id=complaint.id).select_related("agency").order_by("created", "id"):
         state = str(labels.DELIVERY_STATES.get(d.state, d.state))
@@ -77,6 +82,7 @@ def context_of(request, complaint: Complaint, **extra) -> dict:
     viewer = request.viewer
     photos = [_photo_links(p) for p in Photo.objects.filter(complaint=complaint).order_by("created", "id")]
     own = viewer.agency is not None and viewer.agency.id == complaint.agency_id
+    verbatim = own or viewer.user.is_superuser
     visibility = duplicates.Visibility(agency_id=viewer.agency.id) if viewer.agency else None
     candidates = duplicates.for_complaint(complaint, visibility=visibility) if complaint.parent_id is None else []
     templates = []
@@ -85,7 +91,7 @@ def context_of(request, complaint: Complaint, **extra) -> dict:
         templates = ResponseTemplate.objects.filter(agency=viewer.agency).filter(
             Q(category="") | Q(category=category), Q(state="") | Q(state=complaint.status)
         )
-    out = public(complaint, with_history=False, verbatim=own or viewer.reader)
+    out = public(complaint, with_history=False, verbatim=verbatim)
     return {
         "viewer": viewer,
         "complaint": complaint,
@@ -94,7 +100,7 @@ def context_of(request, complaint: Complaint, **extra) -> dict:
         "reason": out.get("reason") or {},
         "photos": [p for p in photos if p["kind"] == Photo.BEFORE],
         "after_photos": [p for p in photos if p["kind"] == Photo.AFTER],
-        "timeline": timeline(complaint, photos),
+        "timeline": timeline(complaint, photos, own=verbatim),
         "confirmations": list(complaint.confirmations.order_by("asked_at", "id")),
         "candidates": candidates,
         "children": list(complaint.children.order_by("id").values_list("id", flat=True)),
