@@ -265,3 +265,18 @@ def test_dates_in_the_buddhist_era_in_thai():
 
 def test_the_photo_is_a_real_jpeg():
     assert Image.open(io.BytesIO(jpeg())).format == "JPEG"
+
+
+def test_the_committed_thai_catalogue_is_the_compiled_po(tmp_path):
+    """workspace/locale/th's django.mo is committed: it must say what django.po says (gettext's
+    msgfmt is in scripts/bootstrap.sh's packages)."""
+    import gettext
+    import subprocess
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "workspace" / "locale" / "th" / "LC_MESSAGES"
+    subprocess.run(["msgfmt", "-o", str(tmp_path / "fresh.mo"), str(folder / "django.po")], check=True)
+    with open(tmp_path / "fresh.mo", "rb") as fresh, open(folder / "django.mo", "rb") as committed:
+        assert gettext.GNUTranslations(fresh)._catalog == gettext.GNUTranslations(committed)._catalog
+    with open(folder / "django.mo", "rb") as committed:
+        assert gettext.GNUTranslations(committed).gettext("Inbox") == "กล่องงาน"

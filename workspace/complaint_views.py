@@ -98,6 +98,11 @@ def context_of(request, complaint: Complaint, **extra) -> dict:
         "out": out,
         "revision": revision(complaint),
         "reason": out.get("reason") or {},
+        "jurisdictions": [
+            (labels.LEVELS[level], out["jurisdictions"][level])
+            for level in labels.LEVELS
+            if (out.get("jurisdictions") or {}).get(level)
+        ],
         "photos": [p for p in photos if p["kind"] == Photo.BEFORE],
         "after_photos": [p for p in photos if p["kind"] == Photo.AFTER],
         "timeline": timeline(complaint, photos, own=verbatim),

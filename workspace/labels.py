@@ -56,6 +56,13 @@ EVENTS = {
     "internal_note": _("Internal note"),
 }
 
+LEVELS = {
+    "province": _("Province"),
+    "district": _("District"),
+    "subdistrict": _("Subdistrict"),
+    "local_government": _("Local government"),
+}
+
 # History events that only the agency's staff read (never public): internal notes.
 INTERNAL = {"note", "noted", "internal_note"}
 
