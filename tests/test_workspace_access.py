@@ -211,3 +211,19 @@ def test_a_reader_sees_no_internal_note_and_no_phone_number(client, people, file
     assert "ช่างสมชาย" in officer.get(f"/work/complaints/{complaint.id}/").content.decode()
     html = signed_in(client, people["reader"]).get(f"/work/complaints/{complaint.id}/").content.decode()
     assert "ช่างสมชาย" not in html and "081-234-5678" not in html and "ไฟดับ" in html
+
+
+def test_the_agency_a_complaint_is_escalated_to_reads_it_and_cannot_change_it(client, people, file):
+    from routing.models import Agency
+
+    complaint = file(overdue=True)
+    Complaint.objects.filter(id=complaint.id).update(
+        escalation_level=1, escalated_to=Agency.objects.get(code="BKK-1001-CL")
+    )
+    c = signed_in(client, people["other"])  # an officer of BKK-1001-CL, where it was escalated
+    assert complaint.id in [row.id for row in c.get("/work/", {"tab": "escalated"}).context["page"].rows]
+    page = c.get(f"/work/complaints/{complaint.id}/")
+    assert page.status_code == 200 and "/start/" not in page.content.decode()
+    assert c.post(f"/work/complaints/{complaint.id}/start/", {"revision": revision_of(complaint)}).status_code == 403
+    assert c.post("/work/bulk/", {"ids": [complaint.id], "action": "start"}).status_code == 404
+    assert Complaint.objects.get(id=complaint.id).status == "waiting"

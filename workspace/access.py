@@ -5,6 +5,7 @@ answered exactly as a complaint that does not exist (404), so ids cannot be prob
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.db.models import Q
 from django.http import Http404
 
 from complaints.models import Complaint
@@ -69,11 +70,17 @@ def in_area(queryset, area: str | None):
 
 
 def visible(viewer: Viewer, queryset=None):
-    """The complaints this person may read."""
+    """The complaints this person may read: an officer's agency's, and those escalated to it (the
+    escalation e-mail links there; it reads, the responsible agency acts)."""
     queryset = Complaint.objects.all() if queryset is None else queryset
     if viewer.agency is not None:
-        return queryset.filter(agency_id=viewer.agency.id)
+        return queryset.filter(Q(agency_id=viewer.agency.id) | Q(escalated_to_id=viewer.agency.id))
     return in_area(queryset, viewer.area)
+
+
+def acts_on(viewer: Viewer, complaint: Complaint) -> bool:
+    """Only the officers of the agency responsible change a complaint."""
+    return viewer.can_act and complaint.agency_id == viewer.agency.id
 
 
 def complaint_for(viewer: Viewer, complaint_id) -> Complaint:
@@ -88,7 +95,7 @@ def complaints_for_action(viewer: Viewer, ids) -> list[Complaint]:
     if not viewer.can_act:
         raise Http404("no such complaint")
     wanted = set(ids)
-    found = list(visible(viewer).select_related("agency").filter(id__in=wanted).order_by("id"))
+    found = list(Complaint.objects.select_related("agency").filter(id__in=wanted, agency_id=viewer.agency.id))
     if len(found) != len(wanted):
         raise Http404("no such complaint")
     return found

@@ -15,7 +15,7 @@ from photos.models import Photo
 from routing.models import Category
 
 from . import actions, labels
-from .access import complaint_for
+from .access import acts_on, complaint_for
 from .commands import revision
 from .models import ResponseTemplate
 from .pages import acting, workspace_view
@@ -133,6 +133,8 @@ def complaint_page(request, complaint_id):
 def complaint_action(request, complaint_id, action):
     action = action.replace("-", "_")
     complaint = complaint_for(request.viewer, complaint_id)  # 404 when not the officer's agency's
+    if not acts_on(request.viewer, complaint):  # escalated to them: they read, its agency acts
+        return render(request, "workspace/error.html", {"status": 403, "message": "read_only"}, status=403)
     if action not in actions.ACTIONS:
         return render(request, "workspace/error.html", {"status": 404, "message": "not_found"}, status=404)
     try:
