@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test setup db migrate load front serve stop lint bench bench-load clean qgis-check qgis-project
+.PHONY: run test setup db migrate load front serve stop lint structure bench bench-load clean qgis-check qgis-project
 
 setup:
 	@scripts/bootstrap.sh
@@ -35,7 +35,11 @@ test: db
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+
+# The import graph: circles, arrows back up the layers, imports inside functions (docs/architecture.md).
+structure: setup
+	@$(PY) scripts/structure.py
 
 bench: load
 	@$(PY) benchmarks/matcher.py

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import IntakeKey, StaffProfile
+from .models import ExecutiveProfile, IntakeKey, StaffProfile
 
 
 @admin.register(IntakeKey)
@@ -15,3 +15,11 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "agency")
     search_fields = ("user__username", "agency__code", "agency__name_th")
     autocomplete_fields = ("agency",)
+
+
+@admin.register(ExecutiveProfile)
+class ExecutiveProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "province_code", "district_code")
+    list_filter = ("province_code",)
+    search_fields = ("user__username", "province_code", "district_code")
+    autocomplete_fields = ("user",)

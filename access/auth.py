@@ -1,15 +1,24 @@
 """DRF authentication and permissions: intake keys for filing, staff for their own agency's work."""
 
+from __future__ import annotations
+
 import threading
 import time
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest
 from rest_framework import authentication, exceptions, permissions
 
 from params import text_problem
+from routing.models import Agency
 
 from .models import IntakeKey, digest
+
+if TYPE_CHECKING:  # rest_framework.views reads the authentication classes (this module) when imported
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 # Django's own limit on user names; longer ones cannot name an account.
 MAX_USERNAME = 150
@@ -46,7 +55,7 @@ class KeyCache:
                 self._seen[hashed] = (now, found)
         return found
 
-    def clear(self):
+    def clear(self) -> None:
         with self._lock:
             self._seen.clear()
 
@@ -64,11 +73,11 @@ class IntakeSystem:
         self.key = key
         self.name = key.name
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"intake:{self.name}"
 
 
-def presented_key(request) -> str | None:
+def presented_key(request: HttpRequest) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
@@ -76,7 +85,7 @@ def presented_key(request) -> str | None:
 
 
 class IntakeKeyAuthentication(authentication.BaseAuthentication):
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[IntakeSystem, IntakeKey] | None:
         key = presented_key(request)
         if not key:
             return None
@@ -85,7 +94,7 @@ class IntakeKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("unknown or revoked API key")
         return IntakeSystem(found), found
 
-    def authenticate_header(self, request):
+    def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
 
 
@@ -95,7 +104,7 @@ class GuardedBasicAuthentication(authentication.BasicAuthentication):
     and checks the failure count first). Names no account can have are refused before axes records
     them (its columns are 255 characters; PostgreSQL refuses NUL)."""
 
-    def authenticate_credentials(self, userid, password, request=None):
+    def authenticate_credentials(self, userid: str, password: str, request: Request | None = None) -> tuple:
         if len(userid) > MAX_USERNAME or text_problem(userid) or text_problem(password):
             raise exceptions.AuthenticationFailed("Invalid username/password.")
         try:
@@ -109,11 +118,17 @@ class GuardedBasicAuthentication(authentication.BasicAuthentication):
             raise
 
 
-def is_intake(request) -> bool:
+def is_intake(request: HttpRequest) -> bool:
     return isinstance(getattr(request, "user", None), IntakeSystem)
 
 
-def staff_agency(request):
+def intake_key_of(request: HttpRequest) -> IntakeKey | None:
+    """The intake key the request was made with; None for anyone else."""
+    user = getattr(request, "user", None)
+    return user.key if isinstance(user, IntakeSystem) else None
+
+
+def staff_agency(request: HttpRequest) -> Agency | None:
     user = getattr(request, "user", None)
     profile = getattr(user, "staff", None) if getattr(user, "is_authenticated", False) else None
     return profile.agency if profile else None
@@ -122,7 +137,7 @@ def staff_agency(request):
 class ReadPublicOrAuthenticated(permissions.BasePermission):
     """Reads are public when GEO_PUBLIC_READ is on; writes need an intake key or a staff account."""
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in permissions.SAFE_METHODS and settings.GEO_PUBLIC_READ:
             return True
         return bool(getattr(request.user, "is_authenticated", False))
@@ -131,7 +146,7 @@ class ReadPublicOrAuthenticated(permissions.BasePermission):
 class FilingPermission(ReadPublicOrAuthenticated):
     message = "filing a complaint needs an intake API key (Authorization: Bearer <key>)"
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method == "POST":
             return is_intake(request)
         return super().has_permission(request, view)
@@ -142,20 +157,20 @@ class AgencyStaffPermission(ReadPublicOrAuthenticated):
 
     message = "only staff of the complaint's agency may change it"
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return super().has_permission(request, view)
         user = request.user
         return bool(getattr(user, "is_superuser", False) or staff_agency(request) is not None)
 
-    def has_object_permission(self, request, view, obj):
+    def has_object_permission(self, request: Request, view: APIView, obj: Any) -> bool:
         if request.method in permissions.SAFE_METHODS or getattr(request.user, "is_superuser", False):
             return True
         agency = staff_agency(request)
         return agency is not None and obj.agency_id == agency.id
 
 
-def is_operator(request) -> bool:
+def is_operator(request: HttpRequest) -> bool:
     """Operators of the platform: Django staff or superusers (the admin's users)."""
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
@@ -168,18 +183,18 @@ class OperatorOrAgencyStaff(permissions.BasePermission):
 
     message = "deliveries are for operators and for staff of the agency concerned"
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return is_operator(request) or staff_agency(request) is not None
 
 
-def actor_name(request) -> str:
+def actor_name(request: HttpRequest) -> str:
     """Who did it, for histories and logs: the user and, for agency staff, their agency."""
     agency = staff_agency(request)
     name = getattr(request.user, "username", "") or str(request.user)
     return f"{name} ({agency.code})" if agency else name
 
 
-def sees_personal_data(request, complaint) -> bool:
+def sees_personal_data(request: HttpRequest, complaint: Any) -> bool:
     """The staff of the complaint's agency (and superusers) read its text verbatim and who did what."""
     if getattr(getattr(request, "user", None), "is_superuser", False):
         return True

@@ -3,17 +3,21 @@ front (nginx) reports in X-Real-IP. Forwarding headers from anyone else are drop
 cannot pick the address its per-IP limit is counted under."""
 
 import ipaddress
+from collections.abc import Callable
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 
-def _trusted():
+def _trusted() -> tuple[bool, list[IPv4Network | IPv6Network]]:
     unix = "unix" in settings.GEO_TRUSTED_PROXIES
     networks = [ipaddress.ip_network(p, strict=False) for p in settings.GEO_TRUSTED_PROXIES if p != "unix"]
     return unix, networks
 
 
-def _address(text: str):
+def _address(text: str) -> IPv4Address | IPv6Address | None:
     try:
         return ipaddress.ip_address(text.strip())
     except ValueError:
@@ -21,7 +25,7 @@ def _address(text: str):
 
 
 class ClientAddress:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         self.get_response = get_response
         self.unix, self.networks = _trusted()
 
@@ -31,7 +35,7 @@ class ClientAddress:
         address = _address(peer)
         return address is not None and any(address in net for net in self.networks)
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         meta = request.META
         peer = meta.get("REMOTE_ADDR", "")
         forwarded = _address(meta.get("HTTP_X_REAL_IP", "")) if self.is_trusted(peer) else None

@@ -5,6 +5,7 @@ import re
 import secrets
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -51,10 +52,10 @@ class IntakeKeyQuerySet(models.QuerySet):
         key = "gk_" + secrets.token_urlsafe(32)
         return self.create(name=name, prefix=key[:PREFIX_LENGTH], key_hash=digest(key), rate=rate), key
 
-    def lookup(self, key: str):
+    def lookup(self, key: str) -> "IntakeKey | None":
         return self.by_hash(digest(key))
 
-    def by_hash(self, key_hash: str):
+    def by_hash(self, key_hash: str) -> "IntakeKey | None":
         return self.filter(key_hash=key_hash, revoked_at__isnull=True).first()
 
 
@@ -68,11 +69,11 @@ class IntakeKey(models.Model):
 
     objects = IntakeKeyQuerySet.as_manager()
 
-    def revoke(self):
+    def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
 
@@ -80,5 +81,36 @@ class StaffProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="staff")
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} @ {self.agency.code}"
+
+
+class ExecutiveProfile(models.Model):
+    """An executive (governor's office, district chief) reads every agency's work in one province or
+    district and changes nothing (oversight/areas.py decides what they may read)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="executive")
+    province_code = models.CharField(
+        max_length=2, validators=[RegexValidator(r"^[0-9]{2}$")], help_text="DOPA province code, e.g. 53 = Uttaradit"
+    )
+    district_code = models.CharField(
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{4}$")],
+        help_text="optional: a district of that province (4 digits); empty = whole province",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(district_code="") | models.Q(district_code__startswith=models.F("province_code")),
+                name="executive_district_in_province",
+            )
+        ]
+
+    @property
+    def area_code(self) -> str:
+        return self.district_code or self.province_code
+
+    def __str__(self):
+        return f"{self.user} @ {self.area_code}"

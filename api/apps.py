@@ -4,5 +4,5 @@ from django.apps import AppConfig
 class ApiConfig(AppConfig):
     name = "api"
 
-    def ready(self):
+    def ready(self) -> None:
         from . import schema  # noqa: F401 - registers the OpenAPI authentication extension

@@ -12,7 +12,9 @@ are answered one by one, as before, by `result`.
 import numpy as np
 
 from routing.batch.columns import decision_columns
+from routing.rules.caches import BatchFragments
 from routing.rules.decisions import offices
+from routing.service import BatchAnswer
 
 from .fast_json import dumps
 
@@ -26,6 +28,8 @@ MAX_FRAGMENTS = 30_000
 
 def _texts(values: list) -> list[bytes]:
     """Each value as orjson writes it; numbers (never commas in them) from one encoding, split."""
+    if not values:
+        return []
     if set(map(type, values)) <= {int, float}:
         return dumps(values)[1:-1].split(b",")
     return [dumps(v) for v in values]
@@ -35,10 +39,12 @@ def _document(generation, parts: list[bytes]) -> bytes:
     return b'{"generation":%s,"count":%d,"results":[%s]}' % (dumps(generation), len(parts), b",".join(parts))
 
 
-def compact(points, answers, matcher, directory) -> bytes:
-    """The compact answer (routing.batch.compact's fields and values)."""
+def compact(batch: BatchAnswer) -> bytes:
+    """The compact answer: per point its id, status, the three codes and the agency code, from the
+    decision columns grouped by key (routing.batch.columns), each distinct row encoded once."""
+    points, matcher = batch.points, batch.matcher
     columns = decision_columns(
-        answers, matcher, directory, points.lons, points.lats, points.category_ids, points.categories
+        batch.answers, matcher, batch.directory, points.lons, points.lats, points.category_ids, points.categories
     )
     values = [columns[name].to_numpy(dtype=object, na_value=None).tolist() for name in COMPACT_FIELDS]
     encoded: dict[tuple, bytes] = {}
@@ -64,32 +70,31 @@ def _groupable(answers, directory) -> np.ndarray:
     return plain
 
 
-def _store(directory, matcher) -> dict:
-    """key -> fragment for this directory and matcher snapshot; category sets numbered in it."""
-    store = directory.memo.setdefault("batch_fragments", {})
-    snapshot = tuple(sorted(matcher.generations.items()))
-    if store.get("snapshot") != snapshot or len(store.get("fragments", ())) > MAX_FRAGMENTS:
-        store.clear()
-        store.update(snapshot=snapshot, fragments={}, categories={})
-    return store
+def _store(batch: BatchAnswer) -> BatchFragments:
+    """The fragments for this directory and matcher snapshot; category sets numbered in it."""
+    caches = batch.directory.caches
+    snapshot = tuple(sorted(batch.matcher.generations.items()))
+    if caches.fragments.snapshot != snapshot or len(caches.fragments.fragments) > MAX_FRAGMENTS:
+        caches.fragments = BatchFragments(snapshot)
+    return caches.fragments
 
 
-def full(points, answers, matcher, directory, result) -> bytes:
-    """The full answer; `result(point, match, generation, directory)` answers one point (the view's)."""
-    generation = matcher.generation
+def full(batch: BatchAnswer) -> bytes:
+    """The full answer, byte for byte the one-by-one answers (BatchAnswer.one) in a document."""
+    points, answers, directory, generation = batch.points, batch.answers, batch.directory, batch.generation
     plain = _groupable(answers, directory)
-    store = _store(directory, matcher)
-    numbered = store["categories"]
+    store = _store(batch)
+    numbered = store.categories
     key = np.array([numbered.setdefault(c, len(numbered)) for c in points.categories], dtype=np.int64)
     key = key[points.category_ids]
     for level in answers.levels:
         key = key * (len(level.index.codes) + 1) + (level.chosen.astype(np.int64) + 1)
     keys, first, inverse = np.unique(np.where(plain, key, -1), return_index=True, return_inverse=True)
-    fragments, rests = store["fragments"], []
+    fragments, rests = store.fragments, []
     for value, k in zip(keys.tolist(), first.tolist(), strict=True):
         rest = fragments.get(value) if value >= 0 else None
         if rest is None and value >= 0:
-            document = result(points.point(k), answers.match(k), generation, directory)
+            document = batch.one(k).as_dict()
             # The object's members after id, lon and lat, as `,"status":…}`.
             rest = fragments[value] = b"," + dumps({n: v for n, v in document.items() if n not in HEAD})[1:]
         rests.append(rest)
@@ -101,7 +106,7 @@ def full(points, answers, matcher, directory, result) -> bytes:
     for k, group in enumerate(inverse.tolist()):
         rest = rests[group]
         if rest is None:  # answered one by one
-            parts.append(dumps(result(points.point(k), answers.match(k), generation, directory)))
+            parts.append(dumps(batch.one(k).as_dict()))
         else:
             parts.append(heads[k] + rest)
     return _document(generation, parts)

@@ -3,16 +3,20 @@ body, no query string, a plain Accept header, anonymous or with an intake key) i
 charged and parsed here, without DRF's request wrapper, negotiation and exception machinery.
 
 Anything else, and every request the view would refuse, is handed on to the DRF view unchanged,
-so errors keep one shape and one code path: the fast path only ever answers successes. A
+so errors keep one shape and one code path: the fast path only ever answers successes. It is
+transport only: the answer comes from the same service the DRF view calls (routing.service). A
 request handed on after it was charged carries the throttle's result (access.throttling.CHARGED),
 so it is never charged twice.
 
 The body must parse to what api.parsers.parse_json would give: orjson reads the same JSON, but
 it turns integers beyond 64 bits into floats where the standard parser keeps them (and refuses
-more than MAX_INTEGER_DIGITS), so a body with a run of 20 digits goes the standard way.
+more than MAX_INTEGER_DIGITS), so a body with a run of 20 digits (19 after a minus sign) goes the
+standard way.
 """
 
 import functools
+import logging
+from collections import Counter
 
 import orjson
 from django.http import HttpResponse
@@ -23,14 +27,19 @@ from access.throttling import CHARGED, charge_client
 from .fast_json import FastNegotiation
 from .parsers import BodyError, check_document
 
+log = logging.getLogger(__name__)
+
 # Every digit read as "0", so that a run of 20 digits is one substring search (a regular
 # expression takes milliseconds over a batch's body).
 DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
 TWENTY_DIGITS = b"0" * 20
+# Below -2**63 (nineteen digits and a minus sign) orjson gives a float too, where 2**64 - 1 stays exact.
+MINUS_NINETEEN_DIGITS = b"-" + b"0" * 19
 
 
 def _long_number(raw: bytes) -> bool:
-    return TWENTY_DIGITS in raw.translate(DIGITS_AS_ZERO)
+    digits = raw.translate(DIGITS_AS_ZERO)
+    return TWENTY_DIGITS in digits or MINUS_NINETEEN_DIGITS in digits
 
 
 class HandOn(Exception):
@@ -89,16 +98,30 @@ def json_body(request, cost: int = 1, queries=NO_QUERY, shallow=None) -> dict:
     return document
 
 
-def with_fast_path(drf_view, answer, allow: str, **body_options):
-    """A URL callback that tries `answer(request, document) -> bytes` (raising HandOn to decline)
-    before `drf_view`; the DRF view's attributes (cls, initkwargs, csrf_exempt) are kept, so the
-    OpenAPI document still finds the view. `body_options`: json_body's queries and shallow."""
+# Per URL callback (the DRF view's name): how many requests the fast path failed on, in this
+# process. Each is also logged with its traceback: a failure here is a bug of the fast path, even
+# though the DRF view then answers the request.
+failures: Counter[str] = Counter()
+
+
+def with_fast_path(drf_view, answer, allow: str, declines: tuple = (), **body_options):
+    """A URL callback that tries `answer(request, document) -> bytes` before `drf_view`; HandOn
+    or one of `declines` (the refusals `answer` may raise) hands the request to `drf_view`, which
+    answers it in its own shape. Any other exception is logged, counted in `failures`, and the
+    request handed on too. The DRF view's attributes (cls, initkwargs, csrf_exempt) are kept, so
+    the OpenAPI document still finds the view. `body_options`: json_body's queries and shallow."""
+    handed_on = (HandOn, *declines)
+    name = getattr(getattr(drf_view, "cls", None), "__name__", drf_view.__name__)
 
     @functools.wraps(drf_view)
     def view(request, *args, **kwargs):
         try:
             content = answer(request, json_body(request, **body_options))
-        except Exception:  # HandOn, or anything the view would refuse: DRF answers, in its shape
+        except handed_on:
+            return drf_view(request, *args, **kwargs)
+        except Exception:
+            failures[name] += 1
+            log.exception("the fast path of %s failed (%d so far in this process); DRF answers", name, failures[name])
             return drf_view(request, *args, **kwargs)
         # Vary: Cookie as the DRF view's answers carry it (its session authentication reads the
         # session), so caches in front see the same headers either way.

@@ -3,7 +3,7 @@ import re
 from django.conf import settings
 from django.http import JsonResponse
 
-from .errors import body, for_path
+from geo.http.errors import body, for_path
 
 DRAIN_LIMIT = 64 * 1024 * 1024
 # The endpoints that take photos, as multipart (deploy/nginx.conf.template has the same list), and

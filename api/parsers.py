@@ -10,12 +10,13 @@ handle is refused here, with a 400 naming the problem, before any view sees the 
 
 import json
 import math
+from collections.abc import Mapping
+from typing import IO, Any, NoReturn
 
 from rest_framework.parsers import BaseParser
 
+from geo.http.errors import ApiError
 from params import text_problem
-
-from .errors import ApiError
 
 MAX_DEPTH = 64
 MAX_INTEGER_DIGITS = 30
@@ -27,26 +28,26 @@ class BodyError(ValueError):
         self.code = code
 
 
-def _constant(name):
+def _constant(name: str) -> NoReturn:
     raise BodyError(f"{name} is not a JSON number")
 
 
-def _float(text):
+def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise BodyError(f"the number {text[:40]} is out of range")
     return value
 
 
-def _int(text):
+def _int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
         raise BodyError(f"an integer of more than {MAX_INTEGER_DIGITS} digits")
     return int(text)
 
 
-def check_document(document, strings: bool = True):
+def check_document(document: object, strings: bool = True) -> None:
     """Depth and (when `strings`) every key and string, walked without recursion."""
-    stack = [(document, 1, "body")]
+    stack: list[tuple[object, int, str]] = [(document, 1, "body")]
     containers = (dict, list)
     while stack:
         value, depth, where = stack.pop()
@@ -75,7 +76,7 @@ def check_document(document, strings: bool = True):
             stack.extend((item, depth + 1, where) for item in value if isinstance(item, containers))
 
 
-def parse_json(raw: bytes):
+def parse_json(raw: bytes) -> Any:
     """A JSON document from UTF-8 bytes, or BodyError saying why not."""
     try:
         text = raw.decode("utf-8")
@@ -98,7 +99,9 @@ def parse_json(raw: bytes):
 class JSONParser(BaseParser):
     media_type = "application/json"
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self, stream: IO[bytes] | None, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         raw = stream.read() if stream is not None else b""
         try:
             return parse_json(raw)

@@ -5,7 +5,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
+from complaints.representations import types as representations
 from routing.engine.points import MAX_BATCH
+
+from . import shapes
+from .typed_schema import component
 
 
 class IntakeKeyScheme(OpenApiAuthenticationExtension):
@@ -73,7 +77,7 @@ ROUTE_BATCH_REQUEST = inline_serializer(
     },
 )
 # Every answer carries its reason as an object in both languages, matched or not.
-REASON = inline_serializer("Reason", {"th": serializers.CharField(), "en": serializers.CharField()})
+REASON = component(representations.Reason)
 ROUTE_RESULT = inline_serializer(
     "RouteResult",
     {
@@ -81,18 +85,20 @@ ROUTE_RESULT = inline_serializer(
         "lon": serializers.FloatField(),
         "lat": serializers.FloatField(),
         "status": serializers.ChoiceField(["matched", "snapped", "unmatched"]),
-        "generation": serializers.JSONField(),
-        "jurisdictions": serializers.JSONField(
-            help_text="level -> {code, name_th, name_en, ...}; empty when unmatched"
+        "generation": serializers.IntegerField(allow_null=True),
+        "jurisdictions": serializers.DictField(
+            child=component(representations.Jurisdiction),
+            help_text="level -> {code, name_th, name_en, ...}, with local_government; empty when unmatched",
         ),
         "on_boundary": serializers.BooleanField(),
         "categories": serializers.ListField(child=serializers.CharField()),
-        "agency": serializers.JSONField(allow_null=True),
+        "agency": type(component(representations.AgencyRef))(allow_null=True),
         "reason": REASON,
         "confidence": serializers.ChoiceField(["exact", "partial", "fallback", "none"]),
-        "rule": serializers.JSONField(allow_null=True),
-        "alternatives": serializers.ListField(child=serializers.JSONField()),
+        "rule": type(component(shapes.RouteRule))(allow_null=True),
+        "alternatives": serializers.ListField(child=component(representations.Alternative)),
         "snapped_m": serializers.FloatField(required=False),
+        "duplicates": type(component(shapes.Duplicates))(required=False, help_text="with duplicates=1"),
     },
 )
 ROUTE_BATCH_RESULT = inline_serializer(
@@ -191,8 +197,6 @@ COMPLAINT_PARAMETERS = [
     query("limit", OpenApiTypes.INT, default=100),
     query("offset", OpenApiTypes.INT),
 ]
-OBJECT = OpenApiTypes.OBJECT
-
 CHANGES_PARAMETERS = [
     query("after", description="the `next` of the previous page; empty: from the beginning"),
     query("limit", OpenApiTypes.INT, description="1..1000 (default 100)", default=100),
@@ -234,4 +238,56 @@ SUBSCRIPTION_REQUEST = inline_serializer(
             required=False, help_text="a change-feed position to start after; default: changes from now on"
         ),
     },
+)
+
+# Answers, generated from the types their code returns (api/shapes.py, complaints/representations).
+COMPLAINT = component(representations.PublicComplaint)
+STAFF_COMPLAINT = component(representations.StaffComplaint)
+FILED_COMPLAINT = component(shapes.FiledComplaint)
+COMPLAINT_WITH_REPORTS = component(shapes.ComplaintWithReports)
+COMPLAINT_PAGE = component(shapes.ComplaintPage)
+COMPLAINT_FEATURES = component(shapes.ComplaintFeatureCollection)
+DUPLICATES = component(shapes.DuplicatesOfComplaint)
+CONFIRMATION = component(shapes.ConfirmationReply)
+BOUNDARY_FEATURES = component(shapes.BoundaryFeatureCollection)
+BOUNDARY_FEATURE = component(shapes.BoundaryFeature)
+STATS = component(shapes.Stats)
+STATS_FEATURES = component(shapes.Choropleth)
+STATS_TREND = component(shapes.StatsTrend)
+STATS_TOP = component(shapes.StatsTop)
+DELIVERY = component(representations.DeliveryReport)
+DELIVERY_PAGE = component(shapes.DeliveryPage)
+AGENCY_PAUSED = component(shapes.AgencyPaused)
+AGENCY_RESUMED = component(shapes.AgencyResumed)
+UNREACHABLE = component(shapes.Unreachable)
+SUBSCRIPTION = component(shapes.Subscription)
+SUBSCRIPTION_PAGE = component(shapes.SubscriptionPage)
+PHOTO_MODERATION = component(shapes.PhotoModeration)
+ERASURE = component(shapes.Erasure)
+SUBJECT_ACCESS_EXPORT = component(shapes.SubjectAccessExport)
+HEALTH = component(shapes.Health)
+
+# Requests that are not a complaint's representation.
+CONTACT_REQUEST = inline_serializer(
+    "ContactRequest", {"contact": serializers.CharField(help_text="the reporter's phone number or e-mail address")}
+)
+CONFIRMATION_REQUEST = inline_serializer(
+    "ConfirmationRequest",
+    {
+        "fixed": serializers.BooleanField(help_text="false reopens the complaint"),
+        "rating": serializers.IntegerField(required=False, min_value=1, max_value=5),
+        "comment": serializers.CharField(required=False, max_length=2000),
+    },
+)
+MODERATION_REQUEST = inline_serializer(
+    "ModerationRequest",
+    {
+        "target": serializers.ChoiceField(["description", "note"]),
+        "entry": serializers.IntegerField(required=False, help_text="the history entry, for a note"),
+        "reason": serializers.CharField(),
+        "hidden": serializers.BooleanField(required=False, default=True),
+    },
+)
+PHOTO_MODERATION_REQUEST = inline_serializer(
+    "PhotoModerationRequest", {"reason": serializers.CharField(required=False)}
 )

@@ -100,7 +100,8 @@ def one_run(database: str, logdir: Path, workers: bool) -> dict:
     times = {}
     began = time.perf_counter()
     times["migrate"] = _run("migrate", ["migrate", "--noinput", "-v0"], env, logdir)
-    if (ROOT / "web" / "management" / "commands" / "load_all.py").exists():
+    commands = ("ops", "web")  # where load_all lives, and where it lived before (an older checkout)
+    if any((ROOT / app / "management" / "commands" / "load_all.py").exists() for app in commands):
         times["load_all"] = _run("load_all", ["load_all"], env, logdir)
         times.update(_step_lines(logdir / "load_all.log"))
         times["make load"] = time.perf_counter() - began

@@ -1,12 +1,34 @@
 """GeoJSON built in the database: Python never walks millions of vertices (drf-gis's known pain)."""
 
 import json
+from dataclasses import dataclass
 
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import F, FloatField, Func, Value
 
 MAX_PRECISION = 10
+STORAGE_SRID = 4326
+
+
+@dataclass(frozen=True)
+class GeoText:
+    """How a query writes geometry as GeoJSON text: in which CRS (EPSG code), latitude first or
+    not, and to how many decimals (snapped to that grid with ST_ReducePrecision, which stays valid
+    where rounding would not). Options 0: no "crs" member, which GeoJSON no longer has."""
+
+    srid: int = STORAGE_SRID
+    lat_first: bool = False
+    decimals: int = 7
+
+    def sql(self, geom: str) -> str:
+        """The SQL expression of a geometry expression's GeoJSON text."""
+        if self.srid != STORAGE_SRID:
+            geom = f"ST_Transform({geom}, {int(self.srid)})"
+        if self.lat_first:
+            geom = f"ST_FlipCoordinates({geom})"
+        decimals = self.decimals
+        return f"ST_AsGeoJSON(ST_Multi(ST_ReducePrecision({geom}, {10.0**-decimals!r})), {int(decimals)}, 0)"
 
 
 class SimplifyPreserveTopology(Func):

@@ -7,6 +7,8 @@ import psycopg
 from django.db import connection
 
 from .generations import active_generation_ids
+from .geojson import GeoText
+from .renditions import light_join
 
 THAILAND_BBOX = [97.3, 5.6, 105.7, 20.5]
 
@@ -35,6 +37,17 @@ SELECT ST_AsMVT(t, %(layer)s, 4096, 'geom') FROM (
   WHERE b.level = %(level)s AND b.geom && bounds.clip
 ) t WHERE t.geom IS NOT NULL
 """
+
+# A page of boundaries in the order of the ids asked for, and whether each had a lighter rendition.
+FEATURES_SQL = """
+SELECT b.code, b.pcode, b.level, b.name_th, b.name_en, b.parent_code, b.generation_id,
+       l.boundary_id IS NOT NULL AS lighter, {geometry}
+FROM boundaries_boundary b LEFT JOIN {light} l ON {join}
+WHERE b.id = ANY(%s) ORDER BY array_position(%s, b.id)
+"""
+
+VERTICES_SQL = """SELECT b.id, ST_NPoints({geom}) FROM boundaries_boundary b
+JOIN boundaries_generation g ON g.id = b.generation_id AND g.active{join}"""
 
 
 def level_shapes(generation_id: int, level: str, order_by: str = "code") -> list[tuple]:
@@ -68,19 +81,43 @@ def level_extent(level: str) -> list:
     return _level_extent(level, tuple(sorted(active_generation_ids().items())))
 
 
-def boundary_tile(
-    level: str, layer: str, z: int, x: int, y: int, tolerance: float, lighter_table: str | None = None
-) -> bytes:
+def boundary_tile(level: str, layer: str, z: int, x: int, y: int, tolerance: float, lighter: bool = False) -> bytes:
     """One Mapbox vector tile of a level of the active generations (empty bytes where none);
-    `lighter_table` (boundary_id, geom) holds a lighter rendition to draw from where it has one."""
+    with lighter, drawn from the lighter rendition where a boundary has one."""
     args = {"z": z, "x": x, "y": y, "layer": layer, "level": level, "tolerance": tolerance}
-    if lighter_table:
-        sql = BOUNDARY_TILE_SQL.format(
-            geom="COALESCE(l.geom, b.geom)", join=f"LEFT JOIN {lighter_table} l ON l.boundary_id = b.id"
-        )
+    table, on = light_join(lighter)
+    if on != "false":
+        sql = BOUNDARY_TILE_SQL.format(geom="COALESCE(l.geom, b.geom)", join=f"LEFT JOIN {table} l ON {on}")
     else:
         sql = BOUNDARY_TILE_SQL.format(geom="b.geom", join="")
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         data = cursor.fetchone()[0]
     return bytes(data) if data else b""
+
+
+def features(ids: list[int], text: GeoText, lighter: bool, stored_text: bool) -> list[tuple]:
+    """(code, pcode, level, name_th, name_en, parent_code, generation_id, lighter, GeoJSON text) of
+    the boundaries in the order of `ids`; with lighter, the geometry of the lighter rendition where
+    there is one (its stored text with stored_text: what the caller asked for is exactly that)."""
+    table, on = light_join(lighter)
+    geometry = text.sql("b.geom")
+    if lighter:
+        light = "l.geojson" if stored_text else text.sql("l.geom")
+        geometry = f"COALESCE({light}, {geometry})"
+    sql = FEATURES_SQL.format(geometry=geometry, light=table, join=on)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(ids), list(ids)])
+        return cursor.fetchall()
+
+
+def vertex_counts(lighter: bool) -> dict[int, int]:
+    """Vertices of each boundary of the active generations, of its lighter rendition with lighter."""
+    table, on = light_join(lighter)
+    if lighter:
+        sql = VERTICES_SQL.format(geom="COALESCE(l.geom, b.geom)", join=f" LEFT JOIN {table} l ON {on}")
+    else:
+        sql = VERTICES_SQL.format(geom="b.geom", join="")
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(cursor.fetchall())

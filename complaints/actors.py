@@ -3,6 +3,8 @@ name is personal data, kept in the history for the agency's own audit (and shown
 
 from dataclasses import dataclass
 
+from .models import HistoryEntry
+
 ROLES = ("intake", "staff", "operator", "agency_system", "system")
 
 
@@ -26,7 +28,7 @@ class Actor:
 SYSTEM = Actor("system", "system")
 
 
-def public(entry, *, with_name: bool = False) -> dict:
+def public(entry: HistoryEntry, *, with_name: bool = False) -> dict:
     """A history entry's actor as published: role and agency; the name only for the agency's staff."""
     out = {"role": entry.actor_role or "system", "agency": entry.actor_agency or None}
     if with_name:

@@ -27,7 +27,7 @@ from django.db import connection
 
 from . import events
 from .actors import SYSTEM, Actor
-from .models import INTERNAL_EVENTS, HistoryEntry
+from .models import INTERNAL_EVENTS, Complaint, HistoryEntry
 from .privacy import mask
 
 MAX_LIMIT = 1000
@@ -46,7 +46,7 @@ class FeedError(ValueError):
 
 
 def record(
-    complaint,
+    complaint: Complaint,
     event: str,
     *,
     actor: Actor = SYSTEM,
@@ -175,7 +175,7 @@ def head() -> Position:
         return Position(int(cursor.fetchone()[0]), 0)
 
 
-def _change(row) -> dict:
+def _change(row: tuple) -> dict:
     (entry, txid, complaint, ticket, event, action, source, target, role, agency, note, photo, data, at) = row
     return {
         "position": Position(int(txid), entry).token(),

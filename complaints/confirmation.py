@@ -171,4 +171,5 @@ def confirm(
 
 def question_of(done: Done) -> Confirmation:
     """The question a `confirm` answered."""
+    assert done.entry is not None  # confirm always writes the answer's entry
     return Confirmation.objects.get(id=done.entry.data["confirmation"])

@@ -10,13 +10,16 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from routing.engine.matcher import Matcher
 from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
+from routing.rules.responsibility import Directory
 
 from . import changes, commands, intake, lifecycle
 from .changes import Actor
@@ -25,7 +28,7 @@ from .models import Complaint
 SOURCE = "traffy"
 
 
-def demo_file():
+def demo_file() -> Path:
     return settings.GEO_DATA_DIR / "traffy" / "traffy_bangkok_dev.csv"
 
 
@@ -52,7 +55,7 @@ def category_codes(labels: str, by_label: dict) -> tuple:
     return tuple(dict.fromkeys(codes)) or ("other",)
 
 
-def load(path, *, matcher, directory) -> ImportResult:
+def load(path: Path | str, *, matcher: Matcher, directory: Directory) -> ImportResult:
     by_label = {label: c.code for c in Category.objects.all() for label in c.traffy_labels if label}
     result = ImportResult()
     with open(path, encoding="utf-8") as handle:
@@ -99,7 +102,7 @@ def load(path, *, matcher, directory) -> ImportResult:
     return result
 
 
-def ticket_id(row) -> str:
+def ticket_id(row: dict[str, str]) -> str:
     """The platform's ticket id; rows without one get a stable id from their content, so re-runs match."""
     ticket = (row.get("ticket_id") or "").strip()
     if ticket:
@@ -108,7 +111,7 @@ def ticket_id(row) -> str:
     return "noid-" + hashlib.sha1(content.encode()).hexdigest()[:12]
 
 
-def missing_tickets(path) -> int:
+def missing_tickets(path: Path | str) -> int:
     """How many tickets of the file are not stored yet (cheap: no routing)."""
     with open(path, encoding="utf-8") as handle:
         tickets = {ticket_id(row) for row in csv.DictReader(handle)}
@@ -116,14 +119,14 @@ def missing_tickets(path) -> int:
     return len(tickets - stored)
 
 
-def _float(value):
+def _float(value: str | None) -> float | str | None:
     try:
         return float(value)
     except (TypeError, ValueError):
         return value
 
 
-def _timestamp(text):
+def _timestamp(text: str | None) -> datetime | None:
     """The platform's timestamps; a bare date is taken as local (Bangkok) midnight."""
     text = (text or "").strip()
     if not text:

@@ -21,6 +21,7 @@ from django.db import connection
 from rapidfuzz import fuzz, utils
 
 from .lifecycle import OPEN_STATES
+from .models import Complaint
 
 # (radius in metres, window in days) per category; why each: docs/duplicates.md.
 DEFAULT_WINDOWS = {
@@ -215,7 +216,7 @@ def find(
     return found[:limit]
 
 
-def _photo_distances(photo_hash, photo_hashes_of, ids) -> dict:
+def _photo_distances(photo_hash: int | None, photo_hashes_of: PhotoHashes | None, ids: list[int]) -> dict:
     if photo_hash is None or photo_hashes_of is None or not ids:
         return {}
     out = {}
@@ -227,7 +228,7 @@ def _photo_distances(photo_hash, photo_hashes_of, ids) -> dict:
 
 
 def for_complaint(
-    complaint,
+    complaint: Complaint,
     *,
     visibility: Visibility | None = None,
     limit: int | None = None,

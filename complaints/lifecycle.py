@@ -31,7 +31,7 @@ ACTIONS = {
 
 
 class IllegalTransition(Exception):
-    def __init__(self, action, state):
+    def __init__(self, action: str, state: str):
         allowed = sorted(a for a, (sources, _) in ACTIONS.items() if state in sources)
         super().__init__(f"cannot {action} a complaint that is {state}; allowed now: {', '.join(allowed) or 'none'}")
         self.action = action

@@ -103,7 +103,7 @@ def _same_agency(actor: Actor, child: Complaint, parent: Complaint) -> None:
     agency. Operators and the system merge across agencies."""
     if actor.role != "staff" or child.agency_id == parent.agency_id:
         return
-    own = actor.agency or (child.agency.code if child.agency_id else "no agency")
+    own = actor.agency or (child.agency.code if child.agency else "no agency")
     raise CommandError(
         "agency",
         f"complaint {parent.id} is not {own}'s: staff merge only their own agency's complaints",

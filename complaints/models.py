@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Polygon
 from django.contrib.postgres.fields import ArrayField
@@ -13,8 +15,16 @@ from .lifecycle import STATES, WAITING
 
 class ComplaintQuerySet(models.QuerySet):
     def matching(
-        self, *, status=None, category=None, agency=None, jurisdiction=None, bbox=None, since=None, until=None
-    ):
+        self,
+        *,
+        status: str | None = None,
+        category: str | None = None,
+        agency: str | None = None,
+        jurisdiction: str | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> "ComplaintQuerySet":
         """The filters of the complaints API; None means no filter. `until` is exclusive, `jurisdiction` is a
         province, district, subdistrict or local-government code."""
         qs = self
@@ -119,7 +129,7 @@ class Complaint(models.Model):
             models.Index(fields=["alarm_at"], condition=Q(alarm_at__isnull=False), name="complaint_alarm"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"complaint {self.id} ({self.status})"
 
 

@@ -37,7 +37,7 @@ def reason_of(reason) -> str:
 def hide(
     complaint_id: int,
     *,
-    target: str,
+    target: str | None,
     actor: Actor,
     reason,
     entry_id: int | None = None,

@@ -61,7 +61,7 @@ class Scope:
 PROBLEM = "c.parent_id IS NULL"
 
 
-def _hours(column):
+def _hours(column: str) -> str:
     return f"CASE WHEN {PROBLEM} THEN extract(epoch FROM ({column} - c.created)) / 3600.0 END"
 
 

@@ -2,12 +2,10 @@
 the Traffy demo complaints that `make load` leaves to the workers."""
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
-from procrastinate import exceptions, manager, tasks
 from procrastinate.contrib.django import app
-from procrastinate.contrib.django.django_connector import DjangoConnector
 
+from geo import jobs
 from routing import live, loaders
 
 from . import demo, escalation, retention
@@ -44,11 +42,4 @@ def load_traffy_demo() -> dict:
 
 def request_demo(delay_s: float = 0) -> bool:
     """Ask the workers to store the demo complaints, in delay_s seconds; False if already asked."""
-    options = {"schedule_in": {"seconds": delay_s}} if delay_s else {}
-    try:
-        with transaction.atomic():  # a savepoint: a refused duplicate leaves a caller's transaction usable
-            job_manager = manager.JobManager(DjangoConnector())
-            tasks.configure_task(name=DEMO, job_manager=job_manager, queueing_lock=DEMO, **options).defer()
-    except exceptions.AlreadyEnqueued:
-        return False
-    return True
+    return jobs.defer_once(DEMO, delay_s, queueing_lock=DEMO)

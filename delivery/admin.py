@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 
 from . import control
 from .models import DEAD, AgencyDelivery, Attempt, Delivery, new_secret
@@ -10,7 +12,7 @@ class AttemptInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ("number", "at", "duration_ms", "status_code", "error", "outcome", "next_attempt_at")
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -35,7 +37,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     actions = ["resend"]
 
     @admin.action(description="Resend the selected dead deliveries")
-    def resend(self, request, queryset):
+    def resend(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         done = 0
         for delivery in queryset.filter(state=DEAD).exclude(channel="none"):
             control.resend(delivery.uuid, by=request.user.username)
@@ -53,18 +55,18 @@ class AgencyDeliveryAdmin(admin.ModelAdmin):
     actions = ["pause", "resume", "new_webhook_secret"]
 
     @admin.action(description="Pause deliveries to the selected agencies")
-    def pause(self, request, queryset):
+    def pause(self, request: HttpRequest, queryset: QuerySet[AgencyDelivery]) -> None:
         for settings in queryset.select_related("agency"):
             control.pause(settings.agency, by=request.user.username)
         self.message_user(request, f"{queryset.count()} paused", messages.SUCCESS)
 
     @admin.action(description="Resume deliveries (held ones go out in order)")
-    def resume(self, request, queryset):
+    def resume(self, request: HttpRequest, queryset: QuerySet[AgencyDelivery]) -> None:
         released = sum(control.resume(s.agency, by=request.user.username) for s in queryset.select_related("agency"))
         self.message_user(request, f"{queryset.count()} resumed, {released} held deliveries released", messages.SUCCESS)
 
     @admin.action(description="Make a new webhook secret (tell the agency)")
-    def new_webhook_secret(self, request, queryset):
+    def new_webhook_secret(self, request: HttpRequest, queryset: QuerySet[AgencyDelivery]) -> None:
         for settings in queryset:
             settings.webhook_secret = new_secret()
             settings.save(update_fields=["webhook_secret"])

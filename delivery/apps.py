@@ -9,3 +9,10 @@ class DeliveryConfig(AppConfig):
         from . import handlers
 
         handlers.register()  # deliveries follow the complaints' changes (complaints/events.py)
+
+        # The staff representation of a complaint lists its deliveries; complaints/ cannot import us.
+        from complaints import representations
+
+        from . import report
+
+        representations.register_deliveries(report.for_complaint)

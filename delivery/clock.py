@@ -1,5 +1,6 @@
 """The time deliveries are decided by: the system's, or a hand-moved one in tests."""
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -20,12 +21,12 @@ class ManualClock:
     def now(self) -> datetime:
         return self.current
 
-    def advance(self, **delta) -> datetime:
+    def advance(self, **delta: float) -> datetime:
         self.current += timedelta(**delta)
         return self.current
 
 
-_clock = SystemClock()
+_clock: SystemClock | ManualClock = SystemClock()
 
 
 def now() -> datetime:
@@ -33,7 +34,7 @@ def now() -> datetime:
 
 
 @contextmanager
-def using(clock):
+def using(clock: SystemClock | ManualClock) -> Iterator[SystemClock | ManualClock]:
     global _clock
     previous, _clock = _clock, clock
     try:

@@ -1,6 +1,10 @@
 """What operators (and an agency's own staff) do with deliveries: pause, resume, resend."""
 
+import uuid
+
 from django.db import transaction
+
+from routing.models import Agency
 
 from . import jobs
 from .clock import now
@@ -11,7 +15,7 @@ class NotResendable(ValueError):
     pass
 
 
-def pause(agency, by: str = "") -> AgencyDelivery:
+def pause(agency: Agency, by: str = "") -> AgencyDelivery:
     """Nothing more goes out to this agency until resumed; queued deliveries are held in order."""
     with transaction.atomic():
         settings = AgencyDelivery.of(agency.id)
@@ -24,7 +28,7 @@ def pause(agency, by: str = "") -> AgencyDelivery:
     return settings
 
 
-def resume(agency, by: str = "") -> int:
+def resume(agency: Agency, by: str = "") -> int:
     """Held deliveries go out again, oldest first; returns how many."""
     with transaction.atomic():
         settings = AgencyDelivery.of(agency.id)
@@ -40,7 +44,7 @@ def resume(agency, by: str = "") -> int:
     return count
 
 
-def resend(delivery_uuid, by: str = "") -> Delivery:
+def resend(delivery_uuid: uuid.UUID | str, by: str = "") -> Delivery:
     """A dead delivery is queued again with a fresh retry window (its attempts keep counting)."""
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(uuid=delivery_uuid)

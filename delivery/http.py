@@ -2,6 +2,7 @@
 (never an exception), so one broken receiver cannot stop a worker."""
 
 import time
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -28,7 +29,7 @@ def client() -> httpx.Client:
     return _client
 
 
-def request(method: str, url: str, **kwargs) -> tuple[Outcome, httpx.Response | None]:
+def request(method: str, url: str, **kwargs: Any) -> tuple[Outcome, httpx.Response | None]:
     started = time.monotonic()
 
     def took() -> int:

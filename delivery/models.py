@@ -55,7 +55,7 @@ class AgencyDelivery(models.Model):
         verbose_name = "agency delivery settings"
         verbose_name_plural = "agency delivery settings"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.agency.code}{' (paused)' if self.paused else ''}"
 
     @classmethod
@@ -106,7 +106,7 @@ class Delivery(models.Model):
             models.Index(fields=["state", "agency"], name="delivery_state_agency"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} #{self.complaint_id} -> {self.agency_id} by {self.channel} ({self.state})"
 
     @property
@@ -134,5 +134,5 @@ class Attempt(models.Model):
     class Meta:
         ordering = ["delivery", "number"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"attempt {self.number} of {self.delivery_id}: {self.outcome}"

@@ -43,7 +43,9 @@ class RetryPolicy:
         ceiling = min(self.cap_s, self.base_s * 2 ** max(attempt - 1, 0))
         return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
-    def judge(self, outcome: Outcome, *, attempt: int, window_start: datetime, now: datetime, rng=None) -> Decision:
+    def judge(
+        self, outcome: Outcome, *, attempt: int, window_start: datetime, now: datetime, rng: random.Random | None = None
+    ) -> Decision:
         if outcome.ok:
             return Decision(DELIVERED)
         message = outcome.describe()

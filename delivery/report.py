@@ -3,13 +3,14 @@ the agencies that cannot be reached or have configuration problems."""
 
 from django.db.models import Count, Q
 
+from complaints.representations.types import DeliveryReport
 from routing.models import Agency
 
 from .models import DEAD, QUEUED, UNREACHABLE, AgencyDelivery, Delivery
 
 
-def describe(delivery: Delivery, with_attempts: bool = False) -> dict:
-    out = {
+def describe(delivery: Delivery, with_attempts: bool = False) -> DeliveryReport:
+    out: DeliveryReport = {
         "id": str(delivery.uuid),
         "complaint": delivery.complaint_id,
         "agency": delivery.agency.code,
@@ -42,7 +43,7 @@ def describe(delivery: Delivery, with_attempts: bool = False) -> dict:
     return out
 
 
-def for_complaint(complaint_id: int) -> list[dict]:
+def for_complaint(complaint_id: int) -> list[DeliveryReport]:
     deliveries = (
         Delivery.objects.filter(complaint_id=complaint_id).select_related("agency").prefetch_related("attempt_log")
     )

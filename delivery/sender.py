@@ -3,6 +3,7 @@ job's lock). A retry blocks the deliveries behind it (the agency's order is kept
 another agency's or channel's queue."""
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from .clock import now
 from .models import DEAD, DELIVERED, HELD, QUEUED, RETRYING, SENDING, AgencyDelivery, Attempt, Delivery
 from .outcome import Outcome
 from .policy import DELIVERED as OK
-from .policy import RETRY, RetryPolicy
+from .policy import RETRY, Decision, RetryPolicy
 
 DELIVERY = Actor("system", "delivery")
 log = logging.getLogger(__name__)
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 BATCH = 500
 
 
-def drain(agency_id: int, channel: str, policy: RetryPolicy | None = None, stop=lambda: False) -> int:
+def drain(
+    agency_id: int, channel: str, policy: RetryPolicy | None = None, stop: Callable[[], bool] = lambda: False
+) -> int:
     """Send what is due for (agency, channel); returns how many attempts were made. `stop()` true
     (the worker is shutting down) hands the rest over to a new job."""
     policy = policy or RetryPolicy.from_settings()
@@ -118,7 +121,7 @@ def _record(delivery: Delivery, outcome: Outcome, policy: RetryPolicy) -> str:
     return decision.verdict
 
 
-def _note_problem(delivery: Delivery, outcome: Outcome, decision) -> None:
+def _note_problem(delivery: Delivery, outcome: Outcome, decision: Decision) -> None:
     """The agency's latest failure per channel, cleared by the next success: what an operator checks."""
     if decision.verdict == OK and not getattr(delivery, "had_problem", True):
         return  # the common case: nothing to clear, no query
@@ -137,7 +140,7 @@ def _note_problem(delivery: Delivery, outcome: Outcome, decision) -> None:
     settings.save(update_fields=["problems"])
 
 
-def _history(delivery: Delivery, decision) -> None:
+def _history(delivery: Delivery, decision: Decision) -> None:
     changes.record(
         Complaint.objects.get(id=delivery.complaint_id),
         "delivered" if decision.verdict == OK else "delivery_failed",

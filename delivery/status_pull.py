@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from complaints import changes, commands, lifecycle
 from complaints.actors import Actor
@@ -33,7 +33,7 @@ TO_FINISHED = {
 }
 
 
-def watched():
+def watched() -> QuerySet[Delivery]:
     """Forwarded requests whose remote status may still change: not closed there, still this
     agency's complaint, filed within the window."""
     return (
@@ -62,7 +62,7 @@ def pull_all() -> dict:
     return totals
 
 
-def pull_agency(deliveries) -> int:
+def pull_agency(deliveries: list[Delivery]) -> int:
     agency = deliveries[0].agency
     base = agency.open311_endpoint.rstrip("/")
     for delivery in deliveries:
@@ -91,7 +91,7 @@ def pull_agency(deliveries) -> int:
     return changed
 
 
-def _resolve_token(base: str, delivery) -> None:
+def _resolve_token(base: str, delivery: Delivery) -> None:
     outcome, response = request("GET", f"{base}/tokens/{delivery.remote_token}.json")
     if not outcome.ok:
         return
@@ -104,7 +104,7 @@ def _resolve_token(base: str, delivery) -> None:
         Delivery.objects.filter(id=delivery.id).update(remote_id=delivery.remote_id)
 
 
-def apply(delivery, remote: dict) -> bool:
+def apply(delivery: Delivery, remote: dict) -> bool:
     """Map one remote request onto the complaint; False when nothing changed since the last pull."""
     status = str(remote.get("status") or "")
     updated = str(remote.get("updated_datetime") or "")

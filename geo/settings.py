@@ -81,9 +81,11 @@ INSTALLED_APPS = [
     "ogc",
     "procrastinate.contrib.django",
     "delivery",
+    "oversight",
     "web",
     "workspace",
     "api",
+    "ops",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -93,7 +95,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "access.client.ClientAddress",
     "corsheaders.middleware.CorsMiddleware",
-    "api.timeouts.StatementTimeout",
+    "geo.http.timeouts.StatementTimeout",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -176,7 +178,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
 
 REST_FRAMEWORK = {
-    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "geo.http.drf.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser", "api.parsers.GeoJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -232,6 +234,9 @@ GEO_RATING_MIN_COUNT = int(os.environ.get("GEO_RATING_MIN_COUNT", "5"))
 # workers look once a day.
 GEO_RETENTION_DAYS = float(os.environ.get("GEO_RETENTION_DAYS", "365"))
 GEO_RETENTION_CRON = os.environ.get("GEO_RETENTION_CRON", "17 3 * * *")
+# The daily digest e-mail per agency (oversight/digest.py): once a day (the workers' clock, UTC:
+# 07:00 in Thailand); a re-run or retry the same day sends nothing twice.
+GEO_DIGEST_CRON = os.environ.get("GEO_DIGEST_CRON", "0 0 * * *")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Thailand complaint routing engine",
@@ -240,6 +245,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets shared by several answers (api/shapes.py, complaints/representations/types.py).
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.lifecycle.STATES",
+        "RouteStatusEnum": ["matched", "snapped", "unmatched"],
+        "FeatureEnum": ["Feature"],
+        "FeatureCollectionEnum": ["FeatureCollection"],
+        "PointEnum": ["Point"],
+    },
 }
 
 # GDAL 3.6 (Debian 12) cannot block file/network access from spatial reference strings; the

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.methods import read_only
 from api.views.health import live
+from geo.http.methods import read_only
 from web.views import map_page
 
 urlpatterns = [
@@ -11,6 +11,7 @@ urlpatterns = [
     path("livez", read_only()(live), name="live"),
     path("admin/", admin.site.urls),
     path("work/", include("workspace.urls")),
+    path("work/", include("oversight.urls")),
     path("api/v1/", include("api.urls")),
     path("open311/v2/", include("open311.urls")),
     path("", include("ogc.urls")),
@@ -18,5 +19,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
 ]
 
-handler404 = "api.errors.not_found"
-handler500 = "api.errors.server_error"
+handler404 = "geo.http.errors.not_found"
+handler500 = "geo.http.errors.server_error"

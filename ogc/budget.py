@@ -8,8 +8,7 @@ Local government areas and service areas are unions built per request: a fixed f
 
 from functools import lru_cache
 
-from django.db import connection
-
+from boundaries import queries
 from boundaries.cached import generations, value
 
 from . import lighter
@@ -18,19 +17,9 @@ FULL, LIGHT = "full", "light"  # ogc.features.RESOLUTIONS
 VERTEX_BUDGET = 500_000
 UNION_CAP = {FULL: 100, LIGHT: 1_000}
 
-COUNT_SQL = {
-    FULL: """SELECT b.id, ST_NPoints(b.geom) FROM boundaries_boundary b
-             JOIN boundaries_generation g ON g.id = b.generation_id AND g.active""",
-    LIGHT: """SELECT b.id, ST_NPoints(COALESCE(l.geom, b.geom)) FROM boundaries_boundary b
-                JOIN boundaries_generation g ON g.id = b.generation_id AND g.active
-                LEFT JOIN ogc_lightboundary l ON l.boundary_id = b.id""",
-}
-
 
 def _count(resolution: str) -> dict[int, int]:
-    with connection.cursor() as cursor:
-        cursor.execute(COUNT_SQL[resolution])
-        return dict(cursor.fetchall())
+    return queries.vertex_counts(lighter=resolution == LIGHT)
 
 
 @lru_cache(maxsize=4)

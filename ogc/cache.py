@@ -17,7 +17,7 @@ from boundaries.cached import digest, generations, get, put
 from routing.loaders import directory_version
 
 from . import html, lighter
-from .collections import COLLECTIONS
+from .providers import REGISTRY
 
 # Big enough for a full page of light polygons (and, compressed, of full-resolution ones); larger
 # answers are recomputed rather than evict hundreds of tiles.
@@ -104,20 +104,19 @@ def per_generation(key_of):
 
 
 def tile_key(request, layer, z, x, y):
-    collection = COLLECTIONS.get(layer)
-    if collection is None or collection.kind != "boundary":
+    collection = REGISTRY.get(layer)
+    if collection is None or not collection.tiles_cached:
         return None
     return f"tile:{layer}:{z}/{x}/{y}"
 
 
 def items_key(request, collection_id):
-    collection = COLLECTIONS.get(collection_id)
-    if collection is None or collection.kind == "complaint":
+    collection = REGISTRY.get(collection_id)
+    if collection is None or not collection.items_cached:
         return None
     # Links in a page name the host it was asked on; the same URL is a page for a browser
     # (Accept: text/html) and GeoJSON for a GIS client.
     name = f"items:{html.wanted(request)}:{request.get_host()}:{collection_id}:{sorted(request.GET.lists())}"
-    if collection.kind != "boundary":
-        # Local government areas and service areas are drawn from the routing tables as well.
+    if collection.reads_directory:  # local government areas and service areas: the routing tables too
         name += f":{directory_version()}"
     return name

@@ -26,22 +26,11 @@ from boundaries.cached import digest, generations
 from routing.loaders import directory_version
 
 from . import output
-from .collections import COLLECTIONS
 
 log = logging.getLogger(__name__)
 
 FORMAT = "fgb"
 CONTENT_TYPE = "application/flatgeobuf"
-# The polygon collections, and the resolutions offered as a file. Full-resolution service areas
-# are left out: thousands of them are unions of whole provinces (about 310 MB); the lighter
-# ones are the context analysts load.
-OFFERED = {
-    "provinces": (output.FULL, output.LIGHT),
-    "districts": (output.FULL, output.LIGHT),
-    "subdistricts": (output.FULL, output.LIGHT),
-    "local_government": (output.FULL, output.LIGHT),
-    "service_areas": (output.LIGHT,),
-}
 PAGE = 1000
 
 
@@ -53,21 +42,32 @@ def directory() -> Path:
     return Path(settings.GEO_DOWNLOADS_DIR)
 
 
+def offered() -> dict[str, tuple]:
+    """The collections offered as a file, and at which resolutions (each provider's `downloads`;
+    full-resolution service areas are left out: thousands of them are unions of whole provinces,
+    about 310 MB, and the lighter ones are the context analysts load)."""
+    from .providers import REGISTRY  # the providers import models: keep this module light to import
+
+    return {c.id: c.downloads for c in REGISTRY.values() if c.downloads}
+
+
 def check(collection_id: str, resolution: str) -> None:
-    if collection_id not in OFFERED:
-        raise NotOffered(f"no file download for {collection_id!r} (offered: {', '.join(OFFERED)})")
-    if resolution not in OFFERED[collection_id]:
-        offered = ", ".join(OFFERED[collection_id])
-        raise NotOffered(f"resolution: {collection_id} is offered as a file at {offered}, not {resolution!r}")
+    files = offered()
+    if collection_id not in files:
+        raise NotOffered(f"no file download for {collection_id!r} (offered: {', '.join(files)})")
+    if resolution not in files[collection_id]:
+        offered_at = ", ".join(files[collection_id])
+        raise NotOffered(f"resolution: {collection_id} is offered as a file at {offered_at}, not {resolution!r}")
 
 
 def version(collection_id: str) -> str:
     """The key of what the collection's features depend on."""
     from . import lighter
+    from .providers import REGISTRY
 
     token = lighter.with_state(generations()[0])
     token += f"|{connection.settings_dict['NAME']}"  # the test databases share var/ and generation ids
-    if COLLECTIONS[collection_id].kind != "boundary":
+    if REGISTRY[collection_id].reads_directory:
         token += f"|directory:{directory_version()}"
     return digest(f"download:{collection_id}", token)[:16]
 
@@ -78,9 +78,10 @@ def path(collection_id: str, resolution: str) -> Path:
 
 
 def _features(collection_id: str, resolution: str):
-    from . import features  # the page builder imports models: keep this module light to import
+    from . import features
+    from .providers import REGISTRY
 
-    selection = features.select(COLLECTIONS[collection_id])
+    selection = features.select(REGISTRY[collection_id])
     out = output.Output(resolution)
     offset = 0
     while True:
@@ -131,7 +132,7 @@ def _remove_older(current: Path) -> None:
 def write_all(stdout=None) -> list[str]:
     """Write every offered file missing for the current version; returns the names written."""
     written = []
-    for collection_id, resolutions in OFFERED.items():
+    for collection_id, resolutions in offered().items():
         for resolution in resolutions:
             started = time.perf_counter()
             target, count = write(collection_id, resolution)

@@ -23,9 +23,9 @@ from pygeofilter.backends.evaluator import Evaluator, handle
 from params import parse_moment
 
 from . import cql2, queryables, spatial
-from .collections import Collection
 from .cql2 import FilterError
 from .crs import Crs
+from .providers.base import Provider as Collection
 
 TRUE, FALSE = Q(pk__isnull=False), Q(pk__in=[])
 
@@ -103,8 +103,8 @@ def _show(value) -> str:
 def _literal(prop: Prop, value):
     """The literal, checked against the property's type. A timestamp may come as a string
     ('2026-01-01T00:00:00Z'): GDAL's OAPIF driver writes its date filters that way."""
-    kind = prop.q.type
-    if kind == queryables.TIMESTAMP and isinstance(value, str):
+    of_type = prop.q.type
+    if of_type == queryables.TIMESTAMP and isinstance(value, str):
         moment = parse_moment(value, require_zone=True)
         if moment is None:
             raise FilterError(f"filter: {prop.q.name} is compared with {value!r}; expected an RFC 3339 timestamp")
@@ -113,14 +113,14 @@ def _literal(prop: Prop, value):
         queryables.STRING: isinstance(value, str),
         queryables.INTEGER: isinstance(value, (int, float)) and not isinstance(value, bool),
         queryables.TIMESTAMP: isinstance(value, datetime) and value.tzinfo is not None,
-    }.get(kind, False)
+    }.get(of_type, False)
     if not ok:
         expected = {
             queryables.STRING: "a string ('...')",
             queryables.INTEGER: "a number",
             queryables.TIMESTAMP: "a TIMESTAMP('...Z')",
             queryables.GEOMETRY: "a spatial function (S_INTERSECTS, ...)",
-        }[kind]
+        }[of_type]
         raise FilterError(f"filter: {prop.q.name} is compared with {_show(value)}; expected {expected}")
     if isinstance(value, float) and not math.isfinite(value):
         raise FilterError(f"filter: {prop.q.name} is compared with a number that is not finite")
@@ -186,16 +186,16 @@ class _Evaluator(Evaluator):
 
     @handle(ast.Equal, ast.NotEqual, ast.LessThan, ast.LessEqual, ast.GreaterThan, ast.GreaterEqual)
     def comparison(self, node, lhs, rhs):
-        kind = type(node)
+        operator = type(node)
         if not isinstance(lhs, Prop) and isinstance(rhs, Prop):
-            lhs, rhs, kind = rhs, lhs, MIRRORED.get(kind, kind)
+            lhs, rhs, operator = rhs, lhs, MIRRORED.get(operator, operator)
         prop = self._scalar(lhs, "a comparison")
         if isinstance(rhs, Prop):
             raise FilterError(f"filter: comparing two properties ({prop.q.name}, {rhs.q.name}) is not supported")
         value = _literal(prop, rhs)
-        if kind is ast.NotEqual:
+        if operator is ast.NotEqual:
             return ~Q(dj.Exact(prop.f, value))
-        return Q(COMPARISONS[kind](prop.f, value))
+        return Q(COMPARISONS[operator](prop.f, value))
 
     @handle(ast.Between)
     def between(self, node, lhs, low, high):
@@ -286,8 +286,8 @@ class _Evaluator(Evaluator):
         op = {ast.GeometryIntersects: "S_INTERSECTS", ast.GeometryDisjoint: "S_DISJOINT"}.get(type(node), "S_WITHIN")
         geom = self._spatial_args(op, lhs, rhs)
         if op == "S_WITHIN":
-            return spatial.condition(self.collection.kind, "within", geom)
-        q = spatial.condition(self.collection.kind, "intersects", geom)
+            return self.collection.spatial("within", geom)
+        q = self.collection.spatial("intersects", geom)
         return ~q if op == "S_DISJOINT" else q
 
     @handle(ast.DistanceWithin)
@@ -296,14 +296,14 @@ class _Evaluator(Evaluator):
         distance = node.distance
         if not isinstance(distance, (int, float)) or not math.isfinite(distance) or not 0 <= distance <= 2_000_000:
             raise FilterError("filter: S_DWITHIN's distance is metres, from 0 to 2,000,000")
-        return spatial.condition(self.collection.kind, "dwithin", geom, float(distance))
+        return self.collection.spatial("dwithin", geom, float(distance))
 
     @handle(ast.BBox)
     def bbox(self, node, lhs):
         if not isinstance(lhs, Prop) or lhs.q.type != queryables.GEOMETRY:
             raise FilterError("filter: BBOX needs the property geometry first")
         box = values.Envelope(node.minx, node.maxx, node.miny, node.maxy)
-        return spatial.condition(self.collection.kind, "intersects", self._geometry(box))
+        return self.collection.spatial("intersects", self._geometry(box))
 
 
 def condition(text: str, lang: str, collection: Collection, crs: Crs) -> Q:

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 
 from boundaries import queries
 from boundaries.models import ADMIN_LEVELS, Boundary, Generation
+from boundaries.renditions import shapes
 from boundaries.simplify import simplify_coverage
 
 from .collections import LIGHT_PRECISION, LIGHT_TOLERANCE
@@ -87,8 +88,8 @@ def prepare(generation_id: int, *, force: bool = False, stdout=None) -> LightLay
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ogc.light'), %s)", [generation_id])
         cursor.execute(
-            "DELETE FROM ogc_lightboundary WHERE boundary_id IN"
-            " (SELECT id FROM boundaries_boundary WHERE generation_id = %s)",
+            f"DELETE FROM ogc_lightboundary WHERE boundary_id IN"
+            f" (SELECT id FROM {shapes(lighter=False)} b WHERE generation_id = %s)",
             [generation_id],
         )
         LightLayer.objects.filter(generation=generation).delete()

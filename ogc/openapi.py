@@ -8,7 +8,8 @@ parameters named after fields as queryables.
 from boundaries.geojson import MAX_PRECISION
 
 from . import cql2, crs, downloads, lighter, output, query, queryables
-from .collections import COLLECTIONS, LIGHT_TOLERANCE_M, SERVICE_AREA_TOLERANCE_M
+from .collections import LIGHT_TOLERANCE_M, SERVICE_AREA_TOLERANCE_M
+from .providers import REGISTRY as COLLECTIONS
 
 GEOJSON = "application/geo+json"
 
@@ -137,8 +138,8 @@ def document(base: str) -> dict:
                 "responses": {"200": {"description": "JSON Schema of the queryables"}},
             }
         }
-        if c.id in downloads.OFFERED:
-            offered = list(downloads.OFFERED[c.id])
+        if c.downloads:
+            offered = list(c.downloads)
             paths[f"/collections/{c.id}/download.fgb"] = {
                 "get": {
                     "operationId": f"get_{c.id}_file",

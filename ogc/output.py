@@ -13,6 +13,8 @@ from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.db.models.functions import AsGeoJSON, Transform
 from django.db.models import F, Func
 
+from boundaries.geojson import GeoText
+
 from . import crs as crs_module
 from . import lighter
 
@@ -38,29 +40,14 @@ class Output:
         return METRE_PRECISION
 
     @property
+    def text(self) -> GeoText:
+        """How the queries write the geometry (boundaries/geojson.py)."""
+        return GeoText(self.crs.srid, self.crs.lat_first, self.decimals)
+
+    @property
     def stored_text_fits(self) -> bool:
         """The stored lighter text is exactly this output (CRS84, its own decimals or more asked)."""
         return self.crs == crs_module.DEFAULT and self.decimals >= lighter.PRECISION
-
-
-def _in_crs(geom: str, out: Output) -> str:
-    if out.crs.srid != crs_module.STORAGE_SRID:
-        geom = f"ST_Transform({geom}, {int(out.crs.srid)})"
-    if out.crs.lat_first:
-        geom = f"ST_FlipCoordinates({geom})"
-    return geom
-
-
-def geojson_sql(geom: str, out: Output) -> str:
-    """GeoJSON text of a geometry in the output CRS, snapped to the precision grid (options 0: no
-    "crs" member, which GeoJSON no longer has; the Content-Crs header says it)."""
-    decimals = out.decimals
-    return f"ST_AsGeoJSON(ST_Multi(ST_ReducePrecision({_in_crs(geom, out)}, {10.0**-decimals!r})), {int(decimals)}, 0)"
-
-
-def light_sql(table: str, out: Output) -> str:
-    """The stored lighter text, or the lighter geometry written as asked."""
-    return f"{table}.geojson" if out.stored_text_fits else geojson_sql(f"{table}.geom", out)
 
 
 class FlipCoordinates(Func):

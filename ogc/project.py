@@ -31,13 +31,13 @@ def project_qgz(base: str) -> bytes:
     return buffer.getvalue()
 
 
-def has_style(collection_id: str, kind: str) -> bool:
-    return kind in STYLE_TYPES and (HERE / "styles" / f"{collection_id}.{kind}").is_file()
+def has_style(collection_id: str, style_type: str) -> bool:
+    return style_type in STYLE_TYPES and (HERE / "styles" / f"{collection_id}.{style_type}").is_file()
 
 
-def style(collection_id: str, kind: str, base: str) -> str | None:
-    """A collection's style (kind qml or sld), or None when there is none."""
-    path = HERE / "styles" / f"{collection_id}.{kind}"
-    if kind not in STYLE_TYPES or not path.is_file():
+def style(collection_id: str, style_type: str, base: str) -> str | None:
+    """A collection's style (style_type qml or sld), or None when there is none."""
+    path = HERE / "styles" / f"{collection_id}.{style_type}"
+    if style_type not in STYLE_TYPES or not path.is_file():
         return None
     return _filled(path.read_text(encoding="utf-8"), base)

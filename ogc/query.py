@@ -17,51 +17,13 @@ from params import ParamError, parse_moment
 
 from . import cql2, filters, output, queryables
 from . import crs as crs_module
-from .collections import Collection
+from .providers.base import Provider as Collection
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 # cql-text: the draft name GDAL 3.6's OAPIF driver sends (its text is CQL2 text for what it writes)
 FILTER_LANGS = (cql2.TEXT, cql2.JSON, "cql-text")
 TIME_FIELDS = ("created", "updated")
-
-OUTPUT_PROPERTIES = {
-    "boundary": ("code", "pcode", "level", "name_th", "name_en", "parent_code", "generation"),
-    "local_government": (
-        "code",
-        "kind",
-        "name_th",
-        "name_en",
-        "province_code",
-        "district_code",
-        "subdistricts",
-        "coverage",
-    ),
-    "service_area": (
-        "code",
-        "name_th",
-        "name_en",
-        "kind",
-        "jurisdiction_code",
-        "categories",
-        "area_source",
-        "coverage",
-    ),
-    "complaint": (
-        "status",
-        "category",
-        "categories",
-        "agency",
-        "agency_name_th",
-        "agency_name_en",
-        "province_code",
-        "district_code",
-        "subdistrict_code",
-        "reopen_count",
-        "created",
-        "updated",
-    ),
-}
 
 
 @dataclass
@@ -164,7 +126,7 @@ def _properties(q, collection: Collection):
     if raw is None:
         return None
     names = [n.strip() for n in raw.split(",") if n.strip()]
-    offered = OUTPUT_PROPERTIES[collection.kind]
+    offered = collection.output_properties
     unknown = [n for n in names if n not in offered]
     if unknown:
         raise ParamError("properties", f"unknown {', '.join(map(repr, unknown))}; one of {', '.join(offered)}")

@@ -17,72 +17,18 @@ import threading
 from django.db import connection, transaction
 
 from boundaries.generations import active_generation
+from boundaries.geojson import GeoText
+from boundaries.renditions import shapes
 from routing import loaders
+from routing.layer_queries import agency_area_parts_sql
 
 from .collections import LIGHT_PRECISION, SERVICE_AREA_TOLERANCE
 
 _lock = threading.Lock()
 _fresh: tuple | None = None  # (generation id, directory version) last derived by this process
 
-DERIVE_SQL = """
-CREATE TEMP TABLE ogc_derived ON COMMIT DROP AS
-WITH agency AS (
-  SELECT a.*, jsonb_typeof(a.service_provinces) = 'array' AND jsonb_array_length(a.service_provinces) > 0
-         AS utility
-  FROM routing_agency a WHERE a.active
-),
-b AS (SELECT id, level, code FROM boundaries_boundary WHERE generation_id = %(generation)s),
-explicit AS (
-  SELECT a.id AS agency_id, 'explicit' AS source, 'exact' AS coverage, ARRAY[]::bigint[] AS parts,
-         md5(ST_AsEWKB(a.service_area)) AS detail
-  FROM agency a WHERE a.service_area IS NOT NULL
-),
-provinces AS (
-  SELECT a.id, 'provinces', 'exact', array_agg(DISTINCT b.id ORDER BY b.id), ''
-  FROM agency a
-  CROSS JOIN LATERAL jsonb_array_elements_text(a.service_provinces) AS p(code)
-  JOIN b ON b.level = 'province' AND b.code = p.code
-  WHERE a.service_area IS NULL AND a.utility
-  GROUP BY a.id
-),
-local AS (
-  -- the local_government collection's area: the subdistricts the unit covers
-  SELECT a.id, 'local_government',
-         CASE WHEN bool_or(c.coverage = 'partially') THEN 'approximate' ELSE 'exact' END,
-         array_agg(DISTINCT b.id ORDER BY b.id), ''
-  FROM agency a
-  JOIN routing_localgovernment lg ON lg.code = a.jurisdiction_code
-  JOIN routing_localcoverage c ON c.local_government_id = lg.id
-  JOIN b ON b.level = 'subdistrict' AND b.code = c.subdistrict_code
-  WHERE a.service_area IS NULL AND NOT a.utility
-  GROUP BY a.id
-),
-provincial_local AS (
-  -- a PAO (or the BMA) governs its whole province and has no subdistrict coverage of its own
-  SELECT a.id, 'local_government', 'exact', ARRAY[b.id], ''
-  FROM agency a
-  JOIN routing_localgovernment lg ON lg.code = a.jurisdiction_code AND lg.kind IN ('pao', 'bma')
-  JOIN b ON b.level = 'province' AND b.code = lg.province_code
-  WHERE a.service_area IS NULL AND NOT a.utility
-    AND NOT EXISTS (SELECT 1 FROM routing_localcoverage c WHERE c.local_government_id = lg.id)
-),
-admin AS (
-  SELECT a.id, 'boundary', 'exact', ARRAY[b.id], ''
-  FROM agency a
-  JOIN b ON b.code = a.jurisdiction_code
-        AND b.level = CASE length(a.jurisdiction_code) WHEN 2 THEN 'province' WHEN 4 THEN 'district'
-                                                       WHEN 6 THEN 'subdistrict' END
-  WHERE a.service_area IS NULL AND NOT a.utility
-    AND NOT EXISTS (SELECT 1 FROM routing_localgovernment lg WHERE lg.code = a.jurisdiction_code)
-),
-derived AS (
-  SELECT * FROM explicit UNION ALL SELECT * FROM provinces UNION ALL SELECT * FROM local
-  UNION ALL SELECT * FROM provincial_local UNION ALL SELECT * FROM admin
-)
-SELECT agency_id, source, coverage, parts,
-       md5(concat_ws('|', %(generation)s, source, coverage, parts::text, detail)) AS inputs
-FROM derived
-"""
+# The rows of agency_area_parts (routing/layer_queries.py), kept for the statements below.
+DERIVE_SQL = "CREATE TEMP TABLE ogc_derived ON COMMIT DROP AS {parts}"
 
 STORE_SQL = [
     "DELETE FROM ogc_servicearea s WHERE NOT EXISTS (SELECT 1 FROM ogc_derived d WHERE d.agency_id = s.agency_id)",
@@ -132,7 +78,7 @@ def refresh() -> int | None:
         return generation.id
     with _lock, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('ogc.service_areas'))")
-        cursor.execute(DERIVE_SQL, {"generation": generation.id})
+        cursor.execute(DERIVE_SQL.format(parts=agency_area_parts_sql()), {"generation": generation.id})
         for sql in STORE_SQL:
             cursor.execute(sql, {"generation": generation.id})
     _fresh = key
@@ -144,8 +90,8 @@ def ensure_unions(agency_ids: list[int], light: bool) -> None:
     if light:  # where borders meet off the grid, the union gains vertices: snap it back (stays valid)
         column, table, key = "light", "ogc_lightboundary", "boundary_id"
         snap = f"ST_ReducePrecision(ST_Union(g.geom), {10.0**-LIGHT_PRECISION!r})"
-    else:
-        column, table, key, snap = "geom", "boundaries_boundary", "id", "ST_Union(g.geom)"
+    else:  # the boundaries at full resolution, through the boundaries app's relation
+        column, table, key, snap = "geom", shapes(lighter=False), "id", "ST_Union(g.geom)"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM ogc_servicearea WHERE agency_id = ANY(%s) AND cardinality(parts) > 1"
@@ -167,7 +113,7 @@ UPDATE ogc_servicearea s SET overview = ST_AsGeoJSON(ST_Multi(ST_ReducePrecision
          WHEN cardinality(s.parts) = 1 THEN COALESCE(l.geom, b.geom)
          ELSE COALESCE(s.light, s.geom) END, %(tolerance)s), %(grid)s)), %(precision)s, 0)
 FROM routing_agency a, ogc_servicearea t
-LEFT JOIN boundaries_boundary b ON cardinality(t.parts) = 1 AND b.id = t.parts[1]
+LEFT JOIN {boundaries} b ON cardinality(t.parts) = 1 AND b.id = t.parts[1]
 LEFT JOIN ogc_lightboundary l ON cardinality(t.parts) = 1 AND l.boundary_id = t.parts[1]
 WHERE s.agency_id = t.agency_id AND a.id = s.agency_id AND s.agency_id = ANY(%(ids)s) AND s.overview IS NULL
 """
@@ -183,7 +129,8 @@ def ensure_overviews(agency_ids: list[int]) -> None:
         if not cursor.fetchone()[0]:
             return
         values = {"ids": agency_ids, "tolerance": SERVICE_AREA_TOLERANCE, "grid": 10.0**-LIGHT_PRECISION}
-        cursor.execute(OVERVIEW_SQL, {**values, "precision": LIGHT_PRECISION})
+        sql = OVERVIEW_SQL.replace("{boundaries}", shapes(lighter=False))
+        cursor.execute(sql, {**values, "precision": LIGHT_PRECISION})
 
 
 def prepare_overviews(batch: int = 500) -> int:
@@ -202,3 +149,55 @@ def forget() -> None:
     """Next request derives again (tests that edit agencies in the same process)."""
     global _fresh
     _fresh = None
+
+
+PAGE_SQL = """
+SELECT a.code, a.name_th, a.name_en, a.kind, a.jurisdiction_code, a.categories, s.area_source, s.coverage,
+       {wanted} AND CASE WHEN s.area_source = 'explicit' THEN true
+                         WHEN cardinality(s.parts) = 1 THEN l.boundary_id IS NOT NULL
+                         ELSE s.light IS NOT NULL END AS lighter,
+       {geometry} AS geometry
+FROM ogc_servicearea s
+JOIN routing_agency a ON a.id = s.agency_id
+LEFT JOIN {boundaries} b ON cardinality(s.parts) = 1 AND b.id = s.parts[1]
+LEFT JOIN ogc_lightboundary l ON {join} AND cardinality(s.parts) = 1 AND l.boundary_id = s.parts[1]
+WHERE s.agency_id = ANY(%s) ORDER BY array_position(%s, s.agency_id)
+"""
+
+
+def page_rows(ids: list[int], text: GeoText, lighter: bool, stored_text: bool) -> list[tuple]:
+    """(code, name_th, name_en, kind, jurisdiction_code, categories, area_source, coverage, lighter,
+    GeoJSON text) of the given agencies' areas in that order; the unions they need made first.
+    With lighter, the overview (kept as text with stored_text, else made again as asked)."""
+    if lighter:
+        ensure_unions(ids, light=True)
+        with connection.cursor() as cursor:  # lighter rendition not prepared: full-resolution unions instead
+            cursor.execute(
+                "SELECT array_agg(agency_id) FROM ogc_servicearea WHERE agency_id = ANY(%s)"
+                " AND cardinality(parts) > 1 AND light IS NULL",
+                [ids],
+            )
+            missing = cursor.fetchone()[0]
+        if missing:
+            ensure_unions(missing, light=False)
+    else:
+        ensure_unions(ids, light=False)
+    if lighter and stored_text:  # the overview, kept as text
+        ensure_overviews(ids)
+        geometry = "s.overview"
+    elif lighter:  # the overview in another CRS or precision: made again from the lighter shapes
+        shape = (
+            "CASE WHEN s.area_source = 'explicit' THEN a.service_area"
+            " WHEN cardinality(s.parts) = 1 THEN COALESCE(l.geom, b.geom) ELSE COALESCE(s.light, s.geom) END"
+        )
+        geometry = text.sql(f"ST_SimplifyPreserveTopology({shape}, {SERVICE_AREA_TOLERANCE!r})")
+    else:
+        geometry = (
+            f"CASE WHEN s.area_source = 'explicit' THEN {text.sql('a.service_area')}"
+            f" WHEN cardinality(s.parts) = 1 THEN {text.sql('b.geom')} ELSE {text.sql('s.geom')} END"
+        )
+    flag = "true" if lighter else "false"
+    sql = PAGE_SQL.format(wanted=flag, geometry=geometry, boundaries=shapes(lighter=False), join=flag)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids, ids])
+        return cursor.fetchall()

@@ -1,4 +1,5 @@
-"""Spatial CQL2 predicates on each collection's geometry, as Django conditions.
+"""Spatial CQL2 predicates as Django conditions: the pieces each collection's provider puts
+together for its own geometry (ogc/providers/).
 
 Geometry predicates are evaluated on the full-resolution boundaries. A local government area or a
 service area is a union of boundaries, so S_INTERSECTS(union, g) is "some part intersects g",
@@ -13,14 +14,12 @@ import shapely
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
-from django.db.models import BooleanField, Exists, F, Func, Lookup, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, F, Func, Lookup, Q, Value
 from django.db.models.functions import Cast
 from shapely import ops
 
 from .cql2 import FilterError
 from .crs import STORAGE_SRID, Crs
-
-FALSE = Q(pk__in=[])
 
 
 class EqualsAny(Lookup):
@@ -83,33 +82,17 @@ def _dwithin(column: str, geom: GEOSGeometry, metres: float) -> Q:
     return Q(**{f"{column}__bboverlaps": box}) & Q(near)
 
 
-def _simple(column: str, predicate: str, geom, metres=None) -> Q:
+def simple(column: str, predicate: str, geom, metres=None) -> Q:
+    """column (predicate) geom: intersects, within or dwithin (metres)."""
     if predicate in ("intersects", "within"):  # PostGIS lookups: the literal is a bound EWKB parameter
         return Q(**{f"{column}__{predicate}": geom})
     return _dwithin(column, geom, metres)
 
 
-def condition(kind: str, predicate: str, geom, metres=None) -> Q:
-    """The collection's geometry (predicate) geom: intersects, within or dwithin (metres)."""
-    from boundaries.models import Boundary
-    from routing.models import LocalCoverage
-
-    if kind == "boundary":
-        return _simple("geom", predicate, geom, metres)
-    if kind == "complaint":
-        return _simple("location", predicate, geom, metres)
-    if kind == "local_government":
-        covered = LocalCoverage.objects.filter(local_government_id=OuterRef(OuterRef("id"))).values("subdistrict_code")
-        parts = Boundary.objects.filter(generation__active=True, level="subdistrict", code__in=covered)
-        explicit = FALSE
-    else:
-        parts = Boundary.objects.filter(EqualsAny(F("id"), OuterRef("parts")))
-        explicit = Q(area_source="explicit")
-        own = explicit & _simple("agency__service_area", predicate, geom, metres)
+def union_condition(parts, predicate: str, geom, metres=None) -> Q:
+    """The union of `parts` (a queryset of boundaries correlated with the outer row) (predicate)
+    geom, without computing the union: some part intersects (is within metres of) geom; within:
+    no part lies outside it."""
     if predicate == "within":
-        unions = ~Q(Exists(parts.filter(~_simple("geom", "within", geom))))
-        if kind == "local_government":
-            return unions
-        return own | (~explicit & unions)
-    unions = Q(Exists(parts.filter(_simple("geom", predicate, geom, metres))))
-    return unions if kind == "local_government" else own | unions
+        return ~Q(Exists(parts.filter(~simple("geom", "within", geom))))
+    return Q(Exists(parts.filter(simple("geom", predicate, geom, metres))))

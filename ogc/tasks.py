@@ -4,10 +4,9 @@ boundaries, then the whole-collection files."""
 import io
 
 from django.core.management import call_command
-from django.db import transaction
-from procrastinate import exceptions, manager, tasks
 from procrastinate.contrib.django import app
-from procrastinate.contrib.django.django_connector import DjangoConnector
+
+from geo import jobs
 
 from . import downloads
 
@@ -30,14 +29,7 @@ def prepare_layers() -> dict:
 
 
 def _defer(name: str, delay_s: float = 0) -> bool:
-    options = {"schedule_in": {"seconds": delay_s}} if delay_s else {}
-    try:
-        with transaction.atomic():  # a savepoint: a refused duplicate leaves a caller's transaction usable
-            job_manager = manager.JobManager(DjangoConnector())
-            tasks.configure_task(name=name, job_manager=job_manager, queueing_lock=name, **options).defer()
-    except exceptions.AlreadyEnqueued:
-        return False
-    return True
+    return jobs.defer_once(name, delay_s, queueing_lock=name)
 
 
 def request_downloads() -> bool:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from access.throttling import limited
-from api.methods import read_only
+from geo.http.methods import read_only
 
 from . import limits, tiles, views
 from .cache import items_key, per_generation, tile_key

@@ -12,10 +12,10 @@ import params
 from boundaries.geojson import feature_collection
 from params import ParamError
 
-from . import crs, downloads, features, html, openapi, output, project, query, queryables, ranged, tiles
+from . import crs, downloads, features, html, openapi, output, project, query, queryables, ranged
 from . import tasks as ogc_tasks
-from .collections import COLLECTIONS
 from .cql2 import FilterError
+from .providers import REGISTRY as COLLECTIONS
 
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = query.DEFAULT_LIMIT
@@ -42,12 +42,6 @@ CONFORMANCE = [
     CQL2 + "temporal-functions",
 ]
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
-EXAMPLES = {
-    "boundary": "name_en LIKE 'Bang%' AND S_INTERSECTS(geometry, BBOX(100.3, 13.5, 100.9, 14.0))",
-    "local_government": "kind = 'sao' AND S_DWITHIN(geometry, POINT(100.10 17.62), 5000)",
-    "service_area": "kind = 'utility' AND S_INTERSECTS(geometry, POINT(100.5 13.75))",
-    "complaint": "status IN ('waiting','in_progress') AND updated T_AFTER TIMESTAMP('2026-01-01T00:00:00Z')",
-}
 
 
 def _error(status, code, description):
@@ -95,7 +89,7 @@ def _collection_doc(request, collection):
             },
         ],
     }
-    if collection.kind in tiles.TILED:
+    if collection.tiled:
         doc["links"].append(
             {
                 "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
@@ -106,16 +100,15 @@ def _collection_doc(request, collection):
     if collection.temporal:
         doc["extent"]["temporal"] = {"interval": [[None, None]]}
     doc["links"].append({"rel": "alternate", "type": "text/html", "href": f"{base}/collections/{collection.id}?f=html"})
-    for resolution in downloads.OFFERED.get(collection.id, ()):
+    for resolution in collection.downloads:
         title = f"the whole collection as one FlatGeobuf file ({resolution} resolution)"
         href = f"{base}/collections/{collection.id}/download.fgb?resolution={resolution}"
         doc["links"].append({"rel": "enclosure", "type": downloads.CONTENT_TYPE, "title": title, "href": href})
-    for kind, media_type in project.STYLE_TYPES.items():
-        if project.style(collection.id, kind, base) is not None:
-            href = f"{base}/collections/{collection.id}/style.{kind}"
-            doc["links"].append(
-                {"rel": "stylesheet", "type": media_type, "title": f"style ({kind.upper()})", "href": href}
-            )
+    for style_type, media_type in project.STYLE_TYPES.items():
+        if project.style(collection.id, style_type, base) is not None:
+            href = f"{base}/collections/{collection.id}/style.{style_type}"
+            title = f"style ({style_type.upper()})"
+            doc["links"].append({"rel": "stylesheet", "type": media_type, "title": title, "href": href})
     return doc
 
 
@@ -171,9 +164,7 @@ def queryables_view(request, collection_id):
     url = f"{_base(request)}/collections/{found.id}/queryables"
     doc = queryables.schema(found, url)
     title = f"Queryables of {found.title}"
-    return _respond(
-        request, doc, "queryables", title, example=EXAMPLES[found.kind], content_type="application/schema+json"
-    )
+    return _respond(request, doc, "queryables", title, example=found.example, content_type="application/schema+json")
 
 
 def _links(request, found, q, offset: int, limit: int, returned: int, more: bool) -> list:
@@ -291,7 +282,7 @@ def download(request, collection_id):
     if unknown:
         return _error(400, "InvalidParameterValue", f"unknown parameter(s): {', '.join(unknown)}")
     try:
-        offered = downloads.OFFERED.get(collection_id, (output.FULL,))
+        offered = COLLECTIONS[collection_id].downloads or (output.FULL,)
         resolution = params.choice(request.GET, "resolution", output.RESOLUTIONS, default=offered[0])
         target = downloads.path(collection_id, resolution)
     except ParamError as exc:

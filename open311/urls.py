@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from api.methods import read_only
+from geo.http.methods import read_only
 
 from . import render, views
 

@@ -150,11 +150,13 @@ def _create(request, fmt):
     if not form.get("lat") or not form.get("long"):
         return render.error(fmt, 400, "lat and long are required (address_string and address_id are not supported)")
     photos = []
+
+    def prepare() -> list:
+        photos.extend(_media(request))
+        return photos
+
     try:
-        filing = _filing(form)
-        complaint, _ = file_complaint(
-            filing, key=key, headers=request.headers, prepare=lambda: photos.extend(_media(request)) or photos
-        )
+        complaint, _ = file_complaint(_filing(form), key=key, headers=request.headers, prepare=prepare)
     except PointError as exc:
         return render.error(fmt, 400, str(exc).replace("lon:", "long:"))
     except ParamError as exc:

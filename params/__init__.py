@@ -3,12 +3,17 @@ expected, and each protocol renders a ParamError in its own error shape (native,
 
 import math
 import re
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any, overload
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+# Query parameters (a QueryDict) or a form or JSON body: what the parsers read from.
+Params = Mapping[str, Any]
 
 # Real UTC offsets run from -12:00 to +14:00; PostgreSQL refuses anything past ±15:59.
 MAX_UTC_OFFSET = timedelta(hours=14)
@@ -31,14 +36,14 @@ def bad(name: str, message: str) -> ParamError:
     return ParamError(name, message)
 
 
-def parse_integer(text) -> int | None:
+def parse_integer(text: object) -> int | None:
     """A whole number written in ASCII digits that fits a bigint, or None."""
     if not isinstance(text, str) or not ASCII_INTEGER.fullmatch(text):
         return None
     return int(text)
 
 
-def parse_id(text) -> int | None:
+def parse_id(text: object) -> int | None:
     """A row id (positive, ASCII digits, within bigint), or None."""
     if not isinstance(text, str) or not ASCII_ID.fullmatch(text):
         return None
@@ -56,7 +61,11 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def text(params, name: str, default=None):
+@overload
+def text(params: Params, name: str, default: str) -> str: ...
+@overload
+def text(params: Params, name: str, default: None = None) -> str | None: ...
+def text(params: Params, name: str, default: str | None = None) -> str | None:
     """A parameter or form field as text that can be stored (no NUL, no lone surrogate)."""
     raw = params.get(name)
     if raw in (None, ""):
@@ -67,7 +76,7 @@ def text(params, name: str, default=None):
     return raw
 
 
-def ids(params, name: str, maximum: int = 1000) -> list[int] | None:
+def ids(params: Params, name: str, maximum: int = 1000) -> list[int] | None:
     """A comma-separated list of row ids, e.g. 12,13,14."""
     raw = params.get(name)
     if raw in (None, ""):
@@ -81,7 +90,15 @@ def ids(params, name: str, maximum: int = 1000) -> list[int] | None:
     return values
 
 
-def integer(params, name: str, default=None, minimum=None, maximum=None):
+@overload
+def integer(params: Params, name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int: ...
+@overload
+def integer(
+    params: Params, name: str, default: None = None, minimum: int | None = None, maximum: int | None = None
+) -> int | None: ...
+def integer(
+    params: Params, name: str, default: int | None = None, minimum: int | None = None, maximum: int | None = None
+) -> int | None:
     raw = params.get(name)
     if raw in (None, ""):
         return default
@@ -96,7 +113,21 @@ def integer(params, name: str, default=None, minimum=None, maximum=None):
     return value
 
 
-def number(params, name: str, default=None, minimum=None, maximum=None):
+@overload
+def number(
+    params: Params, name: str, default: float, minimum: float | None = None, maximum: float | None = None
+) -> float: ...
+@overload
+def number(
+    params: Params, name: str, default: None = None, minimum: float | None = None, maximum: float | None = None
+) -> float | None: ...
+def number(
+    params: Params,
+    name: str,
+    default: float | None = None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> float | None:
     raw = params.get(name)
     if raw in (None, ""):
         return default
@@ -113,7 +144,11 @@ def number(params, name: str, default=None, minimum=None, maximum=None):
     return value
 
 
-def choice(params, name: str, choices, default=None):
+@overload
+def choice(params: Params, name: str, choices: Collection[str], default: str) -> str: ...
+@overload
+def choice(params: Params, name: str, choices: Collection[str], default: None = None) -> str | None: ...
+def choice(params: Params, name: str, choices: Collection[str], default: str | None = None) -> str | None:
     raw = params.get(name)
     if raw in (None, ""):
         return default
@@ -122,7 +157,7 @@ def choice(params, name: str, choices, default=None):
     return raw
 
 
-def bbox(params, name: str = "bbox"):
+def bbox(params: Params, name: str = "bbox") -> tuple[float, float, float, float] | None:
     """minlon,minlat,maxlon,maxlat in WGS 84 degrees."""
     raw = params.get(name)
     if raw in (None, ""):
@@ -171,7 +206,7 @@ def parse_moment(text: str, *, require_zone: bool = False) -> datetime | None:
     return moment
 
 
-def moment(params, name: str):
+def moment(params: Params, name: str) -> datetime | None:
     raw = params.get(name)
     if raw in (None, ""):
         return None
@@ -199,7 +234,7 @@ def url_problem(value: str) -> str | None:
     return None
 
 
-def url(params, name: str, default=""):
+def url(params: Params, name: str, default: str = "") -> str:
     raw = params.get(name)
     if raw in (None, ""):
         return default
@@ -223,11 +258,11 @@ class IdConverter:
             raise ValueError(value)  # Django treats this as "no match"
         return found
 
-    def to_url(self, value) -> str:
+    def to_url(self, value: int | str) -> str:
         return str(value)
 
 
-def key_text(params, name: str, maximum: int = 200) -> str | None:
+def key_text(params: Params, name: str, maximum: int = 200) -> str | None:
     """A client-chosen key (an Idempotency-Key header, a token): 1 to `maximum` characters, or None."""
     raw = params.get(name)
     if raw in (None, ""):
@@ -240,7 +275,9 @@ def key_text(params, name: str, maximum: int = 200) -> str | None:
     return raw
 
 
-def in_order(start, end, start_name: str, end_name: str):
+def in_order(
+    start: datetime | None, end: datetime | None, start_name: str, end_name: str
+) -> tuple[datetime | None, datetime | None]:
     """A period whose start is after its end is a mistake (400), not an empty answer."""
     if start is not None and end is not None and start > end:
         raise bad(start_name, f"{start_name} ({start.isoformat()}) is after {end_name} ({end.isoformat()})")

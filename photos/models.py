@@ -1,11 +1,11 @@
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils import timezone
 
 from complaints.models import Complaint, HistoryEntry
 
 
-def photo_storage():
+def photo_storage() -> Storage:
     """The `photos` storage of settings.STORAGES: the filesystem under var/media, or S3."""
     return storages["photos"]
 
@@ -41,5 +41,5 @@ class Photo(models.Model):
     class Meta:
         ordering = ["created", "id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"photo {self.id} ({self.kind}) of complaint {self.complaint_id}"

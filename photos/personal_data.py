@@ -11,6 +11,7 @@ from django.db import transaction
 
 from complaints import changes
 from complaints.actors import Actor
+from complaints.models import Complaint
 
 from . import publish
 from .models import Photo
@@ -18,11 +19,11 @@ from .models import Photo
 EVENT = "photos_erased"
 
 
-def export(complaint) -> dict:
+def export(complaint: Complaint) -> dict:
     return {"photos": publish.listed(complaint, staff=True)}
 
 
-def erase(complaint, actor: Actor) -> int:
+def erase(complaint: Complaint, actor: Actor) -> int:
     """Inside the caller's transaction: rows go now, the stored files once it commits."""
     sent = list(Photo.objects.filter(complaint=complaint, kind=Photo.BEFORE).order_by("id"))
     if not sent:
@@ -31,9 +32,10 @@ def erase(complaint, actor: Actor) -> int:
     Photo.objects.filter(id__in=[photo.id for photo in sent]).delete()
     changes.record(complaint, EVENT, actor=actor, data={"photos": [photo.id for photo in sent]})
 
-    def remove_files():
+    def remove_files() -> None:
         for storage, name in files:
-            storage.delete(name)
+            if name:  # a stored photo always has its files' names
+                storage.delete(name)
 
     transaction.on_commit(remove_files)
     return len(sent)

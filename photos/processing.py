@@ -13,6 +13,7 @@ written out. Every failure is a PhotoError with a code the protocols turn into a
 import io
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import imagehash
 from PIL import Image, ImageCms, ImageOps
@@ -132,7 +133,7 @@ def _decode(data: bytes, fmt: str, limits: Limits) -> Image.Image:
     return image
 
 
-def _encode(image: Image.Image, fmt: str, **options) -> bytes:
+def _encode(image: Image.Image, fmt: str, **options: Any) -> bytes:
     out = io.BytesIO()
     image.save(out, fmt, **options)
     return out.getvalue()

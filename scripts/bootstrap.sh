@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal32 libgeos-c1v5 libproj25 binutils chromium chromium-driver fonts-thai-tlwg wrk nginx redis-server gettext)
+DEB_PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal32 libgeos-c1v5 libproj25 binutils chromium chromium-driver fonts-thai-tlwg wrk nginx redis-server libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext)
 command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs npm)
 
 missing=()
@@ -23,12 +23,14 @@ if [ ! -x .venv/bin/python ]; then
   echo "bootstrap: creating .venv"
   "$PYTHON" -m venv .venv
 fi
+# requirements-dev.txt (which includes requirements.txt): `make run` and `make test` share this
+# step and the venv. A deployment that only serves installs requirements.txt.
 stamp=.venv/.requirements.sha
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "bootstrap: installing Python packages from requirements.txt"
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c "import django, rest_framework_gis, shapely, geopandas, pyogrio, rtree, psycopg2" 
+  echo "bootstrap: installing Python packages from requirements-dev.txt"
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
+  .venv/bin/python -c "import django, rest_framework_gis, shapely, geopandas, pyogrio, psycopg, procrastinate, pytest"
   echo "$want" > "$stamp"
 fi
 

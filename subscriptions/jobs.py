@@ -4,28 +4,25 @@ change that caused it."""
 
 from datetime import datetime
 
-from django.db import transaction
-from procrastinate import exceptions, manager, tasks
-from procrastinate.contrib.django.django_connector import DjangoConnector
+from geo.jobs import defer_once
 
 PUSH = "subscriptions.push"
-
-_manager = manager.JobManager(DjangoConnector())
 
 
 def lock_key(subscription_id: int) -> str:
     return f"subscription-{subscription_id}"
 
 
-def _defer(subscription_id: int, suffix: str, **options) -> None:
+def _defer(subscription_id: int, suffix: str, at: datetime | None = None) -> None:
     key = lock_key(subscription_id)
-    try:
-        with transaction.atomic():  # a savepoint: a refused duplicate must not abort the caller
-            tasks.configure_task(
-                name=PUSH, job_manager=_manager, lock=key, queueing_lock=f"{key}-{suffix}", **options
-            ).defer(subscription_id=subscription_id)
-    except exceptions.AlreadyEnqueued:
-        pass  # one is already waiting: it will see this change too
+    # Refused when one is already waiting: it will see this change too.
+    defer_once(
+        PUSH,
+        lock=key,
+        queueing_lock=f"{key}-{suffix}",
+        schedule_at=at,
+        task_kwargs={"subscription_id": subscription_id},
+    )
 
 
 def nudge(subscription_id: int) -> None:
@@ -33,4 +30,4 @@ def nudge(subscription_id: int) -> None:
 
 
 def wake_at(subscription_id: int, at: datetime) -> None:
-    _defer(subscription_id, "timer", schedule_at=at)
+    _defer(subscription_id, "timer", at)

@@ -39,7 +39,7 @@ class Subscription(models.Model):
     class Meta:
         ordering = ["id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"subscription {self.id} of {self.intake_key} -> {self.callback_url}"
 
     @property
@@ -47,7 +47,7 @@ class Subscription(models.Model):
         return Position(self.cursor_txid, self.cursor_id)
 
     @cursor.setter
-    def cursor(self, position: Position):
+    def cursor(self, position: Position) -> None:
         self.cursor_txid, self.cursor_id = position.txid, position.id
 
 

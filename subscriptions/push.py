@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from complaints import changes
+from delivery.outcome import Outcome
+from delivery.policy import RetryPolicy
 
 from .models import DeadLetter, Subscription
 
@@ -26,7 +28,9 @@ DELIVERED, RETRY, DEAD = "delivered", "retry", "dead"  # the retry policy's verd
 IDLE, WAITING, BUSY, GONE = "idle", "waiting", "busy", "gone"
 
 
-def drain(subscription_id: int, *, send: Callable, policy, clock: Callable[[], datetime] = timezone.now) -> str:
+def drain(
+    subscription_id: int, *, send: Callable, policy: RetryPolicy, clock: Callable[[], datetime] = timezone.now
+) -> str:
     """Push batches until nothing is left, a retry is due later, or another pusher has it."""
     while True:
         verdict = push_once(subscription_id, send=send, policy=policy, clock=clock)
@@ -34,16 +38,19 @@ def drain(subscription_id: int, *, send: Callable, policy, clock: Callable[[], d
             return verdict
 
 
-def push_once(subscription_id: int, *, send: Callable, policy, clock: Callable[[], datetime] = timezone.now) -> str:
+def push_once(
+    subscription_id: int, *, send: Callable, policy: RetryPolicy, clock: Callable[[], datetime] = timezone.now
+) -> str:
     sub = _claim(subscription_id, clock())
     if isinstance(sub, str):
         return sub
     pending = sub.pending
+    assert pending is not None  # a claimed subscription always has its batch
     outcome = send(sub.callback_url, sub.secret, pending["body"], pending["delivery_id"])
     return _settle(subscription_id, pending, outcome, policy, clock())
 
 
-def _claim(subscription_id: int, now: datetime):
+def _claim(subscription_id: int, now: datetime) -> Subscription | str:
     """The subscription with its batch to send (made from the feed if none is pending), or why not."""
     with transaction.atomic():
         sub = Subscription.objects.select_for_update(skip_locked=True).filter(id=subscription_id).first()
@@ -77,11 +84,12 @@ def _claim(subscription_id: int, now: datetime):
     return sub
 
 
-def _settle(subscription_id: int, pending: dict, outcome, policy, now: datetime) -> str:
+def _settle(subscription_id: int, pending: dict, outcome: Outcome, policy: RetryPolicy, now: datetime) -> str:
     with transaction.atomic():
         sub = Subscription.objects.select_for_update().filter(id=subscription_id).first()
         if sub is None or (sub.pending or {}).get("delivery_id") != pending["delivery_id"]:
             return GONE  # deleted, or its lease ran out and another pusher took over
+        assert sub.window_start is not None  # set with the batch it is sending
         decision = policy.judge(outcome, attempt=sub.attempts, window_start=sub.window_start, now=now)
         sub.last_status, sub.lease_until = outcome.status, None
         sub.last_error = "" if decision.verdict == DELIVERED else decision.message

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 
+from access.models import IntakeKey
 from complaints import changes
 
 from .models import MAX_PER_KEY, Subscription
@@ -15,7 +16,7 @@ class SubscriptionError(ValueError):
         self.field, self.message, self.status = field, message, status
 
 
-def check_url(url) -> str:
+def check_url(url: object) -> str:
     if not isinstance(url, str) or not url.strip():
         raise SubscriptionError("callback_url", "an http(s) URL is required")
     url = url.strip()
@@ -25,7 +26,7 @@ def check_url(url) -> str:
     return url
 
 
-def register(intake_key, callback_url, after=None) -> Subscription:
+def register(intake_key: IntakeKey, callback_url: object, after: object = None) -> Subscription:
     """A new subscription of the key. `after`: a feed position to start from (the intake system
     may already have read the feed up to there); default: only changes committed from now on."""
     url = check_url(callback_url)

@@ -2,12 +2,13 @@
 letters) are copies of a complaint's changes: the retention job scrubs the ones carrying the
 complaint's changes, with the complaint."""
 
+from complaints.models import Complaint
 from complaints.retention import rewrite
 
 from .models import DeadLetter, Subscription
 
 
-def scrub(complaint, literals: list[str]) -> int:
+def scrub(complaint: Complaint, literals: list[str]) -> int:
     if complaint.intake_key_id is None:
         return 0
     mine = {"changes": [{"complaint_id": complaint.id}]}  # jsonb containment: a batch with one of its changes

@@ -93,7 +93,7 @@ def test_a_refused_step_keeps_its_type_and_writes_nothing(filed):
 def test_attach_runs_in_the_transaction_and_a_failure_there_undoes_the_change(filed):
     complaint = filed()
     seen = []
-    commands.start(complaint.id, actor=SAO, attach=lambda c, entry: seen.append((c.id, entry.action)))
+    commands.transition(complaint.id, "start", actor=SAO, attach=lambda c, entry: seen.append((c.id, entry.action)))
     assert seen == [(complaint.id, "start")]
 
     def broken(c, entry):

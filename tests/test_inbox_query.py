@@ -193,6 +193,8 @@ def test_pages(world):
     assert (names, page.page) == (["a_no_due"], 4)
     names, page = listed(world, tab="done", page_size=2, page=3)
     assert (names, page.pages) == (["b_escalated_done"], 3)
+    names, page = listed(world, tab="all", q="ไฟ", page_size=1, page=5)  # the same past the end of a search
+    assert (names, page.total, page.page, page.pages) == (["a_work"], 2, 2, 2)
     names, page = listed(world, q="nothing of the kind")
     assert (names, page.total, page.page, page.pages) == ([], 0, 1, 1)
 

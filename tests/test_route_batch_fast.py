@@ -52,6 +52,18 @@ def _points(vertices) -> list[dict]:
     return out
 
 
+def _compact_of(full: dict) -> dict:
+    codes = {
+        level: full["jurisdictions"].get(level, {}).get("code") for level in ("province", "district", "subdistrict")
+    }
+    return {
+        "id": full["id"],
+        "status": full["status"],
+        **{f"{level}_code": code for level, code in codes.items()},
+        "agency_code": full["agency"]["code"] if full["agency"] else None,
+    }
+
+
 @pytest.mark.parametrize("query", ["", "?compact=1", "?compact=0"])
 @pytest.mark.parametrize("within", [None, 1000])
 def test_fast_and_drf_batches_answer_the_same_bytes(api, thailand, django_db_blocker, query, within):
@@ -64,11 +76,22 @@ def test_fast_and_drf_batches_answer_the_same_bytes(api, thailand, django_db_blo
     assert fast.body == drf.body
     assert fast.headers["content-type"] == drf.headers["content-type"] == "application/json"
     results = fast.json()["results"]
+    if query == "?compact=1":
+        # One compact encoder answers both paths: its reference is the DRF view's full answer.
+        full = post(f"{api}/route/batch", body, headers=VIA_DRF).json()["results"]
+        assert results == [_compact_of(f) for f in full]
     if not query or query == "?compact=0":
         statuses = {r["status"] for r in results}
         assert {"matched", "unmatched"} <= statuses and ("snapped" in statuses or not within)
         assert any(r["on_boundary"] for r in results)
         assert any(r["jurisdictions"].get("local_government", {}).get("confidence") == "partial" for r in results)
+
+
+@pytest.mark.parametrize("query", ["", "?compact=1"])
+def test_an_empty_batch_answers_no_results(api, query):
+    reply = post(f"{api}/route/batch{query}", {"points": []})
+    assert reply.status == 200 and (reply.json()["count"], reply.json()["results"]) == (0, [])
+    assert reply.body.endswith(b',"count":0,"results":[]}')
 
 
 def test_a_repeated_batch_answers_the_same(api):

@@ -6,10 +6,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from api.views.complaints import public
 from complaints import duplicates
 from complaints.models import Complaint, HistoryEntry
 from complaints.privacy import mask
+from complaints.representations import public, staff
 from delivery.models import Delivery
 from photos.models import Photo
 from routing.models import Category
@@ -91,7 +91,12 @@ def context_of(request, complaint: Complaint, **extra) -> dict:
         templates = ResponseTemplate.objects.filter(agency=viewer.agency).filter(
             Q(category="") | Q(category=category), Q(state="") | Q(state=complaint.status)
         )
-    out = public(complaint, with_history=False, verbatim=verbatim)
+    # The project's representations: the staff one for the agency's own officers (and superusers),
+    # the public one (masked text) for readers from elsewhere.
+    if verbatim:
+        out = staff(complaint, agency_code=viewer.agency.code if own else None)
+    else:
+        out = public(complaint)
     return {
         "viewer": viewer,
         "complaint": complaint,

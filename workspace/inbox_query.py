@@ -16,23 +16,27 @@ are not listed (they follow their parent); `duplicate_count` is the number merge
 
 Order: overdue first, then by deadline, then id. A closed complaint has no deadline (deadlines.py
 gives closed states none), so ordering by due_at (nulls last) puts the overdue first by itself and
-lets one index (migration 0008) return a page without sorting the agency's rows. The done tab is
-the exception: most recently closed first, which is what an officer looks for there.
+lets one index (migration 0008) return a page without sorting the agency's rows. The done and
+awaiting_reporter tabs are the exceptions: most recently closed first, what an officer looks for.
 
 Speed (docs/benchmarks.md#inbox): the agency's rows are read as two index branches (responsible,
-escalated to) joined by UNION ALL, which PostgreSQL merges in order rather than sorting; the six
-tab counts are one pass with FILTER aggregates, index-only while the filters are those the index
-includes (status, deadline, subdistrict, date).
+escalated to), each stopping at the page's end, merged in order rather than sorted; the six tab
+counts are one pass per branch with FILTER aggregates, index-only while the filters are those the
+index includes (status, deadline, subdistrict, date, category). A text search reads the trigram
+index once: its counts and page come from one statement over the matching rows.
 """
 
 import json
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -41,6 +45,7 @@ from complaints.lifecycle import FINISHED, FOLLOW_UP, FORWARDED, IN_PROGRESS, IR
 from complaints.models import Complaint
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
+Params = dict[str, Any]  # the SQL's named parameters
 COUNTED_TABS = ("new", "in_progress", "overdue", "escalated", "awaiting_reporter", "done")
 TABS = (*COUNTED_TABS, "open", "all")
 MAX_PAGE_SIZE = 200
@@ -49,7 +54,7 @@ MAX_QUERY = 200
 AREA_COLUMNS = {"province": ("province_code", 2), "district": ("district_code", 4)}
 
 
-def _in(states) -> str:
+def _in(states: Iterable[str]) -> str:
     # The lifecycle's own constants, written into the SQL so the partial indexes' predicates match.
     return "c.status IN (" + ", ".join(f"'{s}'" for s in states) + ")"
 
@@ -69,7 +74,10 @@ TAB_SQL = {
     "open": OPEN,
     "all": "TRUE",
 }
-ORDER = {"done": "c.resolved_at DESC NULLS LAST, c.id DESC"}
+# Closed complaints have no deadline: most recently closed first (the questions still open are
+# the last week's, so the done index finds them at its top).
+LATEST_CLOSED = "c.resolved_at DESC NULLS LAST, c.id DESC"
+ORDER = {"done": LATEST_CLOSED, "awaiting_reporter": LATEST_CLOSED}
 DEFAULT_ORDER = "c.due_at ASC NULLS LAST, c.id ASC"
 
 
@@ -96,42 +104,81 @@ class InboxPage:
     pages: int
 
 
-def inbox(agency_id: int | None, filters: InboxFilters, *, now=None, area: tuple[str, str] | None = None) -> InboxPage:
+def inbox(
+    agency_id: int | None, filters: InboxFilters, *, now: datetime | None = None, area: tuple[str, str] | None = None
+) -> InboxPage:
     """One page of the inbox of an agency (agency_id), of an area (agency_id None, area ("province",
     "53") or ("district", "5301"): an executive's view) or of everything (both None: operators)."""
-    now = now or timezone.now()
-    params = {"now": now, "agency": agency_id}
+    params: Params = {"now": now or timezone.now(), "agency": agency_id}
     branches = _branches(agency_id, area, params)
     where = " AND ".join(_filters(filters, params))
     counted = {tab: _escalated(agency_id) if tab == "escalated" else TAB_SQL[tab] for tab in COUNTED_TABS}
-    if filters.tab not in COUNTED_TABS:
-        counted[filters.tab] = TAB_SQL[filters.tab]
-    columns = ", ".join(f"count(*) FILTER (WHERE {sql})" for sql in counted.values())
-    union = _union(branches, where, "c.id, c.status, c.due_at, c.escalated_to_id")
+    counted.setdefault(filters.tab, TAB_SQL[filters.tab])
+    counts = ", ".join(f"count(*) FILTER (WHERE {sql})" for sql in counted.values())
+    order = ORDER.get(filters.tab, DEFAULT_ORDER)
+    listed = f"{where} AND {counted[filters.tab]}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM ({union}) c", params)
-        found = dict(zip(counted, cursor.fetchone(), strict=True))
-        total = found[filters.tab]
-        pages = max(1, math.ceil(total / filters.page_size))
-        page = min(filters.page, pages)
-        tab = counted[filters.tab]
-        union = _union(branches, f"{where} AND {tab}", "c.id, c.due_at, c.resolved_at")
-        params.update(limit=filters.page_size, offset=(page - 1) * filters.page_size)
-        order = ORDER.get(filters.tab, DEFAULT_ORDER)
-        cursor.execute(f"SELECT c.id FROM ({union}) c ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", params)
-        ids = [row[0] for row in cursor.fetchall()]
+        if "q_like" in params:
+            found, page, ids = _searched(cursor, filters, params, " OR ".join(f"({b})" for b in branches), where,
+                                         (counts, counted[filters.tab], order), list(counted))  # fmt: skip
+        else:
+            # One aggregate row per branch (an aggregate over their UNION would add a pass over every row).
+            cursor.execute(" UNION ALL ".join(_select(b, where, counts) for b in branches), params)
+            found = dict(zip(counted, (sum(column) for column in zip(*cursor.fetchall())), strict=True))
+            page = _last_page_at_most(filters, found[filters.tab])
+            _page_params(params, filters, page)
+            # Each branch is read in order from its index and stops at the page's end; only those are sorted.
+            branch = f"{listed} ORDER BY {order} LIMIT %(reach)s"
+            union = " UNION ALL ".join(f"({_select(b, branch, 'c.id, c.due_at, c.resolved_at')})" for b in branches)
+            cursor.execute(f"SELECT c.id FROM ({union}) c ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s", params)
+            ids = [row[0] for row in cursor.fetchall()]
+    total = found[filters.tab]
+    pages = max(1, math.ceil(total / filters.page_size))
     return InboxPage(_rows(ids), {tab: found[tab] for tab in COUNTED_TABS}, total, page, pages)
 
 
-def _branches(agency_id, area, params) -> list[str]:
+def _searched(
+    cursor: CursorWrapper, filters: InboxFilters, params: Params, scope: str, where: str, sql: tuple, tabs: list[str]
+) -> tuple[dict[str, int], int, list[int]]:
+    """Counts and a page in one statement over the rows the text matches: the trigram index is
+    read once (a common word matches thousands of rows, and reading it costs more than the rest)."""
+    counts, tab, order = sql
+    matched = _select(f"({scope})", where, "c.id, c.status, c.due_at, c.escalated_to_id, c.resolved_at")
+    statement = (
+        f"WITH m AS MATERIALIZED ({matched}) SELECT {counts}, (SELECT array_agg(c.id ORDER BY {order}) FROM"
+        f" (SELECT * FROM m c WHERE {tab} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) c) FROM m c"
+    )
+    page = filters.page
+    while True:
+        _page_params(params, filters, page)
+        cursor.execute(statement, params)
+        *numbers, ids = cursor.fetchone()
+        found = dict(zip(tabs, numbers, strict=True))
+        last = _last_page_at_most(filters, found[filters.tab])
+        if last == page:
+            return found, page, ids or []
+        page = last  # asked past the end: the last page, once more
+
+
+def _last_page_at_most(filters: InboxFilters, total: int) -> int:
+    return min(filters.page, max(1, math.ceil(total / filters.page_size)))
+
+
+def _page_params(params: Params, filters: InboxFilters, page: int) -> None:
+    offset = (page - 1) * filters.page_size
+    params.update(limit=filters.page_size, offset=offset, reach=offset + filters.page_size)
+
+
+def _branches(agency_id: int | None, area: tuple[str, str] | None, params: Params) -> list[str]:
     scope = "TRUE"
     if area is not None:
         kind, code = area
         column, length = AREA_COLUMNS.get(kind, (None, 0))
         if column is None or not (isinstance(code, str) and code.isdigit() and len(code) == length):
             raise ValueError("area", f"expected ('province', 2 digits) or ('district', 4 digits), not {area!r}")
-        scope = f"c.{column} = %(area)s"
-        params["area"] = code
+        # A district's code starts with its province's: both columns, so the area index's range is one.
+        scope = f"c.province_code = %(province)s AND c.{column} = %(area)s"
+        params.update(area=code, province=code[:2])
     if agency_id is None:
         return [scope]
     # Two branches, each read in order from its own index, rather than one OR that must be sorted.
@@ -141,18 +188,15 @@ def _branches(agency_id, area, params) -> list[str]:
     ]
 
 
-def _escalated(agency_id) -> str:
+def _escalated(agency_id: int | None) -> str:
     return f"{OPEN} AND " + ("c.escalated_to_id IS NOT NULL" if agency_id is None else "c.escalated_to_id = %(agency)s")
 
 
-def _union(branches, where, columns) -> str:
-    return " UNION ALL ".join(
-        f"SELECT {columns} FROM complaints_complaint c WHERE c.parent_id IS NULL AND {branch} AND {where}"
-        for branch in branches
-    )
+def _select(scope: str, where: str, columns: str) -> str:
+    return f"SELECT {columns} FROM complaints_complaint c WHERE c.parent_id IS NULL AND {scope} AND {where}"
 
 
-def _filters(f: InboxFilters, params) -> list[str]:
+def _filters(f: InboxFilters, params: Params) -> list[str]:
     sql = ["TRUE"]
     if f.category:
         sql.append("c.categories @> %(category)s::jsonb")
@@ -178,7 +222,7 @@ def _filters(f: InboxFilters, params) -> list[str]:
     return sql
 
 
-def _search(q: str, params) -> str:
+def _search(q: str, params: Params) -> str:
     params["q"] = q
     number = q.removeprefix("#")
     if number.isdigit() and int(number) < 2**63:
@@ -204,6 +248,7 @@ def _rows(ids: list[int]) -> list:
         Complaint.objects.filter(id__in=ids)
         .select_related("agency", "escalated_to")
         .annotate(duplicate_count=Coalesce(Subquery(merged, output_field=IntegerField()), Value(0)))
+        .order_by()
     )
     by_id = {c.id: c for c in found}
     return [by_id[i] for i in ids if i in by_id]
@@ -214,11 +259,11 @@ def _rows(ids: list[int]) -> list:
 YES, NO = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def parse_filters(query) -> InboxFilters:
+def parse_filters(query: Mapping[str, Any]) -> InboxFilters:
     """The inbox's filters from a query string (request.GET or a dict); a bad value raises
     ValueError(field, message). Empty values mean "no filter"."""
 
-    def text(name):
+    def text(name: str) -> str:
         value = query.get(name, "")
         return value.strip() if isinstance(value, str) else ""
 

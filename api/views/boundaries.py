@@ -1,21 +1,22 @@
 from django.http import HttpResponse
 from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
 from rest_framework.views import APIView
 
 import params
 from boundaries import geojson
-from boundaries.models import Boundary, Generation, Level
+from boundaries.models import Boundary, BoundaryQuerySet, Generation, Level
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 
 GEOJSON = "application/geo+json"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
-def _scope(request):
+def _scope(request: Request) -> BoundaryQuerySet:
     """Boundaries of the requested generation, or of the active ones."""
     generation = params.integer(request.query_params, "generation", minimum=1)
     if generation is None:
@@ -25,7 +26,7 @@ def _scope(request):
     return Boundary.objects.in_generation(generation)
 
 
-def _shape(request):
+def _shape(request: Request) -> dict:
     q = request.query_params
     return {
         "precision": params.integer(q, "precision", default=7, minimum=0, maximum=geojson.MAX_PRECISION),
@@ -39,9 +40,9 @@ class BoundaryList(APIView):
     @extend_schema(
         operation_id="boundaries_list",
         parameters=schema.BOUNDARY_PARAMETERS,
-        responses={200: schema.OBJECT, 400: schema.ERROR},
+        responses={(200, GEOJSON): schema.BOUNDARY_FEATURES, 400: schema.ERROR, 404: schema.ERROR},
     )
-    def get(self, request):
+    def get(self, request: Request) -> HttpResponse:
         q = request.query_params
         queryset = _scope(request)
         level = params.choice(q, "level", Level.values)
@@ -68,8 +69,10 @@ class BoundaryList(APIView):
         return HttpResponse(content, content_type=GEOJSON)
 
     @staticmethod
-    def _href(request, offset, limit):
-        query = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
+    def _href(request: Request, offset: int, limit: int) -> str:
+        query: dict[str, str | int] = {
+            k: v for k, v in request.query_params.dict().items() if k not in ("offset", "limit")
+        }
         query.update(offset=offset, limit=limit)
         return request.build_absolute_uri(request.path) + "?" + urlencode(query)
 
@@ -79,9 +82,9 @@ class BoundaryDetail(APIView):
 
     @extend_schema(
         parameters=schema.BOUNDARY_PARAMETERS[:1] + schema.BOUNDARY_PARAMETERS[3:6],
-        responses={200: schema.OBJECT, 404: schema.ERROR},
+        responses={(200, GEOJSON): schema.BOUNDARY_FEATURE, 400: schema.ERROR, 404: schema.ERROR},
     )
-    def get(self, request, code):
+    def get(self, request: Request, code: str) -> HttpResponse:
         queryset = _scope(request).filter(code=code)
         level = params.choice(request.query_params, "level", Level.values)
         if level:

@@ -1,20 +1,27 @@
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import params
-from access.auth import is_intake, staff_agency
+from access.auth import intake_key_of, staff_agency
 from complaints import changes
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
+
+T = TypeVar("T")
 
 
-def scope_of(request) -> changes.Scope:
+def scope_of(request: Request) -> changes.Scope:
     """An intake key reads its own complaints' changes, staff their agency's, anyone else what is public."""
-    if is_intake(request):
-        return changes.Scope(intake_key_id=request.user.key.id)
+    key = intake_key_of(request)
+    if key is not None:
+        return changes.Scope(intake_key_id=key.id)
     agency = staff_agency(request)
     if agency is not None:
         return changes.Scope(agency_id=agency.id)
@@ -25,7 +32,7 @@ def scope_of(request) -> changes.Scope:
     raise ApiError(403, "permission_denied", "this account reads no agency's changes")
 
 
-def feed_errors(fn):
+def feed_errors(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except changes.FeedError as exc:
@@ -40,7 +47,7 @@ class Changes(APIView):
         parameters=schema.CHANGES_PARAMETERS,
         responses={200: schema.CHANGES_PAGE, 400: schema.ERROR, 401: schema.ERROR},
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         q = request.query_params
         limit = params.integer(q, "limit", default=100, minimum=1, maximum=changes.MAX_LIMIT)
         complaint = params.integer(q, "complaint", minimum=1, maximum=2**63 - 1)

@@ -2,7 +2,6 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -17,78 +16,23 @@ from access.auth import (
     sees_personal_data,
     staff_agency,
 )
-from complaints import actors, commands, deadlines, duplicates, intake, lifecycle, merging
+from complaints import commands, duplicates, intake, lifecycle, merging
 from complaints.actors import Actor
 from complaints.models import Complaint
-from complaints.privacy import mask
+from complaints.representations import public
 from delivery import report as delivery_report
 from fronts.filing import file_complaint
+from geo.http.errors import ApiError
 from routing import live
 from routing.engine.points import PointError, parse_categories, parse_point
 from routing.rules.responsibility import UnknownCategory
 
 from .. import schema
-from ..errors import ApiError
 from . import photos as photo_api
 from . import writes
 
 MAX_COMPLAINT_BODY = 1024 * 1024
 GEOJSON = "application/geo+json"
-
-
-def public(complaint: Complaint, with_history=False, verbatim=False) -> dict:
-    """What anyone may read: never the reporter's name or contact; phone numbers, ID numbers and
-    e-mail addresses typed into the text masked, and actors as role and agency. `verbatim`: for the
-    agency's own staff, the text as written and the staff member's name."""
-    text = (lambda value: value) if verbatim else mask
-    out = {
-        "id": complaint.id,
-        "status": complaint.status,
-        "categories": complaint.categories,
-        # Hidden by a moderator: absent for everyone but the agency's own staff (complaints/moderation.py).
-        "description": None if complaint.description_hidden and not verbatim else text(complaint.description),
-        "description_hidden": complaint.description_hidden,
-        "photo_url": complaint.photo_url or None,
-        "lon": complaint.location.x,
-        "lat": complaint.location.y,
-        "agency": complaint.decision.get("agency") if complaint.agency_id else None,
-        "reason": complaint.decision.get("reason"),
-        "confidence": complaint.decision.get("confidence"),
-        "alternatives": complaint.decision.get("alternatives", []),
-        "jurisdictions": complaint.decision.get("jurisdictions", {}),
-        "reopen_count": complaint.reopen_count,
-        "parent": complaint.parent_id,
-        "due_at": complaint.due_at.isoformat() if complaint.due_at else None,
-        "overdue": deadlines.overdue(complaint.status, complaint.due_at, timezone.now()),
-        "escalation_level": complaint.escalation_level,
-        "escalated_to": complaint.escalated_to.code if complaint.escalated_to_id else None,
-        "source": complaint.source,
-        "client_ticket_id": complaint.client_ticket_id or None,
-        "generation": complaint.generation,
-        "created": complaint.created.isoformat(),
-        "updated": complaint.updated.isoformat(),
-        # Uploaded photos (docs/photos.md): hidden ones and reuse flags for the agency's staff only.
-        "photos": photo_api.publish.listed(complaint, staff=verbatim),
-    }
-    if complaint.agency_id and complaint.agency and (out["agency"] or {}).get("code") != complaint.agency.code:
-        a = complaint.agency
-        out["agency"] = {"code": a.code, "name_th": a.name_th, "name_en": a.name_en, "kind": a.kind}
-    if with_history:
-        out["history"] = [
-            {
-                "event": h.event,
-                "action": h.action or None,
-                "from": h.from_status or None,
-                "to": h.to_status or None,
-                "actor": actors.public(h, with_name=verbatim),
-                "note": None if h.note_hidden and not verbatim else (text(h.note) or None),
-                "photo_url": h.photo_url or None,
-                "data": h.data,
-                "at": h.at.isoformat(),
-            }
-            for h in complaint.history.all()
-        ]
-    return out
 
 
 def _text(body, name, limit=5000):
@@ -182,7 +126,13 @@ class ComplaintList(APIView):
     @extend_schema(
         request=photo_api.requests(schema.COMPLAINT_REQUEST, photo_api.COMPLAINT_MULTIPART),
         parameters=[schema.IDEMPOTENCY_KEY],
-        responses={201: schema.OBJECT, 200: schema.OBJECT, 400: schema.ERROR, 409: schema.ERROR, 413: schema.ERROR},
+        responses={
+            201: schema.FILED_COMPLAINT,
+            200: schema.FILED_COMPLAINT,
+            400: schema.ERROR,
+            409: schema.ERROR,
+            413: schema.ERROR,
+        },
     )
     def post(self, request):
         # Read the body before refusing it: a client still sending would see a reset, not the 413.
@@ -213,7 +163,9 @@ class ComplaintList(APIView):
         return Response(out, status=201 if created else 200, headers=headers)
 
     @extend_schema(
-        operation_id="complaints_list", parameters=schema.COMPLAINT_PARAMETERS, responses={200: schema.OBJECT}
+        operation_id="complaints_list",
+        parameters=schema.COMPLAINT_PARAMETERS,
+        responses={(200, "application/json"): schema.COMPLAINT_PAGE, (200, GEOJSON): schema.COMPLAINT_FEATURES},
     )
     def get(self, request):
         q = request.query_params
@@ -280,7 +232,7 @@ def _checked(view, request, complaint_id) -> Complaint:
 class ComplaintDetail(APIView):
     permission_classes = [AgencyStaffPermission]
 
-    @extend_schema(responses={200: schema.OBJECT, 404: schema.ERROR})
+    @extend_schema(responses={200: schema.COMPLAINT_WITH_REPORTS, 404: schema.ERROR})
     def get(self, request, complaint_id):
         complaint = _domain_errors(
             lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id)
@@ -293,7 +245,7 @@ class ComplaintDetail(APIView):
         return Response(out)
 
     @extend_schema(
-        request=schema.CORRECTION_REQUEST, responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR}
+        request=schema.CORRECTION_REQUEST, responses={200: schema.COMPLAINT, 400: schema.ERROR, 403: schema.ERROR}
     )
     def patch(self, request, complaint_id):
         """Correct the pin and/or the categories: the complaint is routed again."""
@@ -344,7 +296,7 @@ class ComplaintTransition(APIView):
 
     @extend_schema(
         request=photo_api.requests(schema.TRANSITION_REQUEST, photo_api.TRANSITION_MULTIPART),
-        responses={200: schema.OBJECT, 403: schema.ERROR, 409: schema.ERROR},
+        responses={200: schema.COMPLAINT, 403: schema.ERROR, 409: schema.ERROR},
     )
     def post(self, request, complaint_id):
         _checked(self, request, complaint_id)

@@ -9,9 +9,10 @@ from rest_framework.views import APIView
 
 from access.auth import is_intake
 from complaints import commands, confirmation
+from complaints.representations import confirmation as confirmation_json
+from geo.http.errors import ApiError
 
 from .. import schema
-from ..errors import ApiError
 
 
 class IntakeOnly(permissions.BasePermission):
@@ -21,23 +22,18 @@ class IntakeOnly(permissions.BasePermission):
         return is_intake(request)
 
 
-def confirmation_json(question) -> dict:
-    return {
-        "complaint_id": question.complaint_id,
-        "fixed": question.fixed,
-        "rating": question.rating,
-        "asked_at": question.asked_at.isoformat(),
-        "answered_at": question.answered_at.isoformat() if question.answered_at else None,
-        "expires_at": question.expires_at.isoformat(),
-    }
-
-
 class ComplaintConfirmation(APIView):
     permission_classes = [IntakeOnly]
 
     @extend_schema(
-        request=schema.OBJECT,
-        responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR},
+        request=schema.CONFIRMATION_REQUEST,
+        responses={
+            200: schema.CONFIRMATION,
+            400: schema.ERROR,
+            403: schema.ERROR,
+            404: schema.ERROR,
+            409: schema.ERROR,
+        },
     )
     def post(self, request, complaint_id):
         """{"fixed": true|false, "rating": 1-5, "comment": "..."}: once per question; "not fixed" reopens."""

@@ -4,6 +4,7 @@ agency, and the agencies that cannot be reached. Thin: the work is in delivery.c
 import uuid
 
 from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,10 +12,10 @@ import params
 from access.auth import OperatorOrAgencyStaff, actor_name, is_operator, staff_agency
 from delivery import control, report
 from delivery.models import CHANNELS, KINDS, REASONS, STATES, Delivery
+from geo.http.errors import ApiError
 from routing.models import Agency
 
 from .. import schema
-from ..errors import ApiError
 
 LIST_PARAMETERS = [
     schema.query("state", enum=list(STATES)),
@@ -28,7 +29,7 @@ LIST_PARAMETERS = [
 ]
 
 
-def _agency_in_reach(request, code: str) -> Agency:
+def _agency_in_reach(request: Request, code: str) -> Agency:
     agency = Agency.objects.filter(code=code).first()
     if agency is None:
         raise ApiError(404, "not_found", f"no agency with code {code!r}")
@@ -44,9 +45,9 @@ class DeliveryList(APIView):
     @extend_schema(
         operation_id="deliveries_list",
         parameters=LIST_PARAMETERS,
-        responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR},
+        responses={200: schema.DELIVERY_PAGE, 400: schema.ERROR, 403: schema.ERROR},
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         q = request.query_params
         queryset = Delivery.objects.select_related("agency").order_by("-id")
         if not is_operator(request):
@@ -70,13 +71,13 @@ class DeliveryList(APIView):
 class DeliveryDetail(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
-    def get(self, request, delivery_id):
+    @extend_schema(responses={200: schema.DELIVERY, 403: schema.ERROR, 404: schema.ERROR})
+    def get(self, request: Request, delivery_id: str) -> Response:
         delivery = _delivery(request, delivery_id)
         return Response(report.describe(delivery, with_attempts=True))
 
 
-def _delivery(request, delivery_id) -> Delivery:
+def _delivery(request: Request, delivery_id: str) -> Delivery:
     try:
         key = uuid.UUID(str(delivery_id))
     except ValueError:
@@ -92,9 +93,9 @@ class DeliveryResend(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
     @extend_schema(
-        request=None, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR}
+        request=None, responses={200: schema.DELIVERY, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR}
     )
-    def post(self, request, delivery_id):
+    def post(self, request: Request, delivery_id: str) -> Response:
         delivery = _delivery(request, delivery_id)
         try:
             delivery = control.resend(delivery.uuid, by=actor_name(request))
@@ -106,18 +107,19 @@ class DeliveryResend(APIView):
 class AgencyPause(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(request=None, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
-    def post(self, request, code):
+    @extend_schema(request=None, responses={200: schema.AGENCY_PAUSED, 403: schema.ERROR, 404: schema.ERROR})
+    def post(self, request: Request, code: str) -> Response:
         agency = _agency_in_reach(request, code)
         settings = control.pause(agency, by=actor_name(request))
+        assert settings.paused_at is not None  # pause() stamps it
         return Response({"agency": agency.code, "paused": True, "paused_at": settings.paused_at.isoformat()})
 
 
 class AgencyResume(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(request=None, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
-    def post(self, request, code):
+    @extend_schema(request=None, responses={200: schema.AGENCY_RESUMED, 403: schema.ERROR, 404: schema.ERROR})
+    def post(self, request: Request, code: str) -> Response:
         agency = _agency_in_reach(request, code)
         released = control.resume(agency, by=actor_name(request))
         return Response({"agency": agency.code, "paused": False, "released": released})
@@ -126,6 +128,6 @@ class AgencyResume(APIView):
 class Unreachable(APIView):
     permission_classes = [OperatorOrAgencyStaff]
 
-    @extend_schema(responses={200: schema.OBJECT, 403: schema.ERROR})
-    def get(self, request):
+    @extend_schema(responses={200: schema.UNREACHABLE, 403: schema.ERROR})
+    def get(self, request: Request) -> Response:
         return Response(report.unreachable())

@@ -9,12 +9,13 @@ from rest_framework.views import APIView
 from access.auth import AgencyStaffPermission, sees_personal_data
 from complaints import commands, duplicates, merging
 from complaints.models import Complaint
+from complaints.representations import public
+from geo.http.errors import ApiError
 from photos.publish import duplicate_terms
 
 from .. import schema
-from ..errors import ApiError
 from . import writes
-from .complaints import _checked, _domain_errors, _text, actor_of, public, visibility_of
+from .complaints import _checked, _domain_errors, _text, actor_of, visibility_of
 
 MERGE_REQUEST = inline_serializer(
     "MergeRequest",
@@ -57,8 +58,8 @@ def _force(body) -> bool:
 
 def _answer(request, complaint: Complaint) -> Response:
     complaint = Complaint.objects.select_related("agency", "escalated_to").get(id=complaint.id)
-    out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
-    out["reports"] = merging.reports(complaint.id)
+    out = dict(public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint)))
+    out["reports"] = merging.reports(complaint.id)  # api/shapes.ComplaintWithReports
     return Response(out)
 
 
@@ -67,7 +68,7 @@ class ComplaintDuplicates(APIView):
 
     permission_classes = [AgencyStaffPermission]
 
-    @extend_schema(responses={200: schema.OBJECT, 404: schema.ERROR})
+    @extend_schema(responses={200: schema.DUPLICATES, 404: schema.ERROR})
     def get(self, request, complaint_id):
         complaint = _checked(self, request, complaint_id)
         category = complaint.categories[0] if complaint.categories else "other"
@@ -82,7 +83,13 @@ class ComplaintMerge(APIView):
 
     @extend_schema(
         request=MERGE_REQUEST,
-        responses={200: schema.OBJECT, 400: schema.ERROR, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR},
+        responses={
+            200: schema.COMPLAINT_WITH_REPORTS,
+            400: schema.ERROR,
+            403: schema.ERROR,
+            404: schema.ERROR,
+            409: schema.ERROR,
+        },
     )
     def post(self, request, complaint_id):
         _checked(self, request, complaint_id)
@@ -108,7 +115,7 @@ class ComplaintUnmerge(APIView):
 
     @extend_schema(
         request=UNMERGE_REQUEST,
-        responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR},
+        responses={200: schema.COMPLAINT_WITH_REPORTS, 403: schema.ERROR, 404: schema.ERROR, 409: schema.ERROR},
     )
     def post(self, request, complaint_id):
         _checked(self, request, complaint_id)

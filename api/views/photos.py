@@ -11,13 +11,13 @@ from rest_framework.views import APIView
 
 from access.auth import AgencyStaffPermission, ReadPublicOrAuthenticated, sees_personal_data
 from complaints.models import Complaint
+from geo.http.errors import ApiError
 from params import text_problem
 from photos import moderation, publish, store
 from photos.models import Photo
 from photos.processing import STORED_TYPE, THUMBNAIL_TYPE, PhotoError
 
 from .. import schema
-from ..errors import ApiError
 from ..parsers import BodyError, GeoJSONParser, JSONParser, parse_json
 
 FIELD = "photo"
@@ -192,7 +192,10 @@ class PhotoModeration(APIView):
     permission_classes = [AgencyStaffPermission]
     hide = True
 
-    @extend_schema(request=schema.OBJECT, responses={200: schema.OBJECT, 403: schema.ERROR, 404: schema.ERROR})
+    @extend_schema(
+        request=schema.PHOTO_MODERATION_REQUEST,
+        responses={200: schema.PHOTO_MODERATION, 400: schema.ERROR, 403: schema.ERROR, 404: schema.ERROR},
+    )
     def post(self, request, photo_id):
         from .complaints import actor_of  # complaints imports this module
 

@@ -1,29 +1,19 @@
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints import duplicates
-from routing import live
-from routing.batch.compact import compact_results
-from routing.engine.grid import MAX_WITHIN_M
-from routing.engine.matcher import DEFAULT_WITHIN_M
-from routing.engine.points import BatchError, BatchTooLarge, PointError, parse_batch, parse_point, point_arrays
-from routing.rules.decisions import answer
-from routing.rules.responsibility import UnknownCategory
+from geo.http.errors import ApiError
+from routing import service
+from routing.engine.points import BatchError, BatchTooLarge, PointError, point_arrays
+from routing.service import UnknownCategories
 
 from .. import batch_answer, schema
-from ..errors import ApiError
 from ..fast_json import FastJSONRenderer, FastNegotiation, dumps
 from ..fast_path import HandOn, with_fast_path
 from .complaints import visibility_of
-
-
-def within_of(body) -> float:
-    value = body.get("within", DEFAULT_WITHIN_M) if isinstance(body, dict) else DEFAULT_WITHIN_M
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_WITHIN_M:
-        raise ApiError(400, "invalid", f"within: must be a number of metres within 0..{MAX_WITHIN_M:g}")
-    return float(value)
 
 
 def compact_of(request) -> bool:
@@ -63,53 +53,24 @@ def route_duplicates(request, point, body) -> dict:
     return duplicates.answer(found, category)
 
 
-def check_categories(points, directory):
-    problems = []
-    for index, point in enumerate(points):
-        try:
-            directory.check_categories(point.categories)
-        except UnknownCategory as exc:
-            problems.append({"index": index, "id": point.id, "field": "category", "message": str(exc)})
-    if problems:
-        raise ApiError(
-            400,
-            "unknown_category",
-            f"{problems[0]['message']}; known: {', '.join(sorted(directory.categories))}",
-            problems[:100],
-        )
-
-
-def result(point, match, generation, directory) -> dict:
-    # Computed once per key and shared: put into this answer, never changed.
-    jurisdictions, decided = answer(directory, generation, match, point.categories, (point.lon, point.lat))
-    out = {
-        "id": point.id,
-        "lon": point.lon,
-        "lat": point.lat,
-        "status": match.status,
-        "generation": generation,
-        "jurisdictions": jurisdictions,
-        "on_boundary": match.on_boundary,
-        "categories": list(point.categories),
-        **decided,
-    }
-    if match.snapped_m is not None:
-        out["snapped_m"] = match.snapped_m
-    return out
+def refused(exc: Exception) -> ApiError:
+    """A refusal of the route service in the API's error shape."""
+    if isinstance(exc, PointError):
+        return ApiError(400, "invalid_point", str(exc), {"field": exc.field})
+    if isinstance(exc, BatchTooLarge):
+        return ApiError(413, "batch_too_large", str(exc), {"count": exc.count})
+    if isinstance(exc, BatchError):
+        return ApiError(400, "invalid_points", str(exc), exc.problems)
+    if isinstance(exc, UnknownCategories):
+        return ApiError(400, "unknown_category", str(exc), exc.problems[:100])
+    return ApiError(400, "invalid", str(exc))  # WithinError
 
 
 def fast_answer(request, body) -> bytes:
-    """Route's answer on the fast path (api/fast_path.py); any refusal raises, and the DRF view
-    below then answers the same request with its error."""
+    """Route's answer on the fast path (api/fast_path.py); a refusal is answered by the DRF view."""
     if "duplicates" in body:
         raise HandOn
-    point = parse_point(body)
-    within = within_of(body)
-    directory = live.directory.current()
-    directory.check_categories(point.categories)
-    matcher = live.matcher.current()
-    match = matcher.lookup(point.lon, point.lat, within)
-    return dumps(result(point, match, matcher.generation, directory))
+    return dumps(service.route(body).as_dict())
 
 
 class Route(APIView):
@@ -120,7 +81,9 @@ class Route(APIView):
 
     @classmethod
     def as_view(cls, **initkwargs):
-        return with_fast_path(super().as_view(**initkwargs), fast_answer, ", ".join(cls().allowed_methods))
+        return with_fast_path(
+            super().as_view(**initkwargs), fast_answer, ", ".join(cls().allowed_methods), declines=service.REFUSALS
+        )
 
     @extend_schema(
         request=schema.ROUTE_REQUEST,
@@ -130,16 +93,12 @@ class Route(APIView):
     def post(self, request):
         body = request.data
         try:
-            point = parse_point(body)
-        except PointError as exc:
-            raise ApiError(400, "invalid_point", str(exc), {"field": exc.field}) from None
-        directory = live.directory.current()
-        check_categories([point], directory)
-        matcher = live.matcher.current()
-        match = matcher.lookup(point.lon, point.lat, within_of(body))
-        out = result(point, match, matcher.generation, directory)
+            found = service.route(body)
+        except service.REFUSALS as exc:
+            raise refused(exc) from None
+        out = found.as_dict()
         if duplicates_wanted(request, body):
-            out["duplicates"] = route_duplicates(request, point, body)
+            out["duplicates"] = route_duplicates(request, found.point, body)
         return Response(out)
 
 
@@ -164,15 +123,10 @@ def fast_batch_answer(request, body) -> bytes:
     points = point_arrays(body)
     if points is None:
         raise HandOn
-    within = within_of(body)
-    directory = live.directory.current()
-    for categories in points.categories:
-        directory.check_categories(categories)
-    matcher = live.matcher.current()
-    answers = matcher.lookup_many(points.lons, points.lats, within)
+    batch = service.route_points(points, body)
     if request.META["QUERY_STRING"] in ("compact=1", "compact=true"):
-        return batch_answer.compact(points, answers, matcher, directory)
-    return batch_answer.full(points, answers, matcher, directory, result)
+        return batch_answer.compact(batch)
+    return batch_answer.full(batch)
 
 
 class RouteBatch(APIView):
@@ -187,6 +141,7 @@ class RouteBatch(APIView):
             super().as_view(**initkwargs),
             fast_batch_answer,
             ", ".join(cls().allowed_methods),
+            declines=service.REFUSALS,
             queries=BATCH_QUERIES,
             shallow=shallow_batch,
         )
@@ -198,20 +153,12 @@ class RouteBatch(APIView):
     )
     def post(self, request):
         compact = compact_of(request)
-        body = request.data
         try:
-            points = parse_batch(body)
-        except BatchTooLarge as exc:
-            raise ApiError(413, "batch_too_large", str(exc), {"count": exc.count}) from None
-        except BatchError as exc:
-            raise ApiError(400, "invalid_points", str(exc), exc.problems) from None
-        within = within_of(body)
-        directory = live.directory.current()
-        check_categories(points, directory)
-        matcher = live.matcher.current()
-        answers = matcher.lookup_many([p.lon for p in points], [p.lat for p in points], within)
-        if compact:
-            results = compact_results(points, answers, matcher, directory)
-            return Response({"generation": matcher.generation, "count": len(results), "results": results})
-        results = [result(p, answers.match(k), matcher.generation, directory) for k, p in enumerate(points)]
-        return Response({"generation": matcher.generation, "count": len(results), "results": results})
+            batch = service.route_batch(request.data)
+        except service.REFUSALS as exc:
+            raise refused(exc) from None
+        if compact:  # the fast path's encoder: one compact answer, byte for byte
+            return HttpResponse(batch_answer.compact(batch), content_type="application/json")
+        # One by one: the reference the fast path's grouped encoder (batch_answer.full) must equal.
+        results = [batch.one(k).as_dict() for k in range(len(batch))]
+        return Response({"generation": batch.generation, "count": len(results), "results": results})

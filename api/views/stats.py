@@ -2,9 +2,11 @@ import csv
 import functools
 import io
 import json
+from collections.abc import Iterable
 
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,7 +27,7 @@ COMMON = [
 ]
 
 
-def scope_of(q) -> stats.Scope:
+def scope_of(q: QueryDict) -> stats.Scope:
     since, until = params.in_order(params.moment(q, "since"), params.moment(q, "until"), "since", "until")
     return stats.Scope(
         since,
@@ -36,7 +38,7 @@ def scope_of(q) -> stats.Scope:
     )
 
 
-def names_for(group: str, keys) -> dict:
+def names_for(group: str, keys: Iterable[str | None]) -> dict:
     keys = [k for k in keys if k]
     if group in stats.ADMIN_GROUPS:
         rows = Boundary.objects.active().filter(level=group, code__in=keys).values_list("code", "name_th", "name_en")
@@ -66,7 +68,7 @@ def split(feature: str) -> tuple[str, str, str]:
     return json.loads(head + "}")["id"], head[:-1], rest
 
 
-def stats_cost(request) -> int:
+def stats_cost(request: Request) -> int:
     """Rate-limit units: a choropleth carries every polygon of its level."""
     return 20 if request.GET.get("format") == "geojson" else 2
 
@@ -83,9 +85,14 @@ class Stats(APIView):
             schema.query("format", enum=["json", "csv", "geojson"]),
             schema.query("simplify", schema.OpenApiTypes.DOUBLE),
         ],
-        responses={200: schema.OBJECT, 400: schema.ERROR},
+        responses={
+            (200, "application/json"): schema.STATS,
+            (200, "text/csv"): schema.OpenApiTypes.STR,
+            (200, "application/geo+json"): schema.STATS_FEATURES,
+            400: schema.ERROR,
+        },
     )
-    def get(self, request):
+    def get(self, request: Request) -> HttpResponse:
         q = request.query_params
         group = params.choice(q, "group", list(stats.GROUPS), default="province")
         fmt = params.choice(q, "format", ["json", "csv", "geojson"], default="json")
@@ -115,7 +122,7 @@ class Stats(APIView):
             return self._choropleth(request, group, scope, rows)
         return Response({"group": group, "rows": rows})
 
-    def _choropleth(self, request, group, scope, rows):
+    def _choropleth(self, request: Request, group: str, scope: stats.Scope, rows: list[dict]) -> HttpResponse:
         simplify = params.number(request.query_params, "simplify", default=0.001, minimum=0, maximum=1)
         if simplify < MIN_NATIONAL_SIMPLIFY and not scope.area:
             raise params.bad(
@@ -147,9 +154,10 @@ class Stats(APIView):
 
 class StatsTrend(APIView):
     @extend_schema(
-        parameters=[schema.query("interval", enum=list(stats.INTERVALS)), *COMMON], responses={200: schema.OBJECT}
+        parameters=[schema.query("interval", enum=list(stats.INTERVALS)), *COMMON],
+        responses={200: schema.STATS_TREND, 400: schema.ERROR},
     )
-    def get(self, request):
+    def get(self, request: Request) -> HttpResponse:
         interval = params.choice(request.query_params, "interval", list(stats.INTERVALS), default="day")
         return Response({"interval": interval, "rows": stats.trend(interval, scope_of(request.query_params))})
 
@@ -161,9 +169,9 @@ class StatsTop(APIView):
             schema.query("n", schema.OpenApiTypes.INT),
             *COMMON,
         ],
-        responses={200: schema.OBJECT},
+        responses={200: schema.STATS_TOP, 400: schema.ERROR},
     )
-    def get(self, request):
+    def get(self, request: Request) -> HttpResponse:
         q = request.query_params
         group = params.choice(q, "group", list(stats.GROUPS), default="district")
         n = params.integer(q, "n", default=3, minimum=1, maximum=20)

@@ -5,8 +5,7 @@
 from access.auth import sees_personal_data
 from complaints import commands
 from complaints.models import Complaint
-
-from ..errors import ApiError
+from geo.http.errors import ApiError
 
 # Actions that are not lifecycle steps, each a command taking the note as its text or reason.
 EXTRA_ACTIONS = ("reply", "note", "not_ours")

@@ -14,12 +14,17 @@ from django.db import migrations
 INDEXES = {
     "complaint_inbox_agency": """
         ON complaints_complaint (agency_id, due_at, id)
-        INCLUDE (status, escalated_to_id, subdistrict_code, created)
+        INCLUDE (status, escalated_to_id, subdistrict_code, created, categories)
         WHERE parent_id IS NULL""",
     "complaint_inbox_escalated": """
         ON complaints_complaint (escalated_to_id, due_at, id)
-        INCLUDE (status, agency_id, subdistrict_code, created)
+        INCLUDE (status, agency_id, subdistrict_code, created, categories, resolved_at)
         WHERE escalated_to_id IS NOT NULL AND parent_id IS NULL""",
+    # An executive's province or district: counted from the index alone, the page sorted from it.
+    "complaint_inbox_area": """
+        ON complaints_complaint (province_code, district_code)
+        INCLUDE (due_at, id, status, escalated_to_id, subdistrict_code, created, categories, resolved_at)
+        WHERE parent_id IS NULL""",
     # The "done" tab: most recently closed first.
     "complaint_inbox_done": """
         ON complaints_complaint (agency_id, resolved_at DESC NULLS LAST, id DESC)

@@ -1,10 +1,10 @@
 """One module per channel; each turns a Delivery into one attempt and an Outcome."""
 
-from ..models import EMAIL, OPEN311, WEBHOOK
+from ..models import EMAIL, OPEN311, WEBHOOK, Delivery
 from ..outcome import Outcome
 
 
-def send(delivery) -> Outcome:
+def send(delivery: Delivery) -> Outcome:
     from . import email, open311, webhook
 
     senders = {WEBHOOK: webhook.send, OPEN311: open311.send, EMAIL: email.send}

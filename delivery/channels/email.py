@@ -6,6 +6,7 @@ import time
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
+from ..models import Delivery
 from ..outcome import Outcome
 
 TITLES = {
@@ -60,7 +61,7 @@ def body(payload: dict) -> str:
     return "\n".join([*lines_th, "", "----", "", *lines_en]) + "\n"
 
 
-def send(delivery) -> Outcome:
+def send(delivery: Delivery) -> Outcome:
     agency = delivery.agency
     if not agency.email:
         return Outcome(error=f"{agency.code} has no e-mail address any more", transient=False, config_problem=True)
@@ -95,7 +96,7 @@ def send(delivery) -> Outcome:
     return Outcome(status=250, duration_ms=took())
 
 
-def _refused(code: int, text, took: int) -> Outcome:
+def _refused(code: int, text: str | bytes, took: int) -> Outcome:
     if isinstance(text, bytes):
         text = text.decode(errors="replace")
     # 4xx: try later (greylisting, full mailbox); 5xx: refused for good.

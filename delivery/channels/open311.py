@@ -3,8 +3,10 @@
 import dataclasses
 import json
 
+import httpx
+
 from ..http import request
-from ..models import AgencyDelivery
+from ..models import AgencyDelivery, Delivery
 from ..outcome import Outcome
 
 
@@ -13,7 +15,7 @@ def requests_url(endpoint: str) -> str:
     return endpoint.rstrip("/") + "/requests.json"
 
 
-def form(delivery, api_key: str) -> dict:
+def form(delivery: Delivery, api_key: str) -> dict:
     complaint = delivery.payload["complaint"]
     link = delivery.payload["links"]["complaint"]
     description = (complaint.get("description") or "").strip()
@@ -29,7 +31,7 @@ def form(delivery, api_key: str) -> dict:
     }
 
 
-def send(delivery) -> Outcome:
+def send(delivery: Delivery) -> Outcome:
     agency = delivery.agency
     if not agency.open311_endpoint:
         return Outcome(error=f"{agency.code} has no Open311 endpoint any more", transient=False, config_problem=True)
@@ -65,7 +67,7 @@ def send(delivery) -> Outcome:
     return dataclasses.replace(outcome, details=details)
 
 
-def _georeport_error(response) -> str:
+def _georeport_error(response: httpx.Response) -> str:
     try:
         errors = response.json()
         return "; ".join(str(e.get("description", "")) for e in errors if isinstance(e, dict))

@@ -1,9 +1,9 @@
-from ..models import AgencyDelivery
+from ..models import AgencyDelivery, Delivery
 from ..outcome import Outcome
 from ..webhook import post_signed
 
 
-def send(delivery) -> Outcome:
+def send(delivery: Delivery) -> Outcome:
     agency = delivery.agency
     # Read at send time: a URL corrected in the admin applies to the next retry.
     url = agency.webhook_url

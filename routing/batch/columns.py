@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from routing.rules.decisions import choices, file_columns, memo
+from routing.rules.caches import FileDecisions
+from routing.rules.decisions import choices, file_columns
 
 STATUSES = pa.array(["unmatched", "matched", "snapped"], type=pa.large_string())
-# Distinct category sets remembered per directory before the memo starts again (a key's bits).
+# Distinct category sets remembered per directory before the cache starts again (a key's bits).
 MAX_CATEGORY_SETS = 1 << 16
 _ARROW = weakref.WeakKeyDictionary()  # LevelIndex -> {attribute: Arrow array}
 
@@ -48,7 +49,7 @@ def _take(values: pa.Array, chosen) -> pd.api.extensions.ExtensionArray:
 
 
 def _arrays(decided) -> tuple:
-    """The memo's decisions as three Arrow arrays (agency code, agency Thai name, reason)."""
+    """The cached decisions as three Arrow arrays (agency code, agency Thai name, reason)."""
     columns = list(zip(*decided)) if decided else ((), (), ())
     return tuple(pa.array(list(c), type=pa.large_string()) for c in columns)
 
@@ -79,22 +80,20 @@ def decision_columns(answers, matcher, directory, lons, lats, category_ids, cate
     for name in names:
         index, chosen = levels[name][:2]
         place = place * (len(index.codes) + 1) + (chosen.astype(np.int64) + 1)
-    known = memo(directory, "file")
-    if not known or len(known["categories"]) >= MAX_CATEGORY_SETS or known["generation"] != matcher.generation:
+    known = directory.caches.file
+    if known.keys is None or len(known.categories) >= MAX_CATEGORY_SETS or known.generation != matcher.generation:
         # (another snapshot: its polygon indices mean other places)
-        known.clear()
-        known.update(categories={}, keys=pd.Index([], dtype=np.int64), arrays=_arrays([]))
-        known["generation"] = matcher.generation
+        known = directory.caches.file = FileDecisions(matcher.generation, {}, pd.Index([], dtype=np.int64), _arrays([]))
     # A file's columns show the decision for the first category only (the others only add
     # alternatives), so rows are grouped by it; every set present is still checked as decide does.
     present = np.unique(np.asarray(category_ids, dtype=np.int64))
     for i in present.tolist():
         directory.check_categories(list(category_tuples[i]) or ["other"])
-    primaries = known["categories"]
+    primaries = known.categories
     global_ids = np.array([primaries.setdefault(t[:1], len(primaries)) for t in category_tuples], dtype=np.int64)
     row_keys = place * MAX_CATEGORY_SETS + global_ids[np.asarray(category_ids, dtype=np.int64)]
     groups, group_keys = pd.factorize(row_keys)
-    position = known["keys"].get_indexer(group_keys)
+    position = known.keys.get_indexer(group_keys)
     missing = np.flatnonzero(position < 0)
     if len(missing):
         _, first = np.unique(groups, return_index=True)
@@ -106,13 +105,11 @@ def decision_columns(answers, matcher, directory, lons, lats, category_ids, cate
             found = {lv.index.level: lv.index.plain[lv.chosen[k]] for lv in answers.levels if lv.chosen[k] >= 0}
             match = matcher.result(found)
             decided.append(file_columns(directory, match, primary, (float(lons[k]), float(lats[k]))))
-        known["keys"] = known["keys"].append(pd.Index(group_keys[missing]))
-        known["arrays"] = tuple(
-            pa.concat_arrays([a, b]) for a, b in zip(known["arrays"], _arrays(decided), strict=True)
-        )
-        position = known["keys"].get_indexer(group_keys)
+        known.keys = known.keys.append(pd.Index(group_keys[missing]))
+        known.arrays = tuple(pa.concat_arrays([a, b]) for a, b in zip(known.arrays, _arrays(decided), strict=True))
+        position = known.keys.get_indexer(group_keys)
     by_row = position[groups]
-    agency_code, agency_name, reason = known["arrays"]
+    agency_code, agency_name, reason = known.arrays
     return {
         "status": _take(STATUSES, status),
         "province_code": column("province", "codes"),

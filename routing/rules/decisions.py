@@ -7,22 +7,16 @@ candidate won. `choices` computes that pick for many points at once (numpy), exa
 `responsibility.local_government` does one by one: where two offices are so close in distance
 that floating-point rounding could order them differently, those rows are decided one by one.
 
-The memo lives in the Directory, so a new directory (another rules version) starts empty.
+The caches are fields of the Directory (routing.rules.caches), so a new directory (another rules
+version) starts empty.
 """
 
 import numpy as np
 
+from .caches import bounded
 from .responsibility import BANGKOK, MUNICIPAL_KINDS, Directory, decide, local_government
 
-MAX_ENTRIES = 200_000  # a bound on memory; keys are few in practice (subdistricts x categories)
 TIE_MARGIN = 1e-6  # metres: closer than this, two offices are ordered by the exact function
-
-
-def memo(directory: Directory, name: str) -> dict:
-    store = directory.memo.setdefault(name, {})
-    if len(store) > MAX_ENTRIES:
-        store.clear()
-    return store
 
 
 def partial_candidates(directory: Directory, subdistrict_code: str):
@@ -58,7 +52,7 @@ class Offices:
 
 def offices(directory: Directory, level) -> Offices:
     """The Offices table for a matcher level (LevelIndex), memoised per directory and generation."""
-    store = memo(directory, "offices")
+    store = bounded(directory.caches.offices)
     key = (level.generation, level.level, len(level.codes))
     if key not in store:
         store[key] = Offices(directory, level.codes)
@@ -102,7 +96,7 @@ def file_columns(directory: Directory, match, categories, point) -> tuple:
 
 
 def _static_local(directory: Directory, subdistrict_code: str) -> bool:
-    store = memo(directory, "static")
+    store = bounded(directory.caches.static)
     found = store.get(subdistrict_code)
     if found is None:
         found = store[subdistrict_code] = partial_candidates(directory, subdistrict_code) is None
@@ -124,7 +118,7 @@ def answer(directory: Directory, generation, match, categories, point) -> tuple[
         lg = local_government(directory, sub.code, "", point)
         pick = (lg.unit.code, tuple(u.code for u, _ in lg.candidates))
     key = (generation, codes, match.reason, tuple(categories), pick)
-    store = memo(directory, "answer")
+    store = bounded(directory.caches.answers)
     found = store.get(key)
     if found is None:
         decision = decide(directory, match, categories, point)

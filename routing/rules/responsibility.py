@@ -13,6 +13,8 @@ the SAO. In Bangkok the local government is the BMA, through the district office
 import math
 from dataclasses import dataclass, field
 
+from .caches import Caches
+
 MUNICIPAL_KINDS = {"city_municipality", "town_municipality", "subdistrict_municipality", "special_city"}
 BANGKOK = "10"
 
@@ -89,8 +91,8 @@ class Directory:
     local_units: dict  # code -> LocalUnitInfo
     coverage: dict  # subdistrict code -> [(local unit code, "completely" | "partially")]
     version: tuple = ()
-    # Decisions and tables computed from this directory (routing.rules.decisions); not compared.
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    # What is computed from this directory and kept with it (routing.rules.caches); not compared.
+    caches: Caches = field(default_factory=Caches, repr=False, compare=False)
 
     def check_categories(self, categories):
         unknown = [c for c in categories if c not in self.categories]
@@ -99,7 +101,7 @@ class Directory:
 
     def rules_for(self, category, subdistrict_code):
         # The rules of a category in order, sorted once per directory; filtering keeps the order.
-        by_category = self.memo.setdefault("rules", {})
+        by_category = self.caches.rules
         ranked = by_category.get(category)
         if ranked is None:
             found = [r for r in self.rules if r.category is None or r.category == category]
@@ -162,7 +164,7 @@ def _metres(a, b) -> float:
 def local_government(directory: Directory, subdistrict_code: str, district_code: str, point) -> LocalGovernmentAnswer:
     # Where the answer does not depend on the point (all but partly covered subdistricts), it is
     # computed once per directory; answers are shared, never changed.
-    static = directory.memo.setdefault("local", {})
+    static = directory.caches.local
     found = static.get(subdistrict_code)
     if found is None:
         found = _local_government(directory, subdistrict_code, point)

@@ -1,6 +1,7 @@
 """A statement timeout for each kind of request, so no single read can hold a worker and a
 database backend for long; a request that runs out answers 503 with Retry-After in its
-endpoint's error shape (native, OGC, Open311), never a 500.
+endpoint's error shape (errors.for_path: native, or the shape its protocol registered), never a
+500.
 
 The timeout is set on the connection before the request's first query (routing, which needs no
 query, pays nothing), and again by the next request: a persistent connection never keeps a
@@ -11,9 +12,8 @@ import logging
 import os
 
 from django.db import OperationalError, connection
-from django.http import JsonResponse
 
-from .errors import body
+from . import errors
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +72,7 @@ class _SetOnFirstQuery:
 
 
 def _answer(path: str, kind: str, ms: int):
-    text = message(kind, ms)
-    if path.startswith(("/ogc/", "/tiles/")):
-        response = JsonResponse({"code": "Timeout", "description": text}, status=503)
-    elif path.startswith("/open311/"):
-        from open311 import render  # the Open311 shape only for Open311 paths
-
-        response = render.error("xml" if path.endswith(".xml") else "json", 503, text)
-    else:
-        response = JsonResponse(body("query_timeout", text), status=503)
+    response = errors.for_path(path, 503, "query_timeout", message(kind, ms))
     response["Retry-After"] = str(RETRY_AFTER_S)
     return response
 

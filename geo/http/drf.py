@@ -1,37 +1,22 @@
-"""One error shape for the native API: {"error": {"code", "message", "details"}}."""
+"""DRF's exception handler (settings.REST_FRAMEWORK): every refusal a DRF view raises, answered in
+the native error shape (errors.body)."""
 
 import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from params import ParamError
 
+from . import timeouts
+from .errors import ApiError, body
+
 log = logging.getLogger(__name__)
 
 DB_RETRY_AFTER_S = 5
-
-
-class ApiError(Exception):
-    def __init__(self, status_code: int, code: str, message: str, details=None, headers=None):
-        super().__init__(message)
-        self.status_code = status_code
-        self.code = code
-        self.message = message
-        self.details = details
-        self.headers = headers or {}
-
-
-def body(code: str, message: str, details=None) -> dict:
-    error = {"code": code, "message": message}
-    if details is not None:
-        error["details"] = details
-    return {"error": error}
-
 
 _DRF_CODES = {
     exceptions.ParseError: "malformed_request",
@@ -66,7 +51,7 @@ def exception_handler(exc, context):
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         return Response(body(code, str(exc.detail)), status=exc.status_code, headers=headers)
-    if isinstance(exc, OperationalError) and _timed_out(exc):
+    if isinstance(exc, OperationalError) and timeouts.is_timeout(exc):
         return _timeout(context)
     if isinstance(exc, (OperationalError, InterfaceError)):
         log.warning("database unavailable: %s", exc)
@@ -81,41 +66,12 @@ def exception_handler(exc, context):
     return None
 
 
-def for_path(path: str, status_code: int, code: str, message: str):
-    """An error in the shape of the protocol the URL belongs to, for answers made before any view
-    (unmatched routes, URL checks): Open311 and OGC clients parse theirs, not ours."""
-    if path.startswith("/open311/"):
-        from open311 import render
-
-        return render.error("xml" if path.endswith(".xml") else "json", status_code, message)
-    if path.startswith(("/ogc", "/tiles/")):
-        ogc_code = "NotFound" if status_code == 404 else "InvalidParameterValue"
-        return JsonResponse({"code": ogc_code, "description": message}, status=status_code)
-    return JsonResponse(body(code, message), status=status_code)
-
-
-def _timed_out(exc) -> bool:
-    from .timeouts import is_timeout  # timeouts imports this module
-
-    return is_timeout(exc)
-
-
 def _timeout(context):
-    from .timeouts import RETRY_AFTER_S, budget, message
-
     request = context.get("request")
-    kind, ms = getattr(request, "statement_budget", None) or budget(request.path if request else "")
+    kind, ms = getattr(request, "statement_budget", None) or timeouts.budget(request.path if request else "")
     log.warning("statement timeout (%s, %d ms)", kind, ms)
     return Response(
-        body("query_timeout", message(kind, ms)),
+        body("query_timeout", timeouts.message(kind, ms)),
         status=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": str(RETRY_AFTER_S)},
+        headers={"Retry-After": str(timeouts.RETRY_AFTER_S)},
     )
-
-
-def not_found(request, exception=None):
-    return for_path(request.path, 404, "not_found", f"no such resource: {request.path}")
-
-
-def server_error(request):
-    return JsonResponse(body("server_error", "an unexpected error occurred; it has been logged"), status=500)

@@ -7,17 +7,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 RESTART_DELAY_S = (0.5, 30.0)  # first and longest pause before starting a worker that exited
 
 
 class Command(BaseCommand):
-    help = "Run delivery workers (procrastinate) and restart any that exits."
+    help = "Run the background workers (procrastinate: every app's jobs) and restart any that exits."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--processes", type=int, default=int(os.environ.get("GEO_DELIVERY_PROCESSES", "1")))
         parser.add_argument(
             "--concurrency",
@@ -30,13 +32,15 @@ class Command(BaseCommand):
             "--exit-with-parent", action="store_true", help="stop when the process that started this one is gone"
         )
 
-    def handle(self, processes, concurrency, pidfile, exit_with_parent=False, **options):
+    def handle(
+        self, processes: int, concurrency: int, pidfile: str | None, exit_with_parent: bool = False, **options: Any
+    ) -> None:
         parent = os.getppid()
         if pidfile:
             Path(pidfile).write_text(str(os.getpid()))
         stopping = False
 
-        def stop(signum, frame):
+        def stop(signum: int, frame: FrameType | None) -> None:
             nonlocal stopping
             stopping = True
 
@@ -50,8 +54,9 @@ class Command(BaseCommand):
             "--concurrency",
             str(concurrency),
         ]
-        workers = {}
-        delays = {}
+        workers: dict[int, subprocess.Popen] = {}
+        started: dict[int, float] = {}  # when each slot's worker was started
+        delays: dict[int, float] = {}
         try:
             while not stopping:
                 if exit_with_parent and os.getppid() != parent:
@@ -67,11 +72,10 @@ class Command(BaseCommand):
                         if stopping:
                             break
                     workers[slot] = subprocess.Popen(command, start_new_session=True)
-                    started = time.monotonic()
-                    workers[slot].started = started
+                    started[slot] = time.monotonic()
                 for slot, process in workers.items():
                     # A worker that ran a while before exiting is restarted at once next time.
-                    if process.poll() is None and time.monotonic() - process.started > 60:
+                    if process.poll() is None and time.monotonic() - started[slot] > 60:
                         delays.pop(slot, None)
                 time.sleep(0.2)
         finally:

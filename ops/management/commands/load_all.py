@@ -11,9 +11,10 @@ manage.py load_all --now     everything in this process, the lighter layers and 
 
 import threading
 import time
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
 from routing import loaders
@@ -27,16 +28,16 @@ class Command(BaseCommand):
     help = "Load Thailand, seed the agencies, and prepare the layers and demo complaints (by the workers)"
     requires_system_checks = []  # make load has just run migrate, which checks
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--now", action="store_true", help="prepare the layers and store the demo here")
 
-    def step(self, name, *args):
+    def step(self, name: str, *args: str) -> None:
         started = time.monotonic()
         call_command(name, *args, stdout=self.stdout, stderr=self.stderr)
         self.stdout.write(f"{name}: done in {time.monotonic() - started:.1f} s")
         self.stdout.flush()
 
-    def store_matcher_index(self):
+    def store_matcher_index(self) -> None:
         started = time.monotonic()
         try:
             loaders.build_matcher()
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         self.stdout.write(f"matcher index: ready in {time.monotonic() - started:.1f} s")
         self.stdout.flush()
 
-    def handle(self, *args, **opts):
+    def handle(self, *args: str, **opts: Any) -> None:
         started = time.monotonic()
         later = [] if opts["now"] else ["--later", "--after", str(JOBS_AFTER_S)]
         self.step("load_thailand", "--commit", "--activate", "--if-needed")
