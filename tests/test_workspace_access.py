@@ -138,8 +138,11 @@ def test_the_lockout_shows_a_clear_page(client, agencies):
 
 def _mailed_link(mailbox) -> tuple[str, str]:
     message = email.message_from_bytes(mailbox.messages[-1].original_content, policy=policy.default)
-    body = message.get_body().get_content()
-    return message["subject"], re.search(r"http://\S+/work/password/set/\S+/", body).group(0)
+    part = message.get_body()
+    assert part is not None
+    found = re.search(r"http://\S+/work/password/set/\S+/", part.get_content())
+    assert found is not None
+    return message["subject"], found.group(0)
 
 
 def test_a_new_officer_sets_a_password_from_an_e_mailed_link(client, agencies, settings):

@@ -98,7 +98,7 @@ def serious_problems(browser) -> list:
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
-WEIGHTS = {}
+WEIGHTS: dict[str, int] = {}
 WEIGHT_BUDGET = 300 * 1024
 
 

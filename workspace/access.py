@@ -3,6 +3,7 @@ reads everything in their area and changes nothing. Anything outside what a pers
 answered exactly as a complaint that does not exist (404), so ids cannot be probed."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Q
@@ -14,7 +15,7 @@ from routing.models import Agency
 
 @dataclass(frozen=True)
 class Viewer:
-    user: object
+    user: Any
     agency: Agency | None = None  # an officer's agency: the only one they act for
     area: str | None = None  # an executive's province or district code ("" = the whole country)
     reader: bool = False  # an executive or operator: reads, never acts
@@ -80,7 +81,7 @@ def visible(viewer: Viewer, queryset=None):
 
 def acts_on(viewer: Viewer, complaint: Complaint) -> bool:
     """Only the officers of the agency responsible change a complaint."""
-    return viewer.can_act and complaint.agency_id == viewer.agency.id
+    return viewer.agency is not None and not viewer.reader and complaint.agency_id == viewer.agency.id
 
 
 def complaint_for(viewer: Viewer, complaint_id) -> Complaint:
@@ -92,7 +93,7 @@ def complaint_for(viewer: Viewer, complaint_id) -> Complaint:
 
 def complaints_for_action(viewer: Viewer, ids) -> list[Complaint]:
     """All of `ids` for an officer's bulk action, or 404 for the whole action when any is not theirs."""
-    if not viewer.can_act:
+    if viewer.agency is None or viewer.reader:
         raise Http404("no such complaint")
     wanted = set(ids)
     found = list(Complaint.objects.select_related("agency").filter(id__in=wanted, agency_id=viewer.agency.id))

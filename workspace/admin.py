@@ -44,5 +44,5 @@ admin.site.unregister(User)
 class OfficerUserAdmin(UserAdmin):
     """Django's user admin, with the officer's agency beside the account and the password link."""
 
-    inlines = [*UserAdmin.inlines, OfficerInline]
-    actions = [*UserAdmin.actions, send_password_link]
+    inlines = [OfficerInline]
+    actions = [send_password_link]

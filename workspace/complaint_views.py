@@ -1,5 +1,7 @@
 """A complaint's page: everything known about it, and the officer's actions on it."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -38,7 +40,7 @@ def timeline(complaint, photos, *, own: bool) -> list[dict]:
     """History and deliveries, oldest first. The agency's own staff read internal notes (marked),
     the text as written and who did it; readers from outside (executives, operators) read what the
     public reads of the text, with roles and agencies instead of names."""
-    by_entry = {}
+    by_entry: dict[int, list[dict]] = {}
     for photo in photos:
         if photo["entry"]:
             by_entry.setdefault(photo["entry"], []).append(photo)
@@ -85,7 +87,7 @@ def context_of(request, complaint: Complaint, **extra) -> dict:
     verbatim = own or viewer.user.is_superuser
     visibility = duplicates.Visibility(agency_id=viewer.agency.id) if viewer.agency else None
     candidates = duplicates.for_complaint(complaint, visibility=visibility) if complaint.parent_id is None else []
-    templates = []
+    templates: Any = ResponseTemplate.objects.none()
     if viewer.can_act:
         category = complaint.categories[0] if complaint.categories else ""
         templates = ResponseTemplate.objects.filter(agency=viewer.agency).filter(
@@ -93,10 +95,7 @@ def context_of(request, complaint: Complaint, **extra) -> dict:
         )
     # The project's representations: the staff one for the agency's own officers (and superusers),
     # the public one (masked text) for readers from elsewhere.
-    if verbatim:
-        out = staff(complaint, agency_code=viewer.agency.code if own else None)
-    else:
-        out = public(complaint)
+    out = staff(complaint, agency_code=viewer.agency.code if own else None) if verbatim else public(complaint)
     return {
         "viewer": viewer,
         "complaint": complaint,

@@ -34,7 +34,7 @@ class SignIn(auth_views.LoginView):
 
 
 class SignOut(auth_views.LogoutView):
-    next_page = reverse_lazy("workspace:signin")
+    next_page = "/work/signin/"
 
 
 class PasswordLinkForm(auth_forms.PasswordResetForm):
@@ -60,7 +60,8 @@ def send_link(request, user) -> None:
             request=request,
             use_https=request.is_secure(),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            **LINK_OPTIONS,
+            email_template_name=LINK_OPTIONS["email_template_name"],
+            subject_template_name=LINK_OPTIONS["subject_template_name"],
         )
 
 
