@@ -6,8 +6,11 @@ from django.http import JsonResponse
 from geo.http.errors import body, for_path
 
 DRAIN_LIMIT = 64 * 1024 * 1024
-# The endpoints that take photos, as multipart (deploy/nginx.conf.template has the same list).
-UPLOADS = re.compile(r"^/(api/v1/complaints(/[0-9]+/transitions)?|open311/v2/requests\.(json|xml))$")
+# The endpoints that take photos, as multipart (deploy/nginx.conf.template has the same list), and
+# the workspace's finish form.
+UPLOADS = re.compile(
+    r"^/(api/v1/complaints(/[0-9]+/transitions)?|open311/v2/requests\.(json|xml)|work/complaints/[0-9]+/finish/)$"
+)
 CHUNK = 1024 * 1024
 
 

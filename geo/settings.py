@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "delivery",
     "oversight",
     "web",
+    "workspace",
     "api",
     "ops",
     "drf_spectacular",
@@ -105,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "workspace.language.WorkspaceLanguage",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a locked-out admin login into a 429 page (the API's Basic auth answers its own 429).
     "axes.middleware.AxesMiddleware",
@@ -122,6 +124,21 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The client address: REMOTE_ADDR as the server saw it; forwarding headers are not trusted here.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# The officers' sign-in page answers a lockout with a page of its own (workspace/signin.py).
+AXES_LOCKOUT_CALLABLE = "workspace.signin.lockout"
+
+# People's sessions (the officers' workspace, the admin): signed in for a working day at most,
+# and not beyond the browser's life; the cookies are never readable by scripts.
+LOGIN_URL = "/work/signin/"
+LOGIN_REDIRECT_URL = "/work/"
+LOGOUT_REDIRECT_URL = "/work/signin/"
+SESSION_COOKIE_AGE = int(os.environ.get("GEO_SESSION_HOURS", "12")) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# A password link stays valid this long (the officer sets a password from the e-mail).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("GEO_PASSWORD_LINK_HOURS", "72")) * 3600
 
 ROOT_URLCONF = "geo.urls"
 WSGI_APPLICATION = "geo.wsgi.application"
@@ -141,6 +158,8 @@ TEMPLATES = [
 ]
 
 LANGUAGE_CODE = "en"
+# The workspace's languages: Thai by default, English by choice (workspace/language.py).
+LANGUAGES = [("th", "ไทย"), ("en", "English")]
 TIME_ZONE = "Asia/Bangkok"
 USE_I18N = True
 USE_TZ = True
@@ -149,7 +168,10 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 # Static files (admin, API docs, map page) served by the app itself, straight from the packages.
 WHITENOISE_USE_FINDERS = True
 # Front-end libraries come from npm (web/package.json), installed by scripts/bootstrap.sh.
-STATICFILES_DIRS = [("vendor/maplibre-gl", BASE_DIR / "web" / "node_modules" / "maplibre-gl" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/maplibre-gl", BASE_DIR / "web" / "node_modules" / "maplibre-gl" / "dist"),
+    ("vendor/htmx", BASE_DIR / "web" / "node_modules" / "htmx.org" / "dist"),
+]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A batch of 10,000 points as GeoJSON is about 2 MB; larger bodies get a 413.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", read_only()(map_page), name="map"),
     path("livez", read_only()(live), name="live"),
     path("admin/", admin.site.urls),
+    path("work/", include("workspace.urls")),
     path("work/", include("oversight.urls")),
     path("api/v1/", include("api.urls")),
     path("open311/v2/", include("open311.urls")),

@@ -15,6 +15,8 @@ def links(complaint_id: int) -> DeliveryLinks:
     base = settings.GEO_PUBLIC_URL
     return {
         "complaint": f"{base}/api/v1/complaints/{complaint_id}",
+        # The complaint's page in the officers' workspace (after sign-in): where people act on it.
+        "workspace": f"{base}/work/complaints/{complaint_id}/",
         "open311": f"{base}/open311/v2/requests/{complaint_id}.json",
     }
 

@@ -191,6 +191,7 @@ class DeliveryDecision(TypedDict):
 
 class DeliveryLinks(TypedDict):
     complaint: Url
+    workspace: Url
     open311: Url
 
 

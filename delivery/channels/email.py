@@ -23,6 +23,12 @@ def subject(payload: dict) -> str:
     return f"[#{number}] {th} / {en}"
 
 
+def _page(payload: dict) -> str:
+    """The complaint's page in the officers' workspace; payloads scheduled before it existed lack it."""
+    links = payload["links"]
+    return links.get("workspace") or links["complaint"].replace("/api/v1/complaints/", "/work/complaints/") + "/"
+
+
 def body(payload: dict) -> str:
     complaint = payload["complaint"]
     reason = payload["decision"].get("reason") or {}
@@ -37,7 +43,8 @@ def body(payload: dict) -> str:
         f"เหตุผลที่ส่งถึงหน่วยงานนี้: {reason.get('th') or '-'}",
         f"หน่วยงานที่รับผิดชอบขณะนี้: {agency.get('name_th') or agency.get('code') or '-'}",
         *([f"หมายเหตุ: {note}"] if note else []),
-        f"ดูรายละเอียด: {payload['links']['complaint']}",
+        f"เปิดเรื่องในระบบงาน: {_page(payload)}",
+        f"ข้อมูลสำหรับระบบ (JSON): {payload['links']['complaint']}",
     ]
     lines_en = [
         f"{en} number {complaint['id']}",
@@ -46,7 +53,8 @@ def body(payload: dict) -> str:
         f"Why it was sent to you: {reason.get('en') or '-'}",
         f"Now responsible: {agency.get('name_en') or agency.get('code') or '-'}",
         *([f"Note: {note}"] if note else []),
-        f"Details: {payload['links']['complaint']}",
+        f"Open it in the workspace: {_page(payload)}",
+        f"Data for systems (JSON): {payload['links']['complaint']}",
         "",
         f"Delivery id: {payload['delivery_id']}",
     ]
