@@ -127,16 +127,13 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 # The officers' sign-in page answers a lockout with a page of its own (workspace/signin.py).
 AXES_LOCKOUT_CALLABLE = "workspace.signin.lockout"
 
-# People's sessions (the officers' workspace, the admin): signed in for a working day at most,
-# and not beyond the browser's life; the cookies are never readable by scripts.
-LOGIN_URL = "/work/signin/"
+# People's sessions (workspace, admin): a working day at most, not beyond the browser's life.
+LOGIN_URL = LOGOUT_REDIRECT_URL = "/work/signin/"
 LOGIN_REDIRECT_URL = "/work/"
-LOGOUT_REDIRECT_URL = "/work/signin/"
 SESSION_COOKIE_AGE = int(os.environ.get("GEO_SESSION_HOURS", "12")) * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 # A password link stays valid this long (the officer sets a password from the e-mail).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("GEO_PASSWORD_LINK_HOURS", "72")) * 3600
 
@@ -234,8 +231,7 @@ GEO_RATING_MIN_COUNT = int(os.environ.get("GEO_RATING_MIN_COUNT", "5"))
 # workers look once a day.
 GEO_RETENTION_DAYS = float(os.environ.get("GEO_RETENTION_DAYS", "365"))
 GEO_RETENTION_CRON = os.environ.get("GEO_RETENTION_CRON", "17 3 * * *")
-# The daily digest e-mail per agency (oversight/digest.py): once a day (the workers' clock, UTC:
-# 07:00 in Thailand); a re-run or retry the same day sends nothing twice.
+# The daily digest per agency (oversight/digest.py), UTC: 07:00 in Thailand; sent once a day.
 GEO_DIGEST_CRON = os.environ.get("GEO_DIGEST_CRON", "0 0 * * *")
 
 SPECTACULAR_SETTINGS = {
