@@ -17,7 +17,6 @@ from access.auth import (
     staff_agency,
 )
 from complaints import commands, duplicates, intake, lifecycle, merging
-from complaints.actors import Actor
 from complaints.models import Complaint
 from complaints.representations import public
 from delivery import report as delivery_report
@@ -30,6 +29,7 @@ from routing.rules.responsibility import UnknownCategory
 from .. import schema
 from . import photos as photo_api
 from . import writes
+from .actors import actor_of
 
 MAX_COMPLAINT_BODY = 1024 * 1024
 GEOJSON = "application/geo+json"
@@ -109,14 +109,6 @@ def visibility_of(request) -> duplicates.Visibility | None:
         return duplicates.Visibility(intake_key_id=request.user.key.id)
     agency = staff_agency(request)
     return duplicates.Visibility(agency_id=agency.id if agency else -1)
-
-
-def actor_of(request) -> Actor:
-    agency = staff_agency(request)
-    name = getattr(request.user, "username", "") or str(request.user)
-    if agency:
-        return Actor("staff", name, agency.code)
-    return Actor("operator", name)
 
 
 class ComplaintList(APIView):

@@ -15,7 +15,8 @@ from photos.publish import duplicate_terms
 
 from .. import schema
 from . import writes
-from .complaints import _checked, _domain_errors, _text, actor_of, visibility_of
+from .actors import actor_of
+from .complaints import _checked, _domain_errors, _text, visibility_of
 
 MERGE_REQUEST = inline_serializer(
     "MergeRequest",

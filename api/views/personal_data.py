@@ -14,7 +14,7 @@ from complaints.representations import public
 from geo.http.errors import ApiError
 
 from .. import schema
-from .complaints import actor_of
+from .actors import actor_of
 
 
 class OperatorOnly(permissions.BasePermission):

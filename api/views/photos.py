@@ -19,6 +19,7 @@ from photos.processing import STORED_TYPE, THUMBNAIL_TYPE, PhotoError
 
 from .. import schema
 from ..parsers import BodyError, GeoJSONParser, JSONParser, parse_json
+from .actors import actor_of
 
 FIELD = "photo"
 
@@ -197,8 +198,6 @@ class PhotoModeration(APIView):
         responses={200: schema.PHOTO_MODERATION, 400: schema.ERROR, 403: schema.ERROR, 404: schema.ERROR},
     )
     def post(self, request, photo_id):
-        from .complaints import actor_of  # complaints imports this module
-
         photo = _photo(photo_id)
         self.check_object_permissions(request, photo.complaint)
         body = request.data if isinstance(request.data, dict) else {}
