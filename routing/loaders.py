@@ -21,7 +21,8 @@ from .engine.matcher import CELL_BY_LEVEL, FINEST_FIRST, Matcher, nested
 from .engine.nesting import Outline, derivations
 from .engine.rings import vertices
 from .models import Agency, Category, LocalCoverage, LocalGovernment, RoutingRule
-from .rules.responsibility import AgencyInfo, Directory, LocalUnitInfo, Rule
+from .rules.records import AgencyInfo, LocalUnitInfo, Rule
+from .rules.responsibility import Directory
 
 CONTACT_FIELDS = ("email", "phone", "webhook_url", "open311_endpoint")
 

@@ -6,14 +6,8 @@ import pytest
 from routing import live, loaders
 from routing.engine.answers import Jurisdiction, Match
 from routing.models import Agency, Category, RoutingRule
-from routing.rules.responsibility import (
-    AgencyInfo,
-    Directory,
-    LocalUnitInfo,
-    Rule,
-    UnknownCategory,
-    decide,
-)
+from routing.rules.records import AgencyInfo, LocalUnitInfo, Rule
+from routing.rules.responsibility import Directory, UnknownCategory, decide
 from routing.rules.tambon_xml import parse_province
 
 

@@ -5,11 +5,11 @@ field, owned by the module named beside it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .decisions import Offices
-    from .responsibility import LocalGovernmentAnswer, Rule
+import numpy as np
+
+from .records import LocalGovernmentAnswer, Rule
 
 MAX_ENTRIES = 200_000  # a bound on memory; keys are few in practice (subdistricts x categories)
 
@@ -19,6 +19,17 @@ def bounded(store: dict) -> dict:
     if len(store) > MAX_ENTRIES:
         store.clear()
     return store
+
+
+@dataclass
+class Offices:
+    """routing.rules.decisions: per subdistrict of one matcher level, the candidate offices where the
+    pick depends on the point."""
+
+    partial: np.ndarray  # per subdistrict: whether the pick depends on the point
+    lon: np.ndarray  # (subdistricts x candidates) office longitudes, NaN where none or padding
+    lat: np.ndarray
+    units: list[list[str]]  # per subdistrict: the candidates' codes, in the order of the columns
 
 
 @dataclass

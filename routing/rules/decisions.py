@@ -13,7 +13,7 @@ version) starts empty.
 
 import numpy as np
 
-from .caches import bounded
+from .caches import Offices, bounded
 from .responsibility import BANGKOK, MUNICIPAL_KINDS, Directory, decide, local_government
 
 TIE_MARGIN = 1e-6  # metres: closer than this, two offices are ordered by the exact function
@@ -34,20 +34,21 @@ def partial_candidates(directory: Directory, subdistrict_code: str):
     return sorted(candidates, key=lambda e: (e[0].kind not in MUNICIPAL_KINDS, e[0].code))
 
 
-class Offices:
-    """Per subdistrict of one matcher level: the candidate offices where the pick depends on the point."""
-
-    def __init__(self, directory: Directory, codes):
-        lists = [partial_candidates(directory, code) for code in codes]
-        width = max([len(c) for c in lists if c] or [1])
-        self.partial = np.array([c is not None for c in lists], dtype=bool)
-        self.lon = np.full((len(codes), width), np.nan)
-        self.lat = np.full((len(codes), width), np.nan)
-        self.units = [[u.code for u, _ in c] if c else [] for c in lists]
-        for i, candidates in enumerate(lists):
-            for j, (unit, _) in enumerate(candidates or ()):
-                if unit.office:
-                    self.lon[i, j], self.lat[i, j] = unit.office
+def _offices(directory: Directory, codes) -> Offices:
+    """The candidate offices of each subdistrict of one matcher level, where the pick depends on the point."""
+    lists = [partial_candidates(directory, code) for code in codes]
+    width = max([len(c) for c in lists if c] or [1])
+    table = Offices(
+        partial=np.array([c is not None for c in lists], dtype=bool),
+        lon=np.full((len(codes), width), np.nan),
+        lat=np.full((len(codes), width), np.nan),
+        units=[[u.code for u, _ in c] if c else [] for c in lists],
+    )
+    for i, candidates in enumerate(lists):
+        for j, (unit, _) in enumerate(candidates or ()):
+            if unit.office:
+                table.lon[i, j], table.lat[i, j] = unit.office
+    return table
 
 
 def offices(directory: Directory, level) -> Offices:
@@ -55,7 +56,7 @@ def offices(directory: Directory, level) -> Offices:
     store = bounded(directory.caches.offices)
     key = (level.generation, level.level, len(level.codes))
     if key not in store:
-        store[key] = Offices(directory, level.codes)
+        store[key] = _offices(directory, level.codes)
     return store[key]
 
 
