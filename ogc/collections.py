@@ -1,25 +1,8 @@
-"""The layers offered to GIS clients (OGC API - Features and vector tiles): the settings of their
-lighter renditions here, the collections themselves in ogc/providers/ (one module per kind)."""
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .providers.base import Provider as Collection  # noqa: F401
-
-
-def __getattr__(name: str):
-    """COLLECTIONS: the registry (ogc/providers/), imported on first use: the providers import the
-    models and the modules that read the settings below."""
-    if name == "COLLECTIONS":
-        from .providers import REGISTRY
-
-        return REGISTRY
-    if name == "Collection":
-        from .providers.base import Provider
-
-        return Provider
-    raise AttributeError(name)
-
+"""The settings of the lighter renditions of the layers offered to GIS clients (OGC API - Features
+and vector tiles), and the sentence their descriptions share. The collections themselves are in
+ogc/providers/ (one module per kind, found through `ogc.providers.REGISTRY`). A leaf: it imports
+nothing of the project, so the providers and the modules they use can all read it.
+"""
 
 # The lighter default rendition of polygon layers (ogc/lighter.py): Douglas-Peucker distance on the
 # shared borders, in degrees (3e-4° is 33 m north-south, 32 m east-west at 15°N), and decimals kept.

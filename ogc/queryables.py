@@ -7,10 +7,7 @@ advertised.
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .providers.base import Provider
+from typing import Protocol
 
 STRING, INTEGER, TIMESTAMP, GEOMETRY = "string", "integer", "timestamp", "geometry"
 GEOMETRY_NAME = "geometry"
@@ -25,7 +22,18 @@ class Queryable:
     enum: tuple = ()
 
 
-def for_collection(collection: "Provider") -> dict[str, Queryable]:
+class Filterable(Protocol):
+    """What the queryables read of a collection: every provider (ogc/providers/base.py) is one.
+    Written here so that this module stays below the providers, which import Queryable."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def geometry_type(self) -> str: ...
+    def queryables(self) -> list[Queryable]: ...
+
+
+def for_collection(collection: Filterable) -> dict[str, Queryable]:
     found = {q.name: q for q in collection.queryables()}
     found[GEOMETRY_NAME] = Queryable(GEOMETRY_NAME, GEOMETRY, "", "the feature's geometry")
     return found
@@ -38,7 +46,7 @@ JSON_TYPES = {
 }
 
 
-def schema(collection: "Provider", url: str) -> dict:
+def schema(collection: Filterable, url: str) -> dict:
     """The queryables as a JSON Schema (Part 3, 6.2: draft 2020-12, additionalProperties false)."""
     properties = {}
     for q in for_collection(collection).values():

@@ -244,7 +244,7 @@ def test_complaints_filter_on_the_last_change_and_a_capped_count(server, complai
     assert get(f"{base}&datetime-field=filed").status == 400
 
     from ogc import features
-    from ogc.collections import COLLECTIONS
+    from ogc.providers import REGISTRY as COLLECTIONS
 
     with django_db_blocker.unblock():
         selection = features.select(COLLECTIONS["complaints"], properties={"district_code": DISTRICT})

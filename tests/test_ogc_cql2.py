@@ -14,7 +14,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from ogc import crs, features, filters, service_areas
-from ogc.collections import COLLECTIONS
+from ogc.providers import REGISTRY as COLLECTIONS
 
 from .cql2_cases import Generator, Spec
 
