@@ -304,6 +304,7 @@ def main():
             print(f"{name:<28}{'':>14}{took['median']:>9.1f}{took['p95']:>8.1f}{took['cpu_median']:>9.1f}", end="")
             print(f"{took['cpu_p95']:>7.1f}")
             results[name] = {"inbox_ms": took}
+        results.update(pages(big, args.repeat))
         load.append(os.getloadavg()[0])
         print(f"load average {load[1]:.1f}")
         out = ROOT / "benchmarks" / "out" / "inbox.json"
@@ -316,6 +317,35 @@ def main():
         if not args.keep:
             admin(f"DROP DATABASE IF EXISTS {DB}")
             print(f"dropped {DB}")
+
+
+def pages(big: int, repeat: int) -> dict:
+    """The whole request as an officer of the big agency makes it: the view, its three queries, the
+    template and the map's GeoJSON in the page, through Django's handler (no network)."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from access.models import StaffProfile
+
+    user, _ = User.objects.get_or_create(username="bench-officer")
+    StaffProfile.objects.get_or_create(user=user, defaults={"agency_id": big})
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    found = {}
+    for name, query in (
+        ("page: inbox (open)", ""),
+        ("page: tab overdue", "?tab=overdue"),
+        ("page: Thai text", "?q=ท่อระบายน้ำอุดตัน&tab=all"),
+    ):
+        reply = client.get("/work/" + query)
+        if reply.status_code != 200:
+            print(f"{name:<28} HTTP {reply.status_code}")
+            continue
+        took = measure(lambda query=query: client.get("/work/" + query), repeat)
+        print(f"{name:<28}{'':>14}{took['median']:>9.1f}{took['p95']:>8.1f}{took['cpu_median']:>9.1f}", end="")
+        print(f"{took['cpu_p95']:>7.1f}   {len(reply.content) / 1024:.0f} KiB")
+        found[name] = {"inbox_ms": took, "bytes": len(reply.content)}
+    return found
 
 
 class _Rollback(Exception):

@@ -57,3 +57,10 @@ def test_the_structure_command_prints_its_summary():
         "arrows between fronts",
         "imports inside functions",
     ]
+
+
+def test_the_project_has_no_import_circle():
+    """Issue #23 removed the last three (ogc's providers, routing.rules' caches, the complaint and
+    photo views): a new circle fails here, with the modules in it."""
+    s = structure()
+    assert s.circles(s.edges(s.build_graph())) == []
