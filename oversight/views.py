@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from . import areas, charts, dates, exports, params, report, scorecard
+from . import areas, charts, dates, exports, params, printing, report, scorecard
 from .language import thai_first
 
 
@@ -172,7 +172,15 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     if area is None:
         raise areas.NotVisible("no area")
     period = params.month(request.GET)
-    pdf = report.monthly(area, period, get_language())
+    language = get_language()
+    key = f"{area.code}:{period.since:%Y-%m}:{language}"
+    try:
+        pdf = printing.printed(key, lambda: report.monthly(area, period, language))
+    except printing.Busy:
+        busy = HttpResponse(_("Other reports are being printed; try again in a few seconds."), status=503)
+        busy["Retry-After"] = "10"
+        busy["Content-Type"] = "text/plain; charset=utf-8"
+        return busy
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"report-{area.code}-{period.since:%Y-%m}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'

@@ -14,6 +14,7 @@ from django.utils import timezone
 from selenium.webdriver.common.by import By
 
 from .test_map_page import browser, wait_for  # noqa: F401  (the module's Chromium fixture)
+from .test_workspace_browser import serious_problems
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 AGENCIES = [
@@ -105,6 +106,7 @@ def test_the_executive_view_at_desktop_and_phone_width(live_api, governor, brows
     browser.set_window_size(1400, height + 140)  # the whole page: table, trend and map
     wait_for(browser, "return window.overdueMap.loaded()")
     assert browser.save_screenshot(str(DOCS / "oversight-exec-desktop.png"))
+    assert serious_problems(browser) == [], "executive view, desktop"
     # A phone: the table becomes cards, nothing wider than the screen.
     browser.set_window_size(360, 740)
     browser.get(f"{live_api}/work/exec/?sort=-overdue")
@@ -116,7 +118,14 @@ def test_the_executive_view_at_desktop_and_phone_width(live_api, governor, brows
     browser.set_window_size(360, min(height + 140, 4000))
     wait_for(browser, "return window.overdueMap.loaded()")
     assert browser.save_screenshot(str(DOCS / "oversight-exec-phone.png"))
+    assert serious_problems(browser) == [], "executive view, phone"
+    # In English by choice.
     browser.set_window_size(1400, 900)
+    browser.get(f"{live_api}/work/exec/?lang=en")
+    wait_for(browser, "return document.documentElement.lang === 'en' && document.readyState === 'complete'")
+    assert "Received" in browser.find_element(By.CSS_SELECTOR, "table.scorecard thead").text
+    assert serious_problems(browser) == [], "executive view in English"
+    assert browser.save_screenshot(str(DOCS / "oversight-exec-desktop-en.png"))
     csp = [e for e in browser.get_log("browser") if "Content Security Policy" in e.get("message", "")]
     assert csp == []
 

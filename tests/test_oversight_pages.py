@@ -144,3 +144,19 @@ def test_who_may_read_an_agencys_inbox(made):
     assert areas.may_read_agency(made["gov53"], "T-C") and not areas.may_read_agency(made["gov53"], "T-A")
     assert areas.may_read_agency(made["operator"], "T-C")
     assert not areas.may_read_agency(made["officer"], "T-B")
+
+
+def test_a_printed_report_is_kept_and_at_most_two_print_at_once(client, made, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "print"}}
+    from django.core.cache import cache
+
+    as_user(client, made["gov96"])
+    first = client.get("/work/exec/report.pdf?month=2026-11")
+    assert first.status_code == 200
+    assert cache.add("oversight:printer:0", "held", 60) and cache.add("oversight:printer:1", "held", 60)
+    again = client.get("/work/exec/report.pdf?month=2026-11")  # kept: no printer needed
+    assert again.status_code == 200 and again.content == first.content
+    other = client.get("/work/exec/report.pdf?month=2026-10")  # not kept, every printer busy
+    assert other.status_code == 503 and other["Retry-After"] == "10"
+    cache.delete_many(["oversight:printer:0", "oversight:printer:1"])
+    assert client.get("/work/exec/report.pdf?month=2026-10").status_code == 200

@@ -5,6 +5,7 @@ real SMTP server."""
 
 import email
 import re
+import time
 from email import policy
 from urllib.parse import urlsplit
 
@@ -165,6 +166,19 @@ def test_a_new_officer_sets_a_password_from_an_e_mailed_link(client, agencies, s
     assert signed.status_code == 302
     reused = client.get(urlsplit(link).path, follow=True)
     assert "หมดอายุ" in reused.content.decode()  # a link works once
+
+
+def test_repeating_the_password_form_mails_one_link(client, agencies, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "links"}}
+    user = make_user("repeater", "BKK-1001-PW")
+    with Mailbox() as mailbox:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", mailbox.port
+        for _ in range(5):
+            sent = client.post("/work/password/", {"email": user.email.upper()})
+            assert sent.status_code == 302 and sent["Location"] == "/work/password/sent/"
+        time.sleep(0.5)  # the SMTP server has taken what was sent
+        assert [m.rcpt_tos for m in mailbox.messages] == [[user.email]]
 
 
 def test_the_admin_sends_a_password_link(client, agencies, settings):

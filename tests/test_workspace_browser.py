@@ -213,3 +213,23 @@ def test_an_officer_works_an_overdue_complaint_on_a_desktop_and_a_phone(
     browser.get(f"{live_api}/work/complaints/{first}/")
     assert "ไม่พบ" in browser.find_element(By.TAG_NAME, "h1").text
     assert "ไฟถนนดับ" not in browser.page_source
+    # In English by choice, on a desktop and a phone: the inbox and the complaint page pass the check too.
+    sign_in(browser, live_api, world["officers"]["pw"])
+    browser.find_element(By.CSS_SELECTOR, "form.lang button[value=en]").click()
+    wait_for(browser, "return document.documentElement.lang === 'en' && document.readyState === 'complete'")
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Inbox")
+    for size in ("desktop", "phone"):
+        if size == "phone":
+            browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+        try:
+            browser.get(f"{live_api}/work/?tab=all")
+            wait_for(browser, "return document.readyState === 'complete'")
+            assert serious_problems(browser) == [], f"inbox in English, {size}"
+            shoot(browser, f"inbox-{size}-en")
+            browser.get(f"{live_api}/work/complaints/{first}/")
+            wait_for(browser, "return document.body.dataset.mapReady === '1'")
+            assert "Finished" in browser.find_element(By.ID, "status").text
+            assert serious_problems(browser) == [], f"complaint page in English, {size}"
+            shoot(browser, f"complaint-{size}-en")
+        finally:
+            browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -5,7 +5,8 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
@@ -65,12 +66,29 @@ def send_link(request, user) -> None:
         )
 
 
+# One e-mailed link per address in this window: repeating the form cannot flood a mailbox (nor our
+# mail server); the page answers the same either way, so it tells nobody which addresses exist.
+LINK_EVERY_SECONDS = 15 * 60
+
+
+def first_link_in_window(address: str) -> bool:
+    try:
+        return bool(cache.add(f"workspace:password-link:{address.strip().lower()}", 1, LINK_EVERY_SECONDS))
+    except Exception:  # the shared cache is away: send (the form is the way back in)
+        return True
+
+
 class PasswordLink(auth_views.PasswordResetView):
     template_name = "workspace/password_link.html"
     form_class = PasswordLinkForm
     success_url = reverse_lazy("workspace:password-link-sent")
     email_template_name = LINK_OPTIONS["email_template_name"]
     subject_template_name = LINK_OPTIONS["subject_template_name"]
+
+    def form_valid(self, form):
+        if not first_link_in_window(form.cleaned_data["email"]):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordLinkSent(auth_views.PasswordResetDoneView):
