@@ -7,10 +7,18 @@ command's transaction: a delivery commits with the change or not at all, and a h
 rolls the change back. This keeps complaints/ from importing the apps above it.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the types only: models import nothing from here, but keep events a leaf
+    from routing.models import Agency
+
+    from .lifecycle import Transition
+    from .models import Complaint, HistoryEntry
 
 REMINDER, ESCALATION = "reminder", "escalation"  # the kinds of Alerted (delivery kinds of the same name)
 
@@ -19,15 +27,15 @@ REMINDER, ESCALATION = "reminder", "escalation"  # the kinds of Alerted (deliver
 class Recorded:
     """A history entry was written (complaints.changes.record): every change, of every kind."""
 
-    entry: Any  # HistoryEntry
+    entry: HistoryEntry
 
 
 @dataclass(frozen=True)
 class Filed:
     """A complaint was accepted; `deliver` is False for imports of history (nothing is sent on)."""
 
-    complaint: Any
-    entry: Any
+    complaint: Complaint
+    entry: HistoryEntry
     deliver: bool = True
 
 
@@ -36,11 +44,11 @@ class Moved:
     """A lifecycle transition (start, finish, reopen, ...); `followers` are the merged reports that
     moved with it."""
 
-    complaint: Any
-    entry: Any
-    step: Any  # lifecycle.Transition
+    complaint: Complaint
+    entry: HistoryEntry
+    step: Transition
     at: datetime
-    followers: tuple = field(default=())
+    followers: tuple[Complaint, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -48,9 +56,9 @@ class HandedOver:
     """The complaint changed agency (forward, correction, "not ours"): `current` gets it, `previous`
     loses it. Either may be None."""
 
-    complaint: Any
-    previous: Any  # Agency | None
-    current: Any  # Agency | None
+    complaint: Complaint
+    previous: Agency | None
+    current: Agency | None
     note: str = ""
 
 
@@ -58,8 +66,8 @@ class HandedOver:
 class Alerted:
     """A deadline reminder or an escalation notice for `agency` (kind REMINDER or ESCALATION)."""
 
-    complaint: Any
-    agency: Any
+    complaint: Complaint
+    agency: Agency
     kind: str
 
 

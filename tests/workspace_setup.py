@@ -88,7 +88,5 @@ def signed_in(client, user):
 
 
 def revision_of(complaint):
-    from workspace.commands import revision
-
     complaint.refresh_from_db()
-    return revision(complaint)
+    return complaint.revision

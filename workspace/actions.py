@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from complaints import commands as write
 from complaints import lifecycle, merging
 from complaints.actors import Actor
+from complaints.commands import CommandError, Stale
 from complaints.intake import ComplaintError
 from photos import store
 from photos.models import Photo
 from photos.processing import PhotoError
-
-from .commands import CommandError, Stale, write
 
 ACTIONS = ("start", "finish", "reply", "note", "forward", "not_ours", "reopen", "merge", "unmerge")
 MAX_TEXT = 5000
@@ -143,18 +143,12 @@ def bulk(action: str, complaints: list, viewer, form):
             parent = min(complaints, key=lambda c: (c.parent_id is not None, c.created, c.id))
             for child in complaints:
                 if child.id != parent.id:
-                    run("merge", child.id, viewer, {"parent": parent.id, "revision": _rev(child)})
+                    run("merge", child.id, viewer, {"parent": parent.id, "revision": child.revision})
             return parent
         for complaint in complaints:
-            run(action, complaint.id, viewer, {**_fields(form), "revision": _rev(complaint)})
+            run(action, complaint.id, viewer, {**_fields(form), "revision": complaint.revision})
     return None
 
 
 def _fields(form) -> dict:
     return {k: form.get(k) for k in ("to_agency", "reason", "note")}
-
-
-def _rev(complaint) -> int:
-    from .commands import revision
-
-    return revision(complaint)

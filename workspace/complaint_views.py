@@ -18,7 +18,6 @@ from routing.models import Category
 
 from . import actions, labels
 from .access import acts_on, complaint_for
-from .commands import revision
 from .models import ResponseTemplate
 from .pages import acting, workspace_view
 
@@ -100,7 +99,7 @@ def context_of(request, complaint: Complaint, **extra) -> dict:
         "viewer": viewer,
         "complaint": complaint,
         "out": out,
-        "revision": revision(complaint),
+        "revision": complaint.revision,
         "reason": out.get("reason") or {},
         "jurisdictions": [
             (labels.LEVELS[level], out["jurisdictions"][level])
