@@ -13,7 +13,7 @@ from routing.models import Agency, Category
 
 from . import actions, labels
 from .access import complaints_for_action
-from .inbox import COUNTED_TABS, inbox, parse_filters
+from .inbox_query import COUNTED_TABS, inbox, parse_filters
 from .pages import acting, page_error, workspace_view
 
 
