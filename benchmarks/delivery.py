@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
+# The receiver listens on loopback: allow-listed for the workers (docs/delivery.md#outbound).
+os.environ.setdefault("GEO_OUTBOUND_ALLOW", "127.0.0.1/32")
 
 import django  # noqa: E402
 

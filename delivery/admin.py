@@ -10,7 +10,7 @@ class AttemptInline(admin.TabularInline):
     model = Attempt
     extra = 0
     can_delete = False
-    readonly_fields = ("number", "at", "duration_ms", "status_code", "error", "outcome", "next_attempt_at")
+    readonly_fields = ("number", "at", "duration_ms", "status_code", "error", "detail", "outcome", "next_attempt_at")
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False

@@ -44,7 +44,9 @@ def scrub(complaint, literals: list[str]) -> int:
     """The retention job's copies (complaints/retention.py): payloads and attempt errors."""
     sent = Delivery.objects.filter(complaint=complaint)
     rows = retention.rewrite(sent, {"payload": "json", "last_error": "text"}, literals)
-    return rows + retention.rewrite(Attempt.objects.filter(delivery__complaint=complaint), {"error": "text"}, literals)
+    attempts = Attempt.objects.filter(delivery__complaint=complaint)
+    # A receiver's answer may echo what it was sent: the detail kept for operators too.
+    return rows + retention.rewrite(attempts, {"error": "text", "detail": "text"}, literals)
 
 
 def register() -> None:

@@ -1,7 +1,10 @@
 """Queueing the sender jobs. Always through Django's connection, so a job is deferred inside the
 caller's transaction in every process (gunicorn, the workers, management commands)."""
 
+import random
 from datetime import datetime
+
+from django.conf import settings
 
 from geo.jobs import defer, defer_once
 
@@ -33,3 +36,22 @@ def wake_at(agency_id: int, channel: str, at: datetime) -> None:
         priority=TIMER_PRIORITY,
         task_kwargs={"agency_id": agency_id, "channel": channel},
     )
+
+
+def busy(agency_id: int, channel: str) -> None:
+    """The agency's outbound slots are all taken (delivery/slots.py): a sender again in a moment,
+    rather than one waiting in a worker. One such job waiting per agency and channel is enough."""
+    key = lock_key(agency_id, channel)
+    defer_once(
+        SEND,
+        requeue_delay(),
+        lock=key,
+        queueing_lock=key + "-busy",
+        priority=NUDGE_PRIORITY,
+        task_kwargs={"agency_id": agency_id, "channel": channel},
+    )
+
+
+def requeue_delay() -> float:
+    # Jittered, so the jobs of a tenant whose slots are taken do not all come back together.
+    return settings.GEO_OUTBOUND_REQUEUE_S * random.uniform(0.75, 1.5)

@@ -127,7 +127,10 @@ class Attempt(models.Model):
     at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField()
     status_code = models.IntegerField(null=True, blank=True)
+    # What staff may read (a status class: timeout, http_5xx ...) and what the receiver or the
+    # network said, for operators only (delivery/outcome.py).
     error = models.TextField(blank=True)
+    detail = models.TextField(blank=True)
     outcome = models.CharField(max_length=10, choices=[(o, o) for o in (DELIVERED, RETRY, DEAD)])
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 

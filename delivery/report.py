@@ -3,13 +3,14 @@ the agencies that cannot be reached or have configuration problems."""
 
 from django.db.models import Count, Q
 
-from complaints.representations.types import DeliveryReport
+from complaints.representations.types import DeliveryAttempt, DeliveryReport
 from routing.models import Agency
 
 from .models import DEAD, QUEUED, UNREACHABLE, AgencyDelivery, Delivery
 
 
-def describe(delivery: Delivery, with_attempts: bool = False) -> DeliveryReport:
+def describe(delivery: Delivery, with_attempts: bool = False, operator: bool = False) -> DeliveryReport:
+    """`operator`: with what each receiver said (Attempt.detail); staff read the status class only."""
     out: DeliveryReport = {
         "id": str(delivery.uuid),
         "complaint": delivery.complaint_id,
@@ -28,8 +29,9 @@ def describe(delivery: Delivery, with_attempts: bool = False) -> DeliveryReport:
         "delivered_at": delivery.delivered_at.isoformat() if delivery.delivered_at else None,
     }
     if with_attempts:
-        out["attempt_log"] = [
-            {
+        out["attempt_log"] = []
+        for a in delivery.attempt_log.all():
+            attempt: DeliveryAttempt = {
                 "number": a.number,
                 "at": a.at.isoformat(),
                 "duration_ms": a.duration_ms,
@@ -38,8 +40,9 @@ def describe(delivery: Delivery, with_attempts: bool = False) -> DeliveryReport:
                 "outcome": a.outcome,
                 "next_attempt_at": a.next_attempt_at.isoformat() if a.next_attempt_at else None,
             }
-            for a in delivery.attempt_log.all()
-        ]
+            if operator:
+                attempt["detail"] = a.detail or None
+            out["attempt_log"].append(attempt)
     return out
 
 

@@ -1,6 +1,7 @@
 """The sender: works through one agency's queue on one channel, oldest first, one at a time (the
 job's lock). A retry blocks the deliveries behind it (the agency's order is kept) but never
-another agency's or channel's queue."""
+another agency's or channel's queue. Each request to the agency's servers takes one of the
+agency's outbound slots (delivery/slots.py); with none free the job hands over to a later one."""
 
 import logging
 from collections.abc import Callable
@@ -12,10 +13,10 @@ from complaints import changes
 from complaints.actors import Actor
 from complaints.models import Complaint
 
-from . import jobs
+from . import jobs, slots
 from .channels import send
 from .clock import now
-from .models import DEAD, DELIVERED, HELD, QUEUED, RETRYING, SENDING, AgencyDelivery, Attempt, Delivery
+from .models import DEAD, DELIVERED, EMAIL, HELD, QUEUED, RETRYING, SENDING, AgencyDelivery, Attempt, Delivery
 from .outcome import Outcome
 from .policy import DELIVERED as OK
 from .policy import RETRY, Decision, RetryPolicy
@@ -35,11 +36,17 @@ def drain(
     (the worker is shutting down) hands the rest over to a new job."""
     policy = policy or RetryPolicy.from_settings()
     made = 0
+    # E-mail goes to our own SMTP server, not the agency's: no slot of the agency's.
+    tenant = None if channel == EMAIL else f"agency-{agency_id}"
     while made < BATCH and not stop():
-        delivery = _claim(agency_id, channel)
-        if delivery is None:
-            return made
-        outcome = _attempt(delivery)
+        with slots.held(tenant) as free:
+            if not free:
+                jobs.busy(agency_id, channel)
+                return made
+            delivery = _claim(agency_id, channel)
+            if delivery is None:
+                return made
+            outcome = _attempt(delivery)
         made += 1
         if _record(delivery, outcome, policy) == RETRY:
             return made  # the deliveries behind it wait: the agency's order is kept
@@ -79,7 +86,7 @@ def _attempt(delivery: Delivery) -> Outcome:
         return send(delivery)
     except Exception as exc:  # a bug in one channel must not stop the worker: recorded, retried
         log.exception("delivery %s: %s failed", delivery.uuid, delivery.channel)
-        return Outcome(error=f"internal error: {type(exc).__name__}: {exc}")
+        return Outcome(error="internal error", detail=f"{type(exc).__name__}: {exc}"[:1000])
 
 
 def _record(delivery: Delivery, outcome: Outcome, policy: RetryPolicy) -> str:
@@ -92,7 +99,8 @@ def _record(delivery: Delivery, outcome: Outcome, policy: RetryPolicy) -> str:
             at=at - timedelta(milliseconds=outcome.duration_ms),
             duration_ms=outcome.duration_ms,
             status_code=outcome.status,
-            error=outcome.error or (outcome.details.get("body", "") if not outcome.ok else ""),
+            error="" if outcome.ok else outcome.describe(),
+            detail=outcome.detail,
             outcome=decision.verdict,
             next_attempt_at=decision.next_attempt_at,
         )

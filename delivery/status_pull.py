@@ -57,7 +57,7 @@ def pull_all() -> dict:
             totals["changed"] += pull_agency(deliveries)
         except Exception as exc:  # one agency's server must not stop the others' pull
             log.exception("open311 status pull for %s", deliveries[0].agency.code)
-            _problem(deliveries[0].agency_id, f"{type(exc).__name__}: {exc}")
+            _problem(deliveries[0].agency_id, f"internal error: {type(exc).__name__}")
             totals["failed"] += 1
     return totals
 
@@ -74,8 +74,10 @@ def pull_agency(deliveries: list[Delivery]) -> int:
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         outcome, response = request("GET", requests_url(base), params={"service_request_id": ",".join(chunk)})
-        if not outcome.ok:
-            _problem(agency.id, f"GET requests.json: {outcome.describe()} {outcome.details.get('body', '')}".strip())
+        if not outcome.ok or response is None:
+            # Agency staff read the problem: the class only; the server's words go to the log.
+            log.warning("open311 status pull for %s: %s", agency.code, outcome.detail or outcome.describe())
+            _problem(agency.id, f"GET requests.json: {outcome.describe()}")
             return changed
         try:
             rows = response.json()
@@ -93,7 +95,7 @@ def pull_agency(deliveries: list[Delivery]) -> int:
 
 def _resolve_token(base: str, delivery: Delivery) -> None:
     outcome, response = request("GET", f"{base}/tokens/{delivery.remote_token}.json")
-    if not outcome.ok:
+    if not outcome.ok or response is None:
         return
     try:
         found = str(response.json()[0].get("service_request_id") or "")

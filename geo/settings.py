@@ -398,3 +398,5 @@ GEO_PHOTO_SIMILAR_BITS = int(os.environ.get("GEO_PHOTO_SIMILAR_BITS", "6"))
 # A request with photos may be this large (nginx and api/middleware.BodySizeLimit allow it on
 # the upload endpoints only): the photos at their limit plus 1 MB for the other fields.
 GEO_UPLOAD_MAX_BODY = GEO_PHOTO_MAX_COUNT * GEO_PHOTO_MAX_BYTES + 1024 * 1024
+
+from geo.settings_outbound import *  # noqa: F403,E402

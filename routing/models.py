@@ -1,6 +1,9 @@
 """Who is responsible: local government units, agencies, categories and routing rules (all data)."""
 
 from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+
+from geo.http import outbound
 
 
 class LocalGovernment(models.Model):
@@ -60,6 +63,19 @@ class Agency(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.name_th}"
+
+    def clean(self):
+        """The admin's check of where deliveries go: the outbound rules (docs/delivery.md#outbound),
+        checked again on every request."""
+        problems = {}
+        for name in ("webhook_url", "open311_endpoint"):
+            if getattr(self, name):
+                try:
+                    outbound.check_destination(getattr(self, name))
+                except outbound.Refused as exc:
+                    problems[name] = f"refused ({exc.rule}): {exc.message}"
+        if problems:
+            raise ValidationError(problems)
 
 
 class Category(models.Model):

@@ -2,8 +2,11 @@
 and one waiting timer each. Deferred through Django's connection, so a nudge commits with the
 change that caused it."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.utils import timezone
+
+from delivery import jobs as delivery_jobs
 from geo.jobs import defer_once
 
 PUSH = "subscriptions.push"
@@ -31,3 +34,8 @@ def nudge(subscription_id: int) -> None:
 
 def wake_at(subscription_id: int, at: datetime) -> None:
     _defer(subscription_id, "timer", at)
+
+
+def busy(subscription_id: int) -> None:
+    """The key's outbound slots are all taken (delivery/slots.py): a pusher again in a moment."""
+    _defer(subscription_id, "busy", timezone.now() + timedelta(seconds=delivery_jobs.requeue_delay()))

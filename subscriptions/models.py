@@ -3,10 +3,12 @@ feed order. Each subscription is a feed reader with its own cursor (complaints/c
 
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from access.models import IntakeKey
 from complaints.changes import Position
+from geo.http import outbound
 
 MAX_PER_KEY = 10
 
@@ -32,7 +34,8 @@ class Subscription(models.Model):
     # A pusher owns the subscription until then: a second one skips it; a crashed one's batch is resent.
     lease_until = models.DateTimeField(null=True, blank=True)
     last_status = models.IntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True)  # a status class (timeout, http_5xx ...): the key's to read
+    last_detail = models.TextField(blank=True)  # what the receiver or the network said: operators only
     delivered_at = models.DateTimeField(null=True, blank=True)
     delivered_changes = models.PositiveBigIntegerField(default=0)
 
@@ -41,6 +44,13 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"subscription {self.id} of {self.intake_key} -> {self.callback_url}"
+
+    def clean(self) -> None:
+        """The admin's check: the outbound rules, as for a registration through the API."""
+        try:
+            outbound.check_destination(self.callback_url)
+        except outbound.Refused as exc:
+            raise ValidationError({"callback_url": f"refused ({exc.rule}): {exc.message}"}) from None
 
     @property
     def cursor(self) -> Position:
@@ -63,6 +73,7 @@ class DeadLetter(models.Model):
     body = models.JSONField()
     reason = models.CharField(max_length=12)
     message = models.TextField(blank=True)
+    detail = models.TextField(blank=True)  # operators only, as Subscription.last_detail
     attempts = models.PositiveIntegerField()
     at = models.DateTimeField()
 

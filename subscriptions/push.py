@@ -92,7 +92,10 @@ def _settle(subscription_id: int, pending: dict, outcome: Outcome, policy: Retry
         assert sub.window_start is not None  # set with the batch it is sending
         decision = policy.judge(outcome, attempt=sub.attempts, window_start=sub.window_start, now=now)
         sub.last_status, sub.lease_until = outcome.status, None
+        # The key reads a status class (timeout, http_5xx, refused ...); the receiver's words are
+        # kept for operators: shown to the key they would make the pusher a port scanner.
         sub.last_error = "" if decision.verdict == DELIVERED else decision.message
+        sub.last_detail = "" if decision.verdict == DELIVERED else outcome.detail
         if decision.verdict == RETRY:
             sub.next_attempt_at = decision.next_attempt_at
             sub.save()
@@ -110,6 +113,7 @@ def _settle(subscription_id: int, pending: dict, outcome: Outcome, policy: Retry
                 body=pending["body"],
                 reason=decision.reason,
                 message=decision.message,
+                detail=outcome.detail,
                 attempts=sub.attempts,
                 at=now,
             )

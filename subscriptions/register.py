@@ -1,29 +1,33 @@
-"""Registering a callback: checked before it is stored, starting from now unless told otherwise."""
+"""Registering a callback: checked before it is stored (the outbound rules: public addresses,
+web ports, no credentials; geo/http/outbound.py), starting from now unless told otherwise."""
 
-from urllib.parse import urlsplit
-
+from django.conf import settings
 from django.db import transaction
 
 from access.models import IntakeKey
 from complaints import changes
+from geo.http import outbound
 
 from .models import MAX_PER_KEY, Subscription
 
 
 class SubscriptionError(ValueError):
-    def __init__(self, field: str, message: str, status: int = 400):
+    def __init__(self, field: str, message: str, status: int = 400, rule: str = ""):
         super().__init__(f"{field}: {message}")
-        self.field, self.message, self.status = field, message, status
+        self.field, self.message, self.status, self.rule = field, message, status, rule
 
 
 def check_url(url: object) -> str:
     if not isinstance(url, str) or not url.strip():
         raise SubscriptionError("callback_url", "an http(s) URL is required")
     url = url.strip()
-    parts = urlsplit(url)
-    if len(url) > 500 or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SubscriptionError("callback_url", "must be an http(s) URL with a host, at most 500 characters")
-    return url
+    if len(url) > 500:
+        raise SubscriptionError("callback_url", "at most 500 characters", rule="length")
+    try:
+        # Resolved here too, so that a name pointing inside is refused now; every push checks again.
+        return outbound.check_destination(url, timeout=settings.GEO_DELIVERY_CONNECT_TIMEOUT_S)
+    except outbound.Refused as exc:
+        raise SubscriptionError("callback_url", f"refused ({exc.rule}): {exc.message}", rule=exc.rule) from None
 
 
 def register(intake_key: IntakeKey, callback_url: object, after: object = None) -> Subscription:

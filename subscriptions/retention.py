@@ -14,5 +14,7 @@ def scrub(complaint: Complaint, literals: list[str]) -> int:
     mine = {"changes": [{"complaint_id": complaint.id}]}  # jsonb containment: a batch with one of its changes
     subscriptions = Subscription.objects.filter(intake_key_id=complaint.intake_key_id)
     rows = rewrite(subscriptions.filter(pending__contains={"body": mine}), {"pending": "json"}, literals)
+    # A receiver's answer may echo the batch: the details kept for operators (a key has few subscriptions).
+    rows += rewrite(subscriptions.exclude(last_detail=""), {"last_detail": "text"}, literals)
     dead = DeadLetter.objects.filter(subscription__in=subscriptions, body__contains=mine)
-    return rows + rewrite(dead, {"body": "json"}, literals)
+    return rows + rewrite(dead, {"body": "json", "detail": "text"}, literals)

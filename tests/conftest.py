@@ -1,11 +1,19 @@
 import io
+import os
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The suite's receivers listen on 127.0.0.1: the one non-public network its outbound requests may
+# reach (docs/delivery.md#outbound). Here for this process; gunicorn and the workers inherit it.
+OUTBOUND_ALLOW = "127.0.0.1/32"
+os.environ["GEO_OUTBOUND_ALLOW"] = OUTBOUND_ALLOW
+settings.GEO_OUTBOUND_ALLOW = [OUTBOUND_ALLOW]
 
 
 @pytest.fixture(scope="session")

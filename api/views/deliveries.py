@@ -74,7 +74,7 @@ class DeliveryDetail(APIView):
     @extend_schema(responses={200: schema.DELIVERY, 403: schema.ERROR, 404: schema.ERROR})
     def get(self, request: Request, delivery_id: str) -> Response:
         delivery = _delivery(request, delivery_id)
-        return Response(report.describe(delivery, with_attempts=True))
+        return Response(report.describe(delivery, with_attempts=True, operator=is_operator(request)))
 
 
 def _delivery(request: Request, delivery_id: str) -> Delivery:

@@ -28,7 +28,9 @@ def _errors(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except register.SubscriptionError as exc:
-        raise ApiError(exc.status, "invalid", exc.message, {"field": exc.field}) from None
+        # The rule broken (scheme, port, loopback, private ...: docs/delivery.md#outbound), if any.
+        details = {"field": exc.field, **({"rule": exc.rule} if exc.rule else {})}
+        raise ApiError(exc.status, "invalid", exc.message, details) from None
 
 
 class SubscriptionList(APIView):

@@ -138,7 +138,8 @@ class DeliveryAttempt(TypedDict):
     at: Moment
     duration_ms: int
     status_code: int | None
-    error: str | None
+    error: Annotated[str | None, Doc("a status class: refused, timeout, unreachable, http_4xx, http_5xx ...")]
+    detail: NotRequired[Annotated[str | None, Doc("what the receiver or the network said: operators only")]]
     outcome: str
     next_attempt_at: Moment | None
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 
 from ..models import Delivery
-from ..outcome import Outcome
+from ..outcome import UNREACHABLE, Outcome
 
 TITLES = {
     "new": ("เรื่องร้องเรียนใหม่", "New complaint"),
@@ -92,12 +92,15 @@ def send(delivery: Delivery) -> Outcome:
     except smtplib.SMTPResponseException as exc:
         return _refused(exc.smtp_code, exc.smtp_error, took())
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-        return Outcome(error=f"SMTP: {type(exc).__name__}: {exc}", duration_ms=took())
+        return Outcome(error=UNREACHABLE, detail=f"SMTP: {type(exc).__name__}: {exc}"[:1000], duration_ms=took())
     return Outcome(status=250, duration_ms=took())
 
 
 def _refused(code: int, text: str | bytes, took: int) -> Outcome:
     if isinstance(text, bytes):
         text = text.decode(errors="replace")
-    # 4xx: try later (greylisting, full mailbox); 5xx: refused for good.
-    return Outcome(error=f"SMTP {code}: {text}"[:500], transient=code < 500, duration_ms=took)
+    # 4xx: try later (greylisting, full mailbox); 5xx: refused for good. The mail servers' words
+    # are for operators, as every receiver's.
+    return Outcome(
+        error=f"smtp_{code // 100}xx", detail=f"SMTP {code}: {text}"[:1000], transient=code < 500, duration_ms=took
+    )

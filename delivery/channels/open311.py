@@ -3,9 +3,7 @@
 import dataclasses
 import json
 
-import httpx
-
-from ..http import request
+from ..http import Answer, request
 from ..models import AgencyDelivery, Delivery
 from ..outcome import Outcome
 
@@ -52,10 +50,12 @@ def send(delivery: Delivery) -> Outcome:
     if response is None:
         return outcome
     if not outcome.ok:
-        text = _georeport_error(response) or outcome.details.get("body", "")
-        # 404: the service_code is unknown there; 403: the api_key is not accepted.
+        # 404: the service_code is unknown there; 403: the api_key is not accepted. The server's
+        # own words are for operators (outcome.detail), as for every channel.
         config = outcome.config_problem or response.status_code == 404
-        return dataclasses.replace(outcome, error=f"HTTP {response.status_code}: {text}"[:500], config_problem=config)
+        text = _georeport_error(response)
+        detail = f"HTTP {response.status_code}: {text}"[:500] if text else outcome.detail
+        return dataclasses.replace(outcome, config_problem=config, detail=detail)
     try:
         first = response.json()[0]
     except (ValueError, KeyError, IndexError, TypeError):
@@ -67,7 +67,7 @@ def send(delivery: Delivery) -> Outcome:
     return dataclasses.replace(outcome, details=details)
 
 
-def _georeport_error(response: httpx.Response) -> str:
+def _georeport_error(response: Answer) -> str:
     try:
         errors = response.json()
         return "; ".join(str(e.get("description", "")) for e in errors if isinstance(e, dict))
