@@ -26,7 +26,8 @@ def test_408_429_and_5xx_are_retried_other_4xx_dead_at_once_with_the_reason():
         assert judge(Outcome(status=status, transient=False)).verdict == RETRY, status
     for status in (400, 404, 410, 422):
         decision = judge(Outcome(status=status, transient=False))
-        assert (decision.verdict, decision.reason, decision.message) == (DEAD, "rejected", f"HTTP {status}")
+        # The status class: what the receiver said is for operators (docs/delivery.md#outbound).
+        assert (decision.verdict, decision.reason, decision.message) == (DEAD, "rejected", "http_4xx")
     forbidden = judge(Outcome(status=403, transient=False, config_problem=True))
     assert (forbidden.verdict, forbidden.reason) == (DEAD, "config")
 

@@ -2,8 +2,10 @@
 two keys with ten callbacks each that hang, and a third key's push and an agency's delivery still
 leave within seconds. Before the per-tenant slots (delivery/slots.py), the hanging pushes took
 every worker thread and the third key waited for them (26 s in the issue; over 20 s here with the
-slots switched off, docs/delivery.md#outbound)."""
+slots switched off: GEO_TEST_PER_TENANT=0 runs the same test without them and checks that the
+third key then waits; docs/delivery.md#outbound)."""
 
+import os
 import threading
 import time
 
@@ -23,7 +25,7 @@ from .web import post
 UTTARADIT = {"lon": 100.0997, "lat": 17.6201}  # the town municipality's (5399) area
 HANG_S = 25  # the hanging receivers answer after this long (or when the test lets them go)
 BOUND_S = 5.0  # the third key's push and the delivery leave within this, counted from when they can
-PER_TENANT = 2
+PER_TENANT = int(os.environ.get("GEO_TEST_PER_TENANT", "2"))  # the default, 2; 0: no slots
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +97,9 @@ def test_hanging_receivers_of_two_keys_do_not_hold_up_a_third(api, front_server,
                 file(api, keys[name][1])
             # Every worker thread would be taken by now without the slots: wait until both keys hang.
             deadline = time.monotonic() + 300
-            while min(h.holding for h in hanging.values()) < PER_TENANT and time.monotonic() < deadline:
+            while min(h.holding for h in hanging.values()) < min(PER_TENANT or 2, 2) and time.monotonic() < deadline:
                 time.sleep(0.1)
-            assert min(h.holding for h in hanging.values()) == PER_TENANT
+            assert min(h.holding for h in hanging.values()) >= min(PER_TENANT or 2, 2)
             time.sleep(1)  # the others meet full slots and are queued again meanwhile
 
             sent = time.monotonic()
@@ -115,10 +117,14 @@ def test_hanging_receivers_of_two_keys_do_not_hold_up_a_third(api, front_server,
             )
             assert cid in {c["complaint_id"] for c in third.bodies()[0]["changes"]}
             # The push can leave once its change is in the feed (the horizon: docs/follow-up.md).
-            assert seen["pushed"] - max(seen["visible"], sent) < BOUND_S, {k: v - sent for k, v in seen.items()}
-            assert seen["delivered"] - sent < BOUND_S, seen["delivered"] - sent
-            # Each key held its share at most, every worker considered.
-            assert [h.most for h in hanging.values()] == [PER_TENANT, PER_TENANT]
+            waited = {"push": seen["pushed"] - max(seen["visible"], sent), "delivery": seen["delivered"] - sent}
+            print(f"per tenant {PER_TENANT}: waited {waited}, held at most {[h.most for h in hanging.values()]}")
+            if PER_TENANT:
+                assert waited["push"] < BOUND_S and waited["delivery"] < BOUND_S, waited
+                # Each key held its share at most, every worker considered.
+                assert [h.most for h in hanging.values()] == [PER_TENANT, PER_TENANT]
+            else:  # the issue as it was: the hanging pushes took every worker thread
+                assert waited["push"] > BOUND_S, waited
         finally:
             for h in hanging.values():
                 h.go.set()

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import certifi
 import httpcore
@@ -95,7 +96,8 @@ def own_ports() -> set[int]:
     for database in settings.DATABASES.values():
         if str(database.get("PORT") or "").isdigit():
             ports.add(int(database["PORT"]))
-    location = str(settings.CACHES.get("default", {}).get("LOCATION", ""))
+    default: Any = settings.CACHES.get("default") or {}
+    location = str(default.get("LOCATION", ""))
     if location.startswith(("redis://", "rediss://")):
         ports.add(httpx.URL(location).port or 6379)
     return ports
