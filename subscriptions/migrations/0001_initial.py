@@ -6,66 +6,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("access", "0001_initial"),
+        ('access', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Subscription",
+            name='Subscription',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("callback_url", models.URLField(max_length=500)),
-                ("secret", models.CharField(default=subscriptions.models.new_secret, max_length=100)),
-                ("created", models.DateTimeField(auto_now_add=True)),
-                ("cursor_txid", models.BigIntegerField(default=0)),
-                ("cursor_id", models.BigIntegerField(default=0)),
-                ("pending", models.JSONField(blank=True, null=True)),
-                ("attempts", models.PositiveIntegerField(default=0)),
-                ("window_start", models.DateTimeField(blank=True, null=True)),
-                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
-                ("lease_until", models.DateTimeField(blank=True, null=True)),
-                ("last_status", models.IntegerField(blank=True, null=True)),
-                ("last_error", models.TextField(blank=True)),
-                ("delivered_at", models.DateTimeField(blank=True, null=True)),
-                ("delivered_changes", models.PositiveBigIntegerField(default=0)),
-                (
-                    "intake_key",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="subscriptions", to="access.intakekey"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('callback_url', models.URLField(max_length=500)),
+                ('secret', models.CharField(default=subscriptions.models.new_secret, max_length=100)),
+                ('created', models.DateTimeField(auto_now_add=True)),
+                ('cursor_txid', models.BigIntegerField(default=0)),
+                ('cursor_id', models.BigIntegerField(default=0)),
+                ('pending', models.JSONField(blank=True, null=True)),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('window_start', models.DateTimeField(blank=True, null=True)),
+                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
+                ('lease_until', models.DateTimeField(blank=True, null=True)),
+                ('last_status', models.IntegerField(blank=True, null=True)),
+                ('last_error', models.TextField(blank=True)),
+                ('delivered_at', models.DateTimeField(blank=True, null=True)),
+                ('delivered_changes', models.PositiveBigIntegerField(default=0)),
+                ('intake_key', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='access.intakekey')),
             ],
             options={
-                "ordering": ["id"],
+                'ordering': ['id'],
             },
         ),
         migrations.CreateModel(
-            name="DeadLetter",
+            name='DeadLetter',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("delivery_id", models.UUIDField()),
-                ("after", models.CharField(help_text="feed position before the batch", max_length=40)),
-                ("next", models.CharField(help_text="feed position after it", max_length=40)),
-                ("changes", models.PositiveIntegerField()),
-                ("body", models.JSONField()),
-                ("reason", models.CharField(max_length=12)),
-                ("message", models.TextField(blank=True)),
-                ("attempts", models.PositiveIntegerField()),
-                ("at", models.DateTimeField()),
-                (
-                    "subscription",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="dead_letters",
-                        to="subscriptions.subscription",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('delivery_id', models.UUIDField()),
+                ('after', models.CharField(help_text='feed position before the batch', max_length=40)),
+                ('next', models.CharField(help_text='feed position after it', max_length=40)),
+                ('changes', models.PositiveIntegerField()),
+                ('body', models.JSONField()),
+                ('reason', models.CharField(max_length=12)),
+                ('message', models.TextField(blank=True)),
+                ('attempts', models.PositiveIntegerField()),
+                ('at', models.DateTimeField()),
+                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dead_letters', to='subscriptions.subscription')),
             ],
             options={
-                "ordering": ["-id"],
+                'ordering': ['-id'],
             },
         ),
     ]
