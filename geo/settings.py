@@ -311,11 +311,12 @@ CACHES = {
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "geo-fallback"},
 }
 
-# Browser security (docs/operations.md): a Content-Security-Policy on the HTML pages (the map page,
-# the API docs, the admin): everything from this origin only; MapLibre runs its workers from blob:
-# URLs and draws images from data:/blob: URLs. The JSON/GeoJSON/MVT APIs are left out: no page.
+# Browser security (docs/operations.md): a Content-Security-Policy on every HTML page (the map page,
+# the OGC pages, the workspace, the API docs, the admin): everything from this origin only; MapLibre
+# runs its workers from blob: URLs and draws images from data:/blob: URLs. The APIs that never
+# answer with a page are left out (the OGC API answers JSON and pages at the same URLs: not them).
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/api/v1/", "/ogc", "/tiles/", "/open311/", "/livez"],
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/", "/tiles/", "/open311/", "/livez"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
