@@ -39,8 +39,9 @@ def download(request) -> int:
 
 def file_bytes(length: int) -> int:
     """Units for `length` bytes of a file (a whole file or the range sent): one per started
-    BYTES_PER_UNIT. The 168 MB subdistricts file costs 641 units: an address at the default 3000
-    a minute gets about four and a half a minute, the ranges QGIS reads a layer by the same."""
+    BYTES_PER_UNIT. The 168 MB subdistricts file costs 640 (641 with the request's unit): an
+    address at the default 3000 a minute gets about four and a half a minute; QGIS reading it by
+    ranges pays for the bytes it reads."""
     return -(-length // BYTES_PER_UNIT)
 
 

@@ -12,6 +12,7 @@ import io
 from django.core.management import call_command
 from django.db import connection
 from procrastinate.contrib.django import app
+from procrastinate.types import JSONValue
 
 from geo import jobs
 
@@ -72,7 +73,7 @@ def request_file(collection_id: str, resolution: str) -> bool:
     lock = _file_lock(collection_id, resolution)
     if _job_pending(lock) or downloads.writing(collection_id, resolution):
         return False
-    arguments = {"collection_id": collection_id, "resolution": resolution}
+    arguments: dict[str, JSONValue] = {"collection_id": collection_id, "resolution": resolution}
     return jobs.defer_once(WRITE_ONE, queue=FILES_QUEUE, queueing_lock=lock, lock=lock, task_kwargs=arguments)
 
 
