@@ -8,6 +8,7 @@ transaction, under fresh random names, and removed again if the transaction does
 
 import uuid
 from contextlib import contextmanager, suppress
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -159,12 +160,10 @@ def similar(photo: Photo, bits: int | None = None) -> list[dict]:
     to 11 bits, by a scan of the photo table beyond."""
     limit = settings.GEO_PHOTO_SIMILAR_BITS if bits is None else bits
     scan = limit > BANDED_BITS
-    banded = {"scan": scan, **probes(photo.phash, -1 if scan else limit)}
+    args: dict[str, Any] = {"hash": photo.phash, "id": photo.id, "complaint": photo.complaint_id, "bits": limit}
+    args.update(scan=scan, **probes(photo.phash, -1 if scan else limit))
     with connection.cursor() as cursor:
-        cursor.execute(
-            SIMILAR_SQL,
-            {"hash": photo.phash, "id": photo.id, "complaint": photo.complaint_id, "bits": limit, **banded},
-        )
+        cursor.execute(SIMILAR_SQL, args)
         rows = cursor.fetchall()
     return [{"photo": pid, "complaint": cid, "kind": kind, "distance": d} for pid, cid, kind, d in rows]
 
