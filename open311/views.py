@@ -156,7 +156,8 @@ def _create(request, fmt):
         return photos
 
     try:
-        complaint, _ = file_complaint(_filing(form), key=key, headers=request.headers, prepare=prepare)
+        uploads = request.FILES.getlist("media")
+        complaint, _ = file_complaint(_filing(form), key=key, headers=request.headers, prepare=prepare, uploads=uploads)
     except PointError as exc:
         return render.error(fmt, 400, str(exc).replace("lon:", "long:"))
     except ParamError as exc:

@@ -8,6 +8,7 @@ transaction, under fresh random names, and removed again if the transaction does
 
 import uuid
 from contextlib import contextmanager, suppress
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -16,7 +17,7 @@ from django.db import connection, transaction
 from complaints import changes
 
 from . import processing
-from .models import Photo
+from .models import BANDED_BITS, BANDED_SQL, Photo, probes
 
 FLAGGED = "photo_flagged"
 
@@ -139,12 +140,14 @@ def move_with(photos: list, move_fn):
         return move_fn(lambda complaint, entry: attach(written, complaint, entry, Photo.AFTER, photos))
 
 
-# The Hamming distance of two signed 64-bit hashes, in SQL: XOR, then count the bits.
-SIMILAR_SQL = """
+# The Hamming distance of two signed 64-bit hashes, in SQL: XOR, then count the bits. Within
+# models.BANDED_BITS the only candidates are the photos with a band among the probes (the indexes).
+SIMILAR_SQL = f"""
 SELECT id, complaint_id, kind, bit_count((phash # %(hash)s)::bit(64)) AS bits
 FROM photos_photo
 WHERE id <> %(id)s
   AND (complaint_id <> %(complaint)s OR kind = 'before')
+  AND (%(scan)s OR {BANDED_SQL})
   AND bit_count((phash # %(hash)s)::bit(64)) <= %(bits)s
 ORDER BY bits, complaint_id <> %(complaint)s, id
 LIMIT 20
@@ -153,13 +156,14 @@ LIMIT 20
 
 def similar(photo: Photo, bits: int | None = None) -> list[dict]:
     """Photos nearly the same picture as `photo`: the same complaint's "before" photos and any
-    other complaint's photos, within `bits` (GEO_PHOTO_SIMILAR_BITS) of 64. A scan of the photo
-    table: a million photos are a sequential read of about 60 MB."""
+    other complaint's photos, within `bits` (GEO_PHOTO_SIMILAR_BITS) of 64: from the band index up
+    to 11 bits, by a scan of the photo table beyond."""
     limit = settings.GEO_PHOTO_SIMILAR_BITS if bits is None else bits
+    scan = limit > BANDED_BITS
+    args: dict[str, Any] = {"hash": photo.phash, "id": photo.id, "complaint": photo.complaint_id, "bits": limit}
+    args.update(scan=scan, **probes(photo.phash, -1 if scan else limit))
     with connection.cursor() as cursor:
-        cursor.execute(
-            SIMILAR_SQL, {"hash": photo.phash, "id": photo.id, "complaint": photo.complaint_id, "bits": limit}
-        )
+        cursor.execute(SIMILAR_SQL, args)
         rows = cursor.fetchall()
     return [{"photo": pid, "complaint": cid, "kind": kind, "distance": d} for pid, cid, kind, d in rows]
 

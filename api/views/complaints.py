@@ -148,7 +148,11 @@ class ComplaintList(APIView):
         try:
             complaint, created = _domain_errors(
                 lambda: file_complaint(
-                    filing, key=request.user.key, headers=request.headers, prepare=lambda: photo_api.prepared(request)
+                    filing,
+                    key=request.user.key,
+                    headers=request.headers,
+                    prepare=lambda: photo_api.prepared(request),
+                    uploads=request.FILES.getlist(photo_api.FIELD) if multipart else (),
                 )
             )
         except params.ParamError as exc:

@@ -59,9 +59,10 @@ def requests(json_schema, multipart_schema) -> dict:
 
 # The complaint endpoints read JSON, and multipart/form-data when photos come with it.
 PARSERS = [JSONParser, GeoJSONParser, MultiPartParser]
-# Visible photos may be cached by browsers and proxies for this long; hiding one takes effect
-# at once here and within this time in caches.
-PUBLIC_MAX_AGE = 600
+# Visible photos: a browser keeps its own copy a minute; shared caches (proxies, CDNs) must ask
+# again each time (s-maxage=0 includes proxy-revalidate; a 304 while visible), so a hidden or
+# erased photo is gone from them at once (docs/photos.md#serving).
+PUBLIC_CACHE = "public, max-age=60, s-maxage=0"
 # The JSON of a complaint, as the JSON body's own limit (api/views/complaints.MAX_COMPLAINT_BODY).
 MAX_COMPLAINT_PART = 1024 * 1024
 
@@ -163,7 +164,7 @@ class _Serve(APIView):
             raise ApiError(404, "not_found", "no such photo")  # as if it never existed
         stored = photo.thumbnail if self.variant == "thumbnail" else photo.image
         etag = f'"{photo.id}-{self.variant}-{stored.name.rsplit("/", 1)[-1].split(".")[0][:12]}"'
-        cache = "private, no-store" if photo.hidden else f"public, max-age={PUBLIC_MAX_AGE}"
+        cache = "private, no-store" if photo.hidden else PUBLIC_CACHE
         if request.headers.get("If-None-Match") == etag:
             response = HttpResponse(status=304)
         else:
