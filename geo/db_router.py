@@ -45,8 +45,12 @@ def mark_down(reason: object) -> None:
 def _replica_ready() -> bool:
     if not configured() or time.monotonic() < _down_until:
         return False
+    replica = connections[REPLICA]
     try:
-        connections[REPLICA].ensure_connection()
+        # The health check Django makes once per request (CONN_HEALTH_CHECKS), made here, before
+        # the swap: a replica stopped since the last request is found now, not by a view's query.
+        replica.close_if_health_check_failed()
+        replica.ensure_connection()
     except DatabaseError as exc:
         mark_down(exc)
         return False

@@ -27,7 +27,8 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
     layout = Layout(Path(args.folder), args.nodes, args.workers, args.read_workers, not args.no_replica)
     if args.action == "start":
-        layout.start(args.source, args.province)
+        times = layout.start(args.source, args.province)
+        print("multinode: seconds per step:", json.dumps(times))
     elif args.action == "stop":
         layout.stop()
         print("multinode: stopped")

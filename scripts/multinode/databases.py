@@ -3,6 +3,7 @@ scripts/pg.sh), a streaming replica made from it with pg_basebackup -R, and PgBo
 transaction mode in front of the primary. Every part lives in its own folder of the layout and is
 stopped by its own pid file or pg_ctl, never by name."""
 
+import contextlib
 import io
 import os
 import re
@@ -173,34 +174,48 @@ class PgBouncer:
     def pid(self) -> int | None:
         return read_pid(self.pidfile)
 
+    def stop_signal(self) -> tuple[Path, int]:
+        return self.pidfile, signal.SIGINT  # SIGINT: PgBouncer's "safe shutdown"
+
     def stop(self) -> None:
-        stop_pid(self.pidfile, signal.SIGINT)  # SIGINT: PgBouncer's "safe shutdown"
+        stop_many([self.stop_signal()])
 
 
 def read_pid(path: Path) -> int | None:
+    """The process id in this pid file, if that process is alive."""
     try:
         pid = int(path.read_text().split()[0])
-        os.kill(pid, 0)
-        return pid
-    except (FileNotFoundError, ValueError, IndexError, ProcessLookupError):
+    except (FileNotFoundError, ValueError, IndexError):
         return None
+    return pid if running(pid) else None
 
 
-def stop_pid(path: Path, sig: int = signal.SIGTERM, seconds: float = 30.0) -> None:
-    pid = read_pid(path)
-    if pid is None:
-        return
-    os.kill(pid, sig)
+def running(pid: int) -> bool:
+    """Alive, and not a zombie (a child of this process that exited and was not yet reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def stop_many(parts: list[tuple[Path, int]], seconds: float = 60.0) -> None:
+    """Signal every process named by these pid files at once, then wait for all (SIGKILL past `seconds`)."""
+    pids = {}
+    for path, sig in parts:
+        pid = read_pid(path)
+        if pid is not None:
+            os.kill(pid, sig)
+            pids[pid] = path
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
+    while pids and time.monotonic() < deadline:
+        for pid in list(pids):
+            if not running(pid):
+                pids.pop(pid).unlink(missing_ok=True)
         time.sleep(0.05)
-    else:
-        os.kill(pid, signal.SIGKILL)
-    path.unlink(missing_ok=True)
+    for pid, path in pids.items():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        path.unlink(missing_ok=True)
 
 
 def wait_for(check, what: str, log: Path, seconds: float = 30.0) -> None:

@@ -13,7 +13,7 @@ import psycopg
 
 from geo.server import free_port
 
-from .databases import PgBouncer, Primary, Replica, remove
+from .databases import PgBouncer, Primary, Replica, remove, stop_many
 from .nodes import Balancer, Node, Redis
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -96,9 +96,6 @@ class Layout:
         step("primary: migrate", self.primary.migrate)
         with psycopg.connect(source_dsn) as source:
             step("primary: copy the boundaries and the directory", lambda: self.primary.copy_from(source, province))
-        if self.with_replica:
-            step("replica: pg_basebackup", lambda: self.replica.create(self.primary))
-            step("replica: start", self.replica.start)
         step("pgbouncer and redis", lambda: (self.pgbouncer.start(), self.redis.start()))
         if not self.static_root.exists():
             from geo import front
@@ -106,6 +103,10 @@ class Layout:
             step("collectstatic", lambda: front.collect_static(self.static_root))
         for node in self.nodes:
             node.spawn()
+        # The replica is made while the nodes preload: until it answers, their reads go to the primary.
+        if self.with_replica:
+            step("replica: pg_basebackup", lambda: self.replica.create(self.primary))
+            step("replica: start", self.replica.start)
         step("nodes: start and preload", lambda: [node.wait() for node in self.nodes])
         step("balancer", self.balancer.start)
         log(f"multinode: serving on {self.url}/ ({len(self.nodes)} nodes)")
@@ -115,11 +116,8 @@ class Layout:
         """Stop every part this folder's pid files and clusters name; the data stays until the next start."""
         if not self.folder.exists():
             return
-        self.balancer.stop()
-        for node in self.nodes:
-            node.stop()
-        self.redis.stop()
-        self.pgbouncer.stop()
+        signals = [self.balancer.stop_signal(), self.redis.stop_signal(), self.pgbouncer.stop_signal()]
+        stop_many(signals + [signal for node in self.nodes for signal in node.stop_signals()])
         self.replica.stop()
         self.primary.stop()
 

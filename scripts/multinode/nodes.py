@@ -12,7 +12,7 @@ from pathlib import Path
 
 from geo import front
 
-from .databases import children, read_pid, stop_pid, wait_for
+from .databases import children, read_pid, running, stop_many, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -43,8 +43,11 @@ class Redis:
         )  # fmt: skip
         wait_for(lambda: read_pid(self.pidfile) is not None, "redis", log)
 
+    def stop_signal(self) -> tuple[Path, int]:
+        return self.pidfile, signal.SIGTERM
+
     def stop(self) -> None:
-        stop_pid(self.pidfile)
+        stop_many([self.stop_signal()])
 
 
 def alive(url: str) -> bool:
@@ -90,17 +93,19 @@ class Node:
                    "GEO_WORKERS": str(self.workers)}  # fmt: skip
         reads_env = front.reads_env(front.RunDir(self.folder), self.read_workers, self.env)
         reads_env["GEO_BIND"] = f"127.0.0.1:{self.reads_port}"
+        # Not --daemon: the pools' own output (Django's log lines among it) goes to their logs.
         for pool, env in (("app", app_env), ("reads", reads_env)):
-            log = str(self.folder / f"{pool}.log")
-            args = ["--daemon", "--pid", str(self.folder / f"{pool}.pid"), "--error-logfile", log]
-            subprocess.run([*GUNICORN, *args], cwd=ROOT, env=env, check=True)
+            self._start(f"{pool}.log", [*GUNICORN, "--pid", str(self.folder / f"{pool}.pid")], env)
         # The workers reach the primary itself (procrastinate LISTENs: a session, not a PgBouncer transaction).
         workers_env = {**self.env, "DATABASE_URL": self.env["GEO_DIRECT_DATABASE_URL"]}
-        with open(self.folder / "workers.log", "ab") as log:
-            subprocess.Popen(
-                [PYTHON, "manage.py", "run_workers", "--pidfile", str(self.folder / "workers.pid")],
-                cwd=ROOT, env=workers_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+        self._start("workers.log", [PYTHON, "manage.py", "run_workers", "--pidfile", str(self.folder / "workers.pid")],
+                    workers_env)  # fmt: skip
+
+    def _start(self, log_name: str, args: list[str], env: dict) -> None:
+        """A process in a session of its own, which outlives the command that started the layout."""
+        with open(self.folder / log_name, "ab") as log:
+            subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             start_new_session=True)  # fmt: skip
 
     def ready(self) -> bool:
         pools = [(self.app_url, "app.pid", self.workers), (self.reads_url, "reads.pid", self.read_workers)]
@@ -121,18 +126,23 @@ class Node:
         return out
 
     def kill(self) -> list[int]:
-        """SIGKILL every process of the node at once, as a machine that loses power."""
+        """SIGKILL every process of the node at once, as a machine that loses power; returns when all are gone."""
         killed = [pid for pids in self.pids().values() for pid in pids]
         for pid in killed:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         for part in ("app", "reads", "workers"):
             (self.folder / f"{part}.pid").unlink(missing_ok=True)
+        wait_for(
+            lambda: not any(running(pid) for pid in killed), f"the end of node {self.name}", self.folder / "app.log"
+        )
         return killed
 
+    def stop_signals(self) -> list[tuple[Path, int]]:
+        return [(self.folder / f"{part}.pid", signal.SIGTERM) for part in ("workers", "reads", "app")]
+
     def stop(self) -> None:
-        for part in ("workers", "reads", "app"):
-            stop_pid(self.folder / f"{part}.pid", seconds=60)
+        stop_many(self.stop_signals())
 
 
 class Balancer:
@@ -183,8 +193,11 @@ class Balancer:
                        check=True)  # fmt: skip
         wait_for(lambda: read_pid(self.run.path / "nginx.pid") is not None, "the balancer", error_log)
 
+    def stop_signal(self) -> tuple[Path, int]:
+        return self.run.path / "nginx.pid", signal.SIGQUIT
+
     def stop(self) -> None:
-        stop_pid(self.run.path / "nginx.pid", signal.SIGQUIT)
+        stop_many([self.stop_signal()])
 
     def access_log(self) -> list[list[str]]:
         """Lines of `msec upstream_addr upstream_status status method uri` (upstreams comma-joined)."""
