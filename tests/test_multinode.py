@@ -153,10 +153,13 @@ def test_a_node_killed_and_restarted_under_load_loses_and_doubles_nothing(multin
     # once per fail_timeout (the request then goes on to the live node), until it is back.
     victim_addr, down = f"127.0.0.1:{victim.app_port}", []
     for line in layout.balancer.access_log():
-        at, upstreams, status = float(line[0]), line[1], line[3]
-        if killed_at + 0.5 < at < ready_at and victim_addr in upstreams:
-            down.append((at, upstreams, status))
-    assert all(status in ("200", "201") and upstreams.endswith(str(survivor.app_port)) for _, upstreams, status in down)
+        sent_at, upstreams, status = float(line[0]) - float(line[1]), line[2], line[4]
+        if gone_at < sent_at < ready_at and victim_addr in upstreams:
+            down.append((sent_at, upstreams, status))
+    passed_on = [entry for entry in down if entry[0] < restarted_at]  # before its restart: refused, always
+    assert all(
+        status in ("200", "201") and upstreams.endswith(str(survivor.app_port)) for _, upstreams, status in passed_on
+    ), down
     assert len(down) <= (ready_at - killed_at) / FAIL_TIMEOUT_S + 2, down
     answered_down = sum(1 for r in routes if killed_at + 0.5 < r[0] < ready_at)
     late = [r for r in routes if r[0] > ready_at + FAIL_TIMEOUT_S + 1]

@@ -98,8 +98,15 @@ class Primary(Cluster):
         env = {**os.environ, "GEO_PGDIR": str(self.folder), "GEO_PGPORT": str(self.port)}
         subprocess.run([str(PG), "start"], env=env, check=True, capture_output=True)
 
-    def migrate(self) -> None:
-        manage(self.url, "migrate", "--noinput", "-v0")
+    def copy_schema(self, source_dsn: str) -> None:
+        """The source database's schema and its record of migrations (a third of the time `migrate`
+        takes here): the source is the database of the same checkout, migrated."""
+        dump = [str(PGBIN / "pg_dump"), "--no-owner", "--no-privileges", "-d", source_dsn]
+        schema = subprocess.run([*dump, "--schema-only"], check=True, capture_output=True).stdout
+        tables = ["-t", "django_migrations", "-t", "django_content_type", "-t", "auth_permission"]
+        records = subprocess.run([*dump, "--data-only", *tables], check=True, capture_output=True).stdout
+        psql = [str(PGBIN / "psql"), "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(self.port)]
+        subprocess.run([*psql, "-U", "geo", "-d", "geo"], input=schema + records, check=True, capture_output=True)
 
     def copy_from(self, source: psycopg.Connection, province: str = "") -> int:
         """The active admin generation and the routing directory of `source`; returns the generation."""

@@ -93,7 +93,7 @@ class Layout:
             return result
 
         step("primary: initdb and PostGIS", self.primary.create)
-        step("primary: migrate", self.primary.migrate)
+        step("primary: the schema", lambda: self.primary.copy_schema(source_dsn))
         with psycopg.connect(source_dsn) as source:
             step("primary: copy the boundaries and the directory", lambda: self.primary.copy_from(source, province))
         step("pgbouncer and redis", lambda: (self.pgbouncer.start(), self.redis.start()))

@@ -200,6 +200,6 @@ class Balancer:
         stop_many([self.stop_signal()])
 
     def access_log(self) -> list[list[str]]:
-        """Lines of `msec upstream_addr upstream_status status method uri` (upstreams comma-joined)."""
+        """Lines of `end (epoch s) seconds upstream_addr upstream_status status method uri` (upstreams comma-joined)."""
         path = self.run.path / "access.log"
         return [line.split("\t") for line in path.read_text().splitlines()] if path.exists() else []
