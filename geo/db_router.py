@@ -10,7 +10,8 @@ which no router sees), and ReplicaRouter sends the ORM's reads there too.
 A replica that does not answer is never an error for the client: the request is answered by the
 primary, and the replica is left alone for GEO_REPLICA_RETRY_S. A request that tries to write on
 the replica (a layer's derived rows, built on first use) is run again on the primary. Without
-GEO_REPLICA_URL the middleware is not installed and the router not configured (geo/settings_nodes.py).
+DJANGO_SETTINGS_MODULE=geo.settings_nodes and GEO_REPLICA_URL neither the middleware nor the
+router is installed (geo/settings_nodes.py), and stale_reads() changes nothing.
 """
 
 import logging

@@ -95,7 +95,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "access.client.ClientAddress",
     "corsheaders.middleware.CorsMiddleware",
-    "geo.db_router.StaleReads",  # reads that may be a second stale, to the replica (geo/settings_nodes.py)
     "geo.http.timeouts.StatementTimeout",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -399,4 +398,3 @@ GEO_PHOTO_SIMILAR_BITS = int(os.environ.get("GEO_PHOTO_SIMILAR_BITS", "6"))
 # A request with photos may be this large (nginx and api/middleware.BodySizeLimit allow it on
 # the upload endpoints only): the photos at their limit plus 1 MB for the other fields.
 GEO_UPLOAD_MAX_BODY = GEO_PHOTO_MAX_COUNT * GEO_PHOTO_MAX_BYTES + 1024 * 1024
-from geo.settings_nodes import *  # noqa: F403,E402

@@ -1,5 +1,5 @@
-"""Settings for running on more than one machine (docs/operations.md#more-than-one-machine).
-Nothing here changes a single-machine `make run`: each part needs its variable.
+"""Settings of an API node when there is more than one machine (docs/operations.md#more-than-one-machine):
+DJANGO_SETTINGS_MODULE=geo.settings_nodes, which is geo.settings and, for each variable set:
 
 - GEO_REPLICA_URL: a streaming replica; reads that may be a second stale (statistics, layers,
   tiles: geo/db_router.py) go there, and back to the primary when it does not answer.
@@ -12,7 +12,8 @@ import os
 
 import dj_database_url
 
-from geo.settings import DATABASES  # the module importing this one, defined above the import
+from geo.settings import *  # noqa: F403
+from geo.settings import DATABASES, MIDDLEWARE
 
 if os.environ.get("GEO_PGBOUNCER") == "1":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
@@ -27,6 +28,9 @@ if os.environ.get("GEO_REPLICA_URL"):
     }
     DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
     DATABASE_ROUTERS = ["geo.db_router.ReplicaRouter"]
+    # Outside the statement timeout's middleware, which then sets the replica's budget.
+    MIDDLEWARE = list(MIDDLEWARE)
+    MIDDLEWARE.insert(MIDDLEWARE.index("geo.http.timeouts.StatementTimeout"), "geo.db_router.StaleReads")
 
 # GET and HEAD under these prefixes may read a replica a second behind the primary: what a client
 # reads back after writing (a complaint, its history, Open311 requests) is not among them.

@@ -47,7 +47,7 @@ def started(thailand, django_db_blocker) -> Iterator[Multinode]:
     source = f"host={settings['HOST']} port={settings['PORT']} user={settings['USER']} dbname={settings['NAME']}"
     folder = ROOT / "var" / f"multinode-{settings['NAME']}"
     layout = Layout(folder, nodes=2, workers=2, read_workers=1, static_root=TEST_STATIC,
-                    extra_env={"GEO_REPLICA_RETRY_S": "1"})  # fmt: skip
+                    extra_env={"GEO_REPLICA_RETRY_S": "1"}, saved=False)  # fmt: skip
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT ST_X(p.geom), ST_Y(p.geom) FROM boundaries_boundary b, ST_Dump(ST_GeneratePoints(b.geom, %s, 7)) p"
@@ -69,7 +69,9 @@ def started(thailand, django_db_blocker) -> Iterator[Multinode]:
                 "INSERT INTO boundaries_generation (layer, description, report, fingerprint, created, active)"
                 " VALUES ('admin', 'v2', '{}', '', now(), false) RETURNING id"
             )
-            second = cursor.fetchone()[0]
+            row = cursor.fetchone()
+            assert row is not None
+            second = row[0]
             cursor.execute(
                 "INSERT INTO boundaries_boundary (generation_id, level, code, pcode, name_th, name_en, parent_code,"
                 " source, geom) SELECT %s, level, code, pcode, name_th, name_en || ' v2', parent_code, source, geom"
@@ -116,7 +118,9 @@ def wrk(url: str, key: str, seconds: int = 6, connections: int = 8) -> tuple[flo
         )  # fmt: skip
     finally:
         script.unlink(missing_ok=True)
-    rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", done.stdout).group(1))
+    found = re.search(r"Requests/sec:\s+([0-9.]+)", done.stdout)
+    assert found is not None, done.stdout
+    rate = float(found.group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+([0-9]+)", done.stdout)
     return rate, int(non_2xx.group(1)) if non_2xx else 0
 

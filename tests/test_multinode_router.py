@@ -15,14 +15,27 @@ from django.core.exceptions import MiddlewareNotUsed
 from geo import db_router
 
 ROOT = Path(__file__).resolve().parent.parent
+CODE = (
+    "import json, django; django.setup(); from django.conf import settings as s;"
+    "print(json.dumps([s.DATABASES, s.DATABASE_ROUTERS, s.MIDDLEWARE, getattr(s, 'GEO_REPLICA_PATHS', None)],"
+    " default=str))"
+)
 
 
-def test_without_a_replica_there_is_no_router_no_middleware_and_no_swap():
-    assert "replica" not in settings.DATABASES
-    assert settings.DATABASE_ROUTERS == []
-    assert "DISABLE_SERVER_SIDE_CURSORS" not in os.environ and not settings.DATABASES["default"].get(
-        "DISABLE_SERVER_SIDE_CURSORS"
-    )
+def node_settings(**env) -> list:
+    environment = {k: v for k, v in os.environ.items() if k not in ("GEO_REPLICA_URL", "GEO_PGBOUNCER")}
+    environment.update(DJANGO_SETTINGS_MODULE="geo.settings_nodes", **env)
+    done = subprocess.run([sys.executable, "-c", CODE], cwd=ROOT, env=environment, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_without_a_replica_a_node_is_configured_as_one_machine_is():
+    databases, routers, middleware, _ = node_settings()
+    assert databases.keys() == settings.DATABASES.keys() == {"default"}
+    assert databases["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False
+    assert routers == settings.DATABASE_ROUTERS == []
+    assert middleware == settings.MIDDLEWARE and "geo.db_router.StaleReads" not in middleware
     with pytest.raises(MiddlewareNotUsed):
         db_router.StaleReads(lambda request: None)
     with db_router.stale_reads() as on_replica:
@@ -30,25 +43,19 @@ def test_without_a_replica_there_is_no_router_no_middleware_and_no_swap():
 
 
 def test_a_nodes_settings_with_a_replica_and_pgbouncer():
-    code = (
-        "import json, django; django.setup(); from django.conf import settings as s;"
-        "print(json.dumps([s.DATABASES['replica']['HOST'], s.DATABASES['replica']['PORT'],"
-        " s.DATABASES['replica']['TEST'], s.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'],"
-        " s.DATABASE_ROUTERS, s.GEO_REPLICA_PATHS]))"
+    databases, routers, middleware, paths = node_settings(
+        GEO_REPLICA_URL="postgis://geo@10.0.0.7:5433/geo", GEO_PGBOUNCER="1"
     )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "geo.settings",
-        "GEO_REPLICA_URL": "postgis://geo@10.0.0.7:5433/geo",
-        "GEO_PGBOUNCER": "1",
-    }
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    host, port, test, no_cursors, routers, paths = json.loads(done.stdout)
-    assert (host, port) == ("10.0.0.7", 5433)
-    assert test["MIRROR"] == "default", "the test runner never creates a database on the replica"
-    assert no_cursors is True
+    replica = databases["replica"]
+    assert (replica["HOST"], replica["PORT"], replica["OPTIONS"]["connect_timeout"]) == ("10.0.0.7", 5433, 2)
+    assert replica["TEST"]["MIRROR"] == "default", "the test runner never creates a database on the replica"
+    assert databases["default"]["DISABLE_SERVER_SIDE_CURSORS"] is True
     assert routers == ["geo.db_router.ReplicaRouter"]
     assert paths == ["/api/v1/stats", "/ogc/", "/tiles/", "/api/v1/boundaries"]
+    stale = middleware.index("geo.db_router.StaleReads")
+    assert middleware[stale + 1] == "geo.http.timeouts.StatementTimeout", (
+        "the timeout is set on the replica's connection"
+    )
 
 
 def test_the_router_sends_only_marked_reads_to_the_replica_and_migrations_to_the_primary():

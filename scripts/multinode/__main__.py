@@ -25,7 +25,10 @@ def main() -> None:
     parser.add_argument("--province", default="", help="copy one province's boundaries only (e.g. 10, Bangkok)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo.settings")
-    layout = Layout(Path(args.folder), args.nodes, args.workers, args.read_workers, not args.no_replica)
+    fresh = args.action == "start"  # stop and status: the layout as it was started
+    layout = Layout(
+        Path(args.folder), args.nodes, args.workers, args.read_workers, not args.no_replica, saved=not fresh
+    )
     if args.action == "start":
         times = layout.start(args.source, args.province)
         print("multinode: seconds per step:", json.dumps(times))

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import psycopg
 
+from geo import front
 from geo.server import free_port
 
-from .databases import PgBouncer, Primary, Replica, remove, stop_many
+from .databases import PgBouncer, Primary, Replica, children, read_pid, remove, stop_many
 from .nodes import Balancer, Node, Redis
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -34,10 +35,11 @@ class Ports:
 
 class Layout:
     def __init__(self, folder: Path, nodes: int = 2, workers: int = 2, read_workers: int = 1, replica: bool = True,
-                 static_root: Path | None = None, extra_env: dict | None = None):  # fmt: skip
+                 static_root: Path | None = None, extra_env: dict | None = None, saved: bool = True):  # fmt: skip
         self.folder = folder = folder.resolve()
         self.state = folder / "layout.json"
-        saved = json.loads(self.state.read_text()) if self.state.exists() else None
+        # saved: the layout started in this folder before (for stop and status), not these arguments.
+        saved = json.loads(self.state.read_text()) if saved and self.state.exists() else None
         if saved:
             self.ports = Ports(**{**saved["ports"], "nodes": [tuple(p) for p in saved["ports"]["nodes"]]})
             nodes, replica = len(self.ports.nodes), saved["replica"]
@@ -53,6 +55,7 @@ class Layout:
         self.pgbouncer = PgBouncer(folder / "pgbouncer", self.ports.pgbouncer, self.primary)
         self.redis = Redis(folder / "redis", self.ports.redis)
         env = {
+            "DJANGO_SETTINGS_MODULE": "geo.settings_nodes",
             "DATABASE_URL": self.pgbouncer.url,
             "GEO_PGBOUNCER": "1",
             "GEO_DIRECT_DATABASE_URL": self.primary.url,
@@ -76,7 +79,7 @@ class Layout:
     def start(self, source_dsn: str, province: str = "", log=print) -> dict[str, float]:
         """Start every part from nothing; the data comes from `source_dsn` (a loaded database).
         Returns how long each step took, in seconds."""
-        self.stop()
+        Layout(self.folder).stop()  # whatever an earlier start left here, as it was started
         remove(self.folder)
         self.folder.mkdir(parents=True)
         self.state.write_text(json.dumps({
@@ -96,10 +99,9 @@ class Layout:
         step("primary: the schema", lambda: self.primary.copy_schema(source_dsn))
         with psycopg.connect(source_dsn) as source:
             step("primary: copy the boundaries and the directory", lambda: self.primary.copy_from(source, province))
-        step("pgbouncer and redis", lambda: (self.pgbouncer.start(), self.redis.start()))
+        step("pgbouncer", self.pgbouncer.start)
+        step("redis", self.redis.start)
         if not self.static_root.exists():
-            from geo import front
-
             step("collectstatic", lambda: front.collect_static(self.static_root))
         for node in self.nodes:
             node.spawn()
@@ -107,10 +109,14 @@ class Layout:
         if self.with_replica:
             step("replica: pg_basebackup", lambda: self.replica.create(self.primary))
             step("replica: start", self.replica.start)
-        step("nodes: start and preload", lambda: [node.wait() for node in self.nodes])
+        step("nodes: start and preload", self._wait_for_nodes)
         step("balancer", self.balancer.start)
         log(f"multinode: serving on {self.url}/ ({len(self.nodes)} nodes)")
         return times
+
+    def _wait_for_nodes(self) -> None:
+        for node in self.nodes:
+            node.wait()
 
     def stop(self) -> None:
         """Stop every part this folder's pid files and clusters name; the data stays until the next start."""
@@ -127,11 +133,8 @@ class Layout:
 
     def parts(self) -> dict[str, list[int]]:
         """Every part's processes (empty: not running)."""
-        from .databases import read_pid
 
         def with_children(pid):
-            from .databases import children
-
             return [] if pid is None else [pid, *children(pid)]
 
         out = {
