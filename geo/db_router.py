@@ -38,8 +38,9 @@ def configured() -> bool:
 
 def mark_down(reason: object) -> None:
     global _down_until
-    _down_until = time.monotonic() + settings.GEO_REPLICA_RETRY_S
-    log.warning("replica unavailable, reads go to the primary for %g s: %s", settings.GEO_REPLICA_RETRY_S, reason)
+    retry_s = getattr(settings, "GEO_REPLICA_RETRY_S", 5.0)  # geo.settings_nodes: only where a replica may be
+    _down_until = time.monotonic() + retry_s
+    log.warning("replica unavailable, reads go to the primary for %g s: %s", retry_s, reason)
     connections[REPLICA].close()
 
 
@@ -98,7 +99,7 @@ class StaleReads:
         if not configured():
             raise MiddlewareNotUsed
         self.get_response = get_response
-        self.prefixes = tuple(settings.GEO_REPLICA_PATHS)
+        self.prefixes = tuple(getattr(settings, "GEO_REPLICA_PATHS", ()))
 
     def __call__(self, request):
         if request.method not in ("GET", "HEAD") or not request.path.startswith(self.prefixes):

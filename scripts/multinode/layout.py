@@ -39,12 +39,12 @@ class Layout:
         self.folder = folder = folder.resolve()
         self.state = folder / "layout.json"
         # saved: the layout started in this folder before (for stop and status), not these arguments.
-        saved = json.loads(self.state.read_text()) if saved and self.state.exists() else None
-        if saved:
-            self.ports = Ports(**{**saved["ports"], "nodes": [tuple(p) for p in saved["ports"]["nodes"]]})
-            nodes, replica = len(self.ports.nodes), saved["replica"]
-            workers, read_workers = saved["workers"], saved["read_workers"]
-            extra_env = saved["extra_env"]
+        state = json.loads(self.state.read_text()) if saved and self.state.exists() else None
+        if state:
+            self.ports = Ports(**{**state["ports"], "nodes": [tuple(p) for p in state["ports"]["nodes"]]})
+            nodes, replica = len(self.ports.nodes), state["replica"]
+            workers, read_workers = state["workers"], state["read_workers"]
+            extra_env = state["extra_env"]
         else:
             self.ports = Ports(nodes=[(free_port(), free_port()) for _ in range(nodes)])
         self.with_replica, self.workers, self.read_workers = replica, workers, read_workers
