@@ -65,22 +65,29 @@ def started(thailand, django_db_blocker) -> Iterator[Multinode]:
                     " VALUES (%s, %s, %s, %s, now())",
                     [name, secret[:8], digest(secret), rate],
                 )
+            # The generation copied: the test database's active one (another module may have switched it).
+            cursor.execute("SELECT id FROM boundaries_generation WHERE layer = 'admin' AND active")
+            first = fetch_id(cursor)
             cursor.execute(
                 "INSERT INTO boundaries_generation (layer, description, report, fingerprint, created, active)"
                 " VALUES ('admin', 'v2', '{}', '', now(), false) RETURNING id"
             )
-            row = cursor.fetchone()
-            assert row is not None
-            second = row[0]
+            second = fetch_id(cursor)
             cursor.execute(
                 "INSERT INTO boundaries_boundary (generation_id, level, code, pcode, name_th, name_en, parent_code,"
                 " source, geom) SELECT %s, level, code, pcode, name_th, name_en || ' v2', parent_code, source, geom"
                 " FROM boundaries_boundary WHERE generation_id = %s",
-                [second, thailand.id],
+                [second, first],
             )
-        yield Multinode(layout, key, slow_key, points, thailand.id, second, times)
+        yield Multinode(layout, key, slow_key, points, first, second, times)
     finally:
         layout.destroy()
+
+
+def fetch_id(cursor) -> int:
+    row = cursor.fetchone()
+    assert row is not None
+    return row[0]
 
 
 def call(url: str, method: str = "GET", data=None, headers=None, timeout: float = 30) -> Reply:
