@@ -395,6 +395,6 @@ GEO_PHOTO_MAX_EDGE = int(os.environ.get("GEO_PHOTO_MAX_EDGE", "2048"))
 GEO_PHOTO_THUMBNAIL_EDGE = int(os.environ.get("GEO_PHOTO_THUMBNAIL_EDGE", "320"))
 GEO_PHOTO_MAX_COUNT = int(os.environ.get("GEO_PHOTO_MAX_COUNT", "3"))
 GEO_PHOTO_SIMILAR_BITS = int(os.environ.get("GEO_PHOTO_SIMILAR_BITS", "6"))
-# A request with photos may be this large (nginx and api/middleware.BodySizeLimit allow it on
-# the upload endpoints only): the photos at their limit plus 1 MB for the other fields.
+# A request with photos (nginx and BodySizeLimit allow it on the upload endpoints): the photos + 1 MB.
 GEO_UPLOAD_MAX_BODY = GEO_PHOTO_MAX_COUNT * GEO_PHOTO_MAX_BYTES + 1024 * 1024
+from geo.settings_heavy import *  # noqa: F403,E402
