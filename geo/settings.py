@@ -385,3 +385,4 @@ GEO_PHOTO_SIMILAR_BITS = int(os.environ.get("GEO_PHOTO_SIMILAR_BITS", "6"))
 GEO_UPLOAD_MAX_BODY = GEO_PHOTO_MAX_COUNT * GEO_PHOTO_MAX_BYTES + 1024 * 1024
 
 from geo.settings_guards import *  # noqa: F403,E402
+from geo.settings_heavy import *  # noqa: F403,E402

@@ -2,7 +2,8 @@
 brought them, all or nothing (a refused photo files no complaint; a failed write leaves no file).
 
 Image processing is CPU work on untrusted bytes: it happens before the transaction opens
-(`prepare`), so no row is locked while a photo is decoded. The files are written inside the
+(`prepare`), so no row is locked while a photo is decoded, and it is charged to whoever sent
+the photos before anything is decoded (photos/cost.py). The files are written inside the
 transaction, under fresh random names, and removed again if the transaction does not commit.
 """
 
@@ -16,7 +17,7 @@ from django.db import connection, transaction
 
 from complaints import changes
 
-from . import processing
+from . import cost, processing
 from .models import BANDED_BITS, BANDED_SQL, Photo, probes
 
 FLAGGED = "photo_flagged"
@@ -36,28 +37,43 @@ class TooManyPhotos(processing.PhotoError):
         super().__init__("too_many_photos", f"{count} photos; at most {settings.GEO_PHOTO_MAX_COUNT} per request")
 
 
-def prepare(uploads) -> list[processing.Processed]:
+def _read(upload, bounds: processing.Limits) -> bytes:
+    if not hasattr(upload, "read"):
+        return upload
+    size = getattr(upload, "size", None)
+    if size is not None and size > bounds.max_bytes:  # not read into memory at all
+        raise processing.PhotoError(
+            "too_large", f"the photo is {size:,} bytes; at most {bounds.max_bytes:,} are accepted"
+        )
+    return upload.read(bounds.max_bytes + 1)
+
+
+def prepare(uploads, payer: str | None = None, prepaid: int = 0) -> list[processing.Processed]:
     """Each upload (bytes, or a file with read()) processed, in order; PhotoError for the first
-    refused one. `index` on the error says which."""
+    refused one (`index` on the error says which). Every header is read and the decoding charged
+    to `payer` (photos/cost.py: cost.Busy, cost.OverBudget) before any photo is decoded."""
     uploads = list(uploads)
+    if not uploads:
+        return []
     if len(uploads) > settings.GEO_PHOTO_MAX_COUNT:
         raise TooManyPhotos(len(uploads))
-    done, bounds = [], limits()
+    bounds, read, pixels = limits(), [], 0
     for index, upload in enumerate(uploads):
-        if hasattr(upload, "read"):
-            size = getattr(upload, "size", None)
-            if size is not None and size > bounds.max_bytes:  # not read into memory at all
-                error = processing.PhotoError(
-                    "too_large", f"the photo is {size:,} bytes; at most {bounds.max_bytes:,} are accepted"
-                )
-                error.index = index
-                raise error
-            upload = upload.read(bounds.max_bytes + 1)
         try:
-            done.append(processing.process(upload, bounds))
+            data = _read(upload, bounds)
+            pixels += processing.measure(data, bounds).decoded_pixels
         except processing.PhotoError as exc:
             exc.index = index
             raise
+        read.append(data)
+    done = []
+    with cost.decoding(payer, pixels, prepaid):
+        for index, data in enumerate(read):
+            try:
+                done.append(processing.process(data, bounds))
+            except processing.PhotoError as exc:
+                exc.index = index
+                raise
     return done
 
 

@@ -136,11 +136,14 @@ class ComplaintList(APIView):
             400: schema.ERROR,
             409: schema.ERROR,
             413: schema.ERROR,
+            429: schema.ERROR,
+            503: schema.ERROR,
         },
     )
     def post(self, request):
         # Read the body before refusing it: a client still sending would see a reset, not the 413.
         multipart = photo_api.is_multipart(request)  # with photos: limited by GEO_UPLOAD_MAX_BODY
+        photo_api.precheck(request)  # photos that could not be decoded now: refused before parsing
         too_long = int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_BODY
         if not multipart and too_long and len(request.body) > MAX_COMPLAINT_BODY:
             raise ApiError(413, "body_too_large", f"a complaint body may be at most {MAX_COMPLAINT_BODY:,} bytes")
