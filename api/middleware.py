@@ -1,7 +1,7 @@
 import re
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 
 from geo.http.errors import body, for_path
 
@@ -12,6 +12,7 @@ UPLOADS = re.compile(
     r"^/(api/v1/complaints(/[0-9]+/transitions)?|open311/v2/requests\.(json|xml)|work/complaints/[0-9]+/finish/)$"
 )
 CHUNK = 1024 * 1024
+WORK_FINISH = re.compile(r"^/work/complaints/([0-9]+)/finish/$")
 
 
 class BodySizeLimit:
@@ -40,13 +41,29 @@ class BodySizeLimit:
                 if not chunk:
                     break
                 remaining -= len(chunk)
-            response = JsonResponse(
-                body("body_too_large", f"the request body is {length:,} bytes; the limit is {limit:,}"), status=413
-            )
+            page = WORK_FINISH.match(request.path)
+            if page:
+                response = self.refused_page(request, page.group(1))
+            else:
+                response = JsonResponse(
+                    body("body_too_large", f"the request body is {length:,} bytes; the limit is {limit:,}"), status=413
+                )
             if length > DRAIN_LIMIT:
                 response["Connection"] = "close"
             return response
         return self.get_response(request)
+
+    def refused_page(self, request, complaint_id: str):
+        """An officer's too large finish: the complaint's page with its form and the reason, as
+        deploy/nginx.conf.template's @work_upload_too_large asks for it (the body is gone)."""
+        request.method = request.META["REQUEST_METHOD"] = "GET"
+        request.path = request.path_info = f"/work/complaints/{complaint_id}/"
+        request.META.update(QUERY_STRING="refused=too_large", CONTENT_LENGTH="0")
+        request.GET = QueryDict("refused=too_large")
+        response = self.get_response(request)
+        if response.status_code == 200:
+            response.status_code = 413
+        return response
 
 
 class RejectNul:

@@ -2,8 +2,10 @@
 to check, decode, re-encode, thumbnail and hash one photo, the time to refuse a decompression bomb
 and a truncated file, and what decoding a large JPEG at a reduced scale (Pillow's `draft`) saves
 against decoding it whole. Peak memory is each case's maximum resident size in a fresh process.
+With --reuse N, instead: the "after photo re-used" check on N stored photos, before and after its
+indexes (benchmarks/photo_reuse.py).
 
-    .venv/bin/python benchmarks/photos.py [--repeat 5]
+    .venv/bin/python benchmarks/photos.py [--repeat 5] [--reuse 200000]
 """
 
 import argparse
@@ -86,7 +88,12 @@ def peak_mb(data: bytes) -> tuple[float, float]:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--reuse", type=int, default=0, help="photos stored for the reuse check")
     args = parser.parse_args()
+    if args.reuse:
+        from photo_reuse import run  # sets up Django on a database of its own
+
+        return run(args.reuse, args.repeat)
     made = cases()
     print(f"{'case':28} {'bytes':>11} {'median s':>9} {'RSS before':>10} {'peak MB':>8}")
     for name, data in made.items():

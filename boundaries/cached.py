@@ -3,6 +3,7 @@ the shared cache (Redis) for every process: the cache key holds the active gener
 activating a new one is the invalidation. When the cache is away, values are computed again
 (logged), never an error."""
 
+import contextlib
 import hashlib
 import logging
 
@@ -41,12 +42,16 @@ def put(key: str, value) -> None:
         log.warning("shared cache unavailable (%s); not stored", type(exc).__name__)
 
 
-def value(name: str, compute, token: str | None = None):
-    """compute() once per set of active generations."""
+def value(name: str, compute, token: str | None = None, cold=None):
+    """compute() once per set of active generations. `cold`: a context manager factory around
+    compute() when the value is not in the cache (a guard that may refuse: api/heavy_reads.py)."""
     token = generations()[0] if token is None else token
     key = f"gen:{digest(name, token)}"
     found = get(key)
     if found is None:
-        found = compute()
-        put(key, found)
+        with cold() if cold is not None else contextlib.nullcontext():
+            found = get(key)  # drawn meanwhile by the request that held the slot before
+            if found is None:
+                found = compute()
+                put(key, found)
     return found

@@ -41,10 +41,14 @@ class Filing:
     client_ticket_id: str = ""
     created: datetime | None = None  # when the intake system received it (imports); default now
     intake_key_id: int | None = None  # the key that filed it: Idempotency-Keys and ticket ids are its own
+    # SHA-256 of each uploaded photo as sent, in order (fronts/filing.py): a key reused with other
+    # photos is another request.
+    photo_digests: tuple = ()
 
     def fingerprint(self) -> str:
-        # The key is left out: fingerprints stored before keys were recorded must still match a retry.
-        fields = {k: v for k, v in self.__dict__.items() if k != "intake_key_id"}
+        # The key is left out: fingerprints stored before keys were recorded must still match a retry;
+        # so are absent photos, so that filings without photos keep the fingerprints they had.
+        fields = {k: v for k, v in self.__dict__.items() if k != "intake_key_id" and (k != "photo_digests" or v)}
         return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -3,7 +3,8 @@ scopes the Idempotency-Key and ticket id), the Idempotency-Key header, the photo
 complaint's transaction, and the live routing state. Each front parses its own format before and
 answers in its own shape after (errors included: this raises, it does not answer)."""
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Sequence
 
 import params
 from access.models import IntakeKey
@@ -13,15 +14,30 @@ from complaints.models import Complaint
 from photos import store
 from routing import live
 
+# The top-level fields of a native filing (docs/complaints-api.md). Anything else is refused by
+# name: a field dropped silently (a reporter_contact sent beside `reporter`, not in it) is data the
+# intake system believes was filed.
+NATIVE_FIELDS = frozenset(
+    {"lon", "lat", "category", "categories", "description", "photo_url", "reporter", "client_ticket_id"}
+)
 
-def file_complaint(filing: Filing, *, key: IntakeKey, headers, prepare: Callable[[], list]) -> tuple[Complaint, bool]:
+
+def unknown_fields(body: dict) -> list[str]:
+    return sorted(name for name in body if name not in NATIVE_FIELDS)
+
+
+def file_complaint(
+    filing: Filing, *, key: IntakeKey, headers, prepare: Callable[[], list], uploads: Sequence = ()
+) -> tuple[Complaint, bool]:
     """(complaint, created). Raises params.ParamError for a bad Idempotency-Key, whatever `prepare`
     raises for refused photos (it runs after the key is read, before anything is written), and the
-    command's refusals (intake.ComplaintError, UnknownCategory, intake.IdempotencyConflict)."""
+    command's refusals (intake.ComplaintError, UnknownCategory, intake.IdempotencyConflict).
+    `uploads`: the photo files as received, part of the request's fingerprint."""
     filing.source = key.name  # the intake system is who its key says it is
     filing.intake_key_id = key.id
     token = params.key_text(headers, "Idempotency-Key")
     photos = prepare()  # refused photos file nothing
+    filing.photo_digests = tuple(digest(upload) for upload in uploads)
     return store.file_with(
         photos,
         lambda attach: commands.file(
@@ -32,3 +48,13 @@ def file_complaint(filing: Filing, *, key: IntakeKey, headers, prepare: Callable
             attach=attach,
         ),
     )
+
+
+def digest(upload) -> str:
+    """SHA-256 of an uploaded file's bytes as sent (not of what processing made of them, which a
+    new image library could change between a request and its retry)."""
+    sha = hashlib.sha256()
+    for chunk in upload.chunks():  # from the start, whatever was read before
+        sha.update(chunk)
+    upload.seek(0)
+    return sha.hexdigest()

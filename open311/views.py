@@ -16,7 +16,7 @@ from complaints.lifecycle import OPEN_STATES
 from complaints.models import Complaint, HistoryEntry
 from fronts.filing import file_complaint
 from params import ParamError, parse_moment
-from photos import processing, publish, store
+from photos import cost, processing, publish, store
 from routing.engine.points import PointError, check_range, coordinate
 from routing.models import Category
 from routing.rules.responsibility import UnknownCategory
@@ -120,13 +120,13 @@ class _Refused(Exception):
     """A request refused with this message (400)."""
 
 
-def _media(request) -> list:
+def _media(request, key) -> list:
     """The media extension: photos sent as multipart `media` parts, processed (nothing stored)."""
     other = sorted(set(request.FILES) - {"media"})
     if other:
         raise _Refused(f"file part {other[0][:40]!r}: a photo is sent as `media`")
     try:
-        return store.prepare(request.FILES.getlist("media"))
+        return store.prepare(request.FILES.getlist("media"), payer=cost.payer(key=key))
     except processing.PhotoError as exc:
         raise _Refused(f"media: {exc.message}") from None
 
@@ -152,17 +152,24 @@ def _create(request, fmt):
     photos = []
 
     def prepare() -> list:
-        photos.extend(_media(request))
+        photos.extend(_media(request, key))
         return photos
 
     try:
-        complaint, _ = file_complaint(_filing(form), key=key, headers=request.headers, prepare=prepare)
+        uploads = request.FILES.getlist("media")
+        complaint, _ = file_complaint(_filing(form), key=key, headers=request.headers, prepare=prepare, uploads=uploads)
     except PointError as exc:
         return render.error(fmt, 400, str(exc).replace("lon:", "long:"))
     except ParamError as exc:
         return render.error(fmt, 400, exc.message)
     except _Refused as exc:
         return render.error(fmt, 400, str(exc))
+    except cost.OverBudget as exc:  # the media's decoding, charged before any is decoded
+        return _throttled(fmt, exc.wait)
+    except cost.Busy as exc:
+        response = render.error(fmt, 503, f"every photo decoder is busy; retry in {exc.wait} s")
+        response["Retry-After"] = str(exc.wait)
+        return response
     except intake.IdempotencyConflict as exc:
         return render.error(fmt, 409, str(exc))
     except (intake.ComplaintError, UnknownCategory) as exc:

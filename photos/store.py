@@ -2,12 +2,14 @@
 brought them, all or nothing (a refused photo files no complaint; a failed write leaves no file).
 
 Image processing is CPU work on untrusted bytes: it happens before the transaction opens
-(`prepare`), so no row is locked while a photo is decoded. The files are written inside the
+(`prepare`), so no row is locked while a photo is decoded, and it is charged to whoever sent
+the photos before anything is decoded (photos/cost.py). The files are written inside the
 transaction, under fresh random names, and removed again if the transaction does not commit.
 """
 
 import uuid
 from contextlib import contextmanager, suppress
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -15,8 +17,8 @@ from django.db import connection, transaction
 
 from complaints import changes
 
-from . import processing
-from .models import Photo
+from . import cost, processing
+from .models import BANDED_BITS, BANDED_SQL, Photo, probes
 
 FLAGGED = "photo_flagged"
 
@@ -35,28 +37,43 @@ class TooManyPhotos(processing.PhotoError):
         super().__init__("too_many_photos", f"{count} photos; at most {settings.GEO_PHOTO_MAX_COUNT} per request")
 
 
-def prepare(uploads) -> list[processing.Processed]:
+def _read(upload, bounds: processing.Limits) -> bytes:
+    if not hasattr(upload, "read"):
+        return upload
+    size = getattr(upload, "size", None)
+    if size is not None and size > bounds.max_bytes:  # not read into memory at all
+        raise processing.PhotoError(
+            "too_large", f"the photo is {size:,} bytes; at most {bounds.max_bytes:,} are accepted"
+        )
+    return upload.read(bounds.max_bytes + 1)
+
+
+def prepare(uploads, payer: str | None = None, prepaid: int = 0) -> list[processing.Processed]:
     """Each upload (bytes, or a file with read()) processed, in order; PhotoError for the first
-    refused one. `index` on the error says which."""
+    refused one (`index` on the error says which). Every header is read and the decoding charged
+    to `payer` (photos/cost.py: cost.Busy, cost.OverBudget) before any photo is decoded."""
     uploads = list(uploads)
+    if not uploads:
+        return []
     if len(uploads) > settings.GEO_PHOTO_MAX_COUNT:
         raise TooManyPhotos(len(uploads))
-    done, bounds = [], limits()
+    bounds, read, pixels = limits(), [], 0
     for index, upload in enumerate(uploads):
-        if hasattr(upload, "read"):
-            size = getattr(upload, "size", None)
-            if size is not None and size > bounds.max_bytes:  # not read into memory at all
-                error = processing.PhotoError(
-                    "too_large", f"the photo is {size:,} bytes; at most {bounds.max_bytes:,} are accepted"
-                )
-                error.index = index
-                raise error
-            upload = upload.read(bounds.max_bytes + 1)
         try:
-            done.append(processing.process(upload, bounds))
+            data = _read(upload, bounds)
+            pixels += processing.measure(data, bounds).decoded_pixels
         except processing.PhotoError as exc:
             exc.index = index
             raise
+        read.append(data)
+    done = []
+    with cost.decoding(payer, pixels, prepaid):
+        for index, data in enumerate(read):
+            try:
+                done.append(processing.process(data, bounds))
+            except processing.PhotoError as exc:
+                exc.index = index
+                raise
     return done
 
 
@@ -139,12 +156,14 @@ def move_with(photos: list, move_fn):
         return move_fn(lambda complaint, entry: attach(written, complaint, entry, Photo.AFTER, photos))
 
 
-# The Hamming distance of two signed 64-bit hashes, in SQL: XOR, then count the bits.
-SIMILAR_SQL = """
+# The Hamming distance of two signed 64-bit hashes, in SQL: XOR, then count the bits. Within
+# models.BANDED_BITS the only candidates are the photos with a band among the probes (the indexes).
+SIMILAR_SQL = f"""
 SELECT id, complaint_id, kind, bit_count((phash # %(hash)s)::bit(64)) AS bits
 FROM photos_photo
 WHERE id <> %(id)s
   AND (complaint_id <> %(complaint)s OR kind = 'before')
+  AND (%(scan)s OR {BANDED_SQL})
   AND bit_count((phash # %(hash)s)::bit(64)) <= %(bits)s
 ORDER BY bits, complaint_id <> %(complaint)s, id
 LIMIT 20
@@ -153,13 +172,14 @@ LIMIT 20
 
 def similar(photo: Photo, bits: int | None = None) -> list[dict]:
     """Photos nearly the same picture as `photo`: the same complaint's "before" photos and any
-    other complaint's photos, within `bits` (GEO_PHOTO_SIMILAR_BITS) of 64. A scan of the photo
-    table: a million photos are a sequential read of about 60 MB."""
+    other complaint's photos, within `bits` (GEO_PHOTO_SIMILAR_BITS) of 64: from the band index up
+    to 11 bits, by a scan of the photo table beyond."""
     limit = settings.GEO_PHOTO_SIMILAR_BITS if bits is None else bits
+    scan = limit > BANDED_BITS
+    args: dict[str, Any] = {"hash": photo.phash, "id": photo.id, "complaint": photo.complaint_id, "bits": limit}
+    args.update(scan=scan, **probes(photo.phash, -1 if scan else limit))
     with connection.cursor() as cursor:
-        cursor.execute(
-            SIMILAR_SQL, {"hash": photo.phash, "id": photo.id, "complaint": photo.complaint_id, "bits": limit}
-        )
+        cursor.execute(SIMILAR_SQL, args)
         rows = cursor.fetchall()
     return [{"photo": pid, "complaint": cid, "kind": kind, "distance": d} for pid, cid, kind, d in rows]
 

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal32 libgeos-c1v5 libproj25 binutils chromium chromium-driver fonts-thai-tlwg wrk nginx redis-server libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext)
+DEB_PACKAGES=(postgresql-15 postgresql-15-postgis-3 gdal-bin libgdal32 libgeos-c1v5 libproj25 binutils chromium chromium-driver fonts-thai-tlwg wrk nginx redis-server libpango-1.0-0 libpangoft2-1.0-0 poppler-utils gettext pgbouncer)
 command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs npm)
 
 missing=()

@@ -99,7 +99,7 @@ def test_a_jpeg_with_gps_is_stored_without_any_of_it(live, django_db_blocker):
     image = served(client, photo["url"])
     assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
     assert image.content == data
-    assert image.headers["cache-control"] == "public, max-age=600"
+    assert image.headers["cache-control"] == "public, max-age=60, s-maxage=0"
     again = served(client, photo["url"], **{"If-None-Match": image.headers["etag"]})
     assert again.status_code == 304
     thumbnail = served(client, photo["thumbnail_url"])

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import redirect, render
@@ -128,7 +129,12 @@ def context_of(request, complaint: Complaint, **extra) -> dict:
 @workspace_view
 def complaint_page(request, complaint_id):
     complaint = complaint_for(request.viewer, complaint_id)
-    return render(request, "workspace/complaint.html", context_of(request, complaint))
+    extra = {}
+    if request.GET.get("refused") == "too_large":  # the front's (or middleware's) 413 for a finish
+        mb = settings.GEO_PHOTO_MAX_BYTES // 2**20
+        message = _("The photo is too large to send: at most %(mb)s MB. Choose a smaller one.") % {"mb": mb}
+        extra = {"refused": actions.Refused(413, message, "photo"), "failed_action": "finish"}
+    return render(request, "workspace/complaint.html", context_of(request, complaint, **extra))
 
 
 @workspace_view

@@ -14,13 +14,14 @@ from access.auth import (
     is_intake,
     is_operator,
     sees_personal_data,
+    sees_ticket_id,
     staff_agency,
 )
 from complaints import commands, duplicates, intake, lifecycle, merging
 from complaints.models import Complaint
 from complaints.representations import public
 from delivery import report as delivery_report
-from fronts.filing import file_complaint
+from fronts.filing import file_complaint, unknown_fields
 from geo.http.errors import ApiError
 from routing import live
 from routing.engine.points import PointError, parse_categories, parse_point
@@ -57,6 +58,10 @@ def _url(body, name) -> str:
 def _filing(body) -> intake.Filing:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid", "body must be a JSON object")
+    unknown = unknown_fields(body)
+    if unknown:
+        names = ", ".join(repr(name[:40]) for name in unknown[:20])
+        raise ApiError(400, "unknown_field", f"unknown fields: {names}", {"fields": [n[:100] for n in unknown[:20]]})
     try:
         point = parse_point(body)
     except PointError as exc:
@@ -75,6 +80,13 @@ def _filing(body) -> intake.Filing:
         reporter_contact=_text(reporter, "contact", 200),
         client_ticket_id=_text(body, "client_ticket_id", 100),
     )
+
+
+def shown(request, complaint: Complaint, with_history: bool = False):
+    """A complaint as this caller may read it: verbatim for its agency's staff, its ticket id for
+    the intake system that filed it and for them (access.auth.sees_ticket_id)."""
+    verbatim, ticket = sees_personal_data(request, complaint), sees_ticket_id(request, complaint)
+    return public(complaint, with_history=with_history, verbatim=verbatim, ticket=ticket)
 
 
 def _domain_errors(fn):
@@ -124,11 +136,14 @@ class ComplaintList(APIView):
             400: schema.ERROR,
             409: schema.ERROR,
             413: schema.ERROR,
+            429: schema.ERROR,
+            503: schema.ERROR,
         },
     )
     def post(self, request):
         # Read the body before refusing it: a client still sending would see a reset, not the 413.
         multipart = photo_api.is_multipart(request)  # with photos: limited by GEO_UPLOAD_MAX_BODY
+        photo_api.precheck(request)  # photos that could not be decoded now: refused before parsing
         too_long = int(request.META.get("CONTENT_LENGTH") or 0) > MAX_COMPLAINT_BODY
         if not multipart and too_long and len(request.body) > MAX_COMPLAINT_BODY:
             raise ApiError(413, "body_too_large", f"a complaint body may be at most {MAX_COMPLAINT_BODY:,} bytes")
@@ -136,7 +151,11 @@ class ComplaintList(APIView):
         try:
             complaint, created = _domain_errors(
                 lambda: file_complaint(
-                    filing, key=request.user.key, headers=request.headers, prepare=lambda: photo_api.prepared(request)
+                    filing,
+                    key=request.user.key,
+                    headers=request.headers,
+                    prepare=lambda: photo_api.prepared(request),
+                    uploads=request.FILES.getlist(photo_api.FIELD) if multipart else (),
                 )
             )
         except params.ParamError as exc:
@@ -144,7 +163,7 @@ class ComplaintList(APIView):
         headers = {"Location": f"/api/v1/complaints/{complaint.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-        out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
+        out = shown(request, complaint, with_history=True)
         # The reports this one may repeat, for the intake system to offer its reporter (docs/duplicates.md).
         out["duplicates"] = duplicates.answer(
             duplicates.for_complaint(
@@ -191,9 +210,7 @@ class ComplaintList(APIView):
                     "id": c.id,
                     "geometry": {"type": "Point", "coordinates": [c.location.x, c.location.y]},
                     "properties": {
-                        k: v
-                        for k, v in public(c, verbatim=sees_personal_data(request, c)).items()
-                        if k not in ("lon", "lat", "jurisdictions")
+                        k: v for k, v in shown(request, c).items() if k not in ("lon", "lat", "jurisdictions")
                     },
                 }
                 for c in page
@@ -209,7 +226,7 @@ class ComplaintList(APIView):
         return Response(
             {
                 "count": matched,
-                "results": [public(c, verbatim=sees_personal_data(request, c)) for c in page],
+                "results": [shown(request, c) for c in page],
                 "links": links,
             }
         )
@@ -229,7 +246,7 @@ class ComplaintDetail(APIView):
         complaint = _domain_errors(
             lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id)
         )
-        out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
+        out = shown(request, complaint, with_history=True)
         out["reports"] = merging.reports(complaint.id)  # the duplicates merged into it
         own = staff_agency(request)
         if is_operator(request) or (own is not None and own.id == complaint.agency_id):

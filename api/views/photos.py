@@ -9,11 +9,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from access.auth import AgencyStaffPermission, ReadPublicOrAuthenticated, sees_personal_data
+from access.auth import AgencyStaffPermission, ReadPublicOrAuthenticated, intake_key_of, sees_personal_data
 from complaints.models import Complaint
 from geo.http.errors import ApiError
 from params import text_problem
-from photos import moderation, publish, store
+from photos import cost, moderation, publish, store
 from photos.models import Photo
 from photos.processing import STORED_TYPE, THUMBNAIL_TYPE, PhotoError
 
@@ -59,9 +59,10 @@ def requests(json_schema, multipart_schema) -> dict:
 
 # The complaint endpoints read JSON, and multipart/form-data when photos come with it.
 PARSERS = [JSONParser, GeoJSONParser, MultiPartParser]
-# Visible photos may be cached by browsers and proxies for this long; hiding one takes effect
-# at once here and within this time in caches.
-PUBLIC_MAX_AGE = 600
+# Visible photos: a browser keeps its own copy a minute; shared caches (proxies, CDNs) must ask
+# again each time (s-maxage=0 includes proxy-revalidate; a 304 while visible), so a hidden or
+# erased photo is gone from them at once (docs/photos.md#serving).
+PUBLIC_CACHE = "public, max-age=60, s-maxage=0"
 # The JSON of a complaint, as the JSON body's own limit (api/views/complaints.MAX_COMPLAINT_BODY).
 MAX_COMPLAINT_PART = 1024 * 1024
 
@@ -99,10 +100,45 @@ def prepared(request) -> list:
     if other:  # a photo under another name would otherwise be lost without a word
         message = f"file part {other[0][:40]!r}: photos are sent as `{FIELD}` parts"
         raise ApiError(400, "invalid", message, {"field": other[0][:40]})
+    uploads = files.getlist(FIELD)
+    prepaid = getattr(request._request, PREPAID, 0) if uploads else 0
     try:
-        return store.prepare(files.getlist(FIELD))
+        return store.prepare(uploads, payer=_payer(request), prepaid=prepaid)
     except PhotoError as exc:
         raise photo_error(exc) from None
+    except (cost.Busy, cost.OverBudget) as exc:
+        raise cost_error(exc) from None
+
+
+PREPAID = "geo_photo_prepaid"
+
+
+def _payer(request) -> str:
+    return cost.payer(key=intake_key_of(request), user=request.user, address=request.META.get("REMOTE_ADDR", ""))
+
+
+def precheck(request) -> None:
+    """Before a multipart body is parsed: refused at once (503 or 429, the body drained unparsed)
+    when its photos could not be decoded now (photos/cost.py precheck)."""
+    if not is_multipart(request):
+        return
+    try:
+        cost.precheck(_payer(request))
+    except (cost.Busy, cost.OverBudget) as exc:
+        while request._request.read(1 << 20):  # read, not parsed: the client sees the answer, not a reset
+            pass
+        raise cost_error(exc) from None
+    setattr(request._request, PREPAID, 1)
+
+
+def cost_error(exc: cost.Busy | cost.OverBudget) -> ApiError:
+    """Photos refused for what decoding them would cost now (photos/cost.py): nothing decoded or
+    stored; the same request, Idempotency-Key included, may be sent again after Retry-After."""
+    retry = {"Retry-After": str(int(exc.wait))}
+    if isinstance(exc, cost.Busy):
+        message = "every photo decoder is busy; retry shortly"
+        return ApiError(503, "busy", message, {"field": FIELD, "retry_after": exc.wait}, headers=retry)
+    return ApiError(429, "throttled", f"{FIELD}: {exc}", {"field": FIELD, "retry_after": exc.wait}, headers=retry)
 
 
 def _number(value, name):
@@ -163,7 +199,7 @@ class _Serve(APIView):
             raise ApiError(404, "not_found", "no such photo")  # as if it never existed
         stored = photo.thumbnail if self.variant == "thumbnail" else photo.image
         etag = f'"{photo.id}-{self.variant}-{stored.name.rsplit("/", 1)[-1].split(".")[0][:12]}"'
-        cache = "private, no-store" if photo.hidden else f"public, max-age={PUBLIC_MAX_AGE}"
+        cache = "private, no-store" if photo.hidden else PUBLIC_CACHE
         if request.headers.get("If-None-Match") == etag:
             response = HttpResponse(status=304)
         else:

@@ -16,7 +16,7 @@ from boundaries.models import Boundary
 from complaints import ratings, stats
 from routing.models import Agency, Category, LocalGovernment
 
-from .. import schema
+from .. import heavy_reads, schema
 
 COMMON = [
     schema.query("since", schema.OpenApiTypes.DATETIME),
@@ -138,18 +138,24 @@ class Stats(APIView):
         counts = ("complaints", "problems", "followers", "open", "finished", "backlog", "overdue", "escalated")
         figures = (*counts, "reopen_rate", "resolution_h_median")
         # The polygons depend only on the boundary generation: drawn once, then from the shared cache.
-        # One significant digit of `simplify` keeps the variants (and so the cold draws) few. Drawn
-        # from the full geometry: simplifying the lighter rendition again can leave rings GEOS
-        # cannot snap to the grid.
-        simplify = float(f"{simplify:.0e}")
+        # `simplify` snapped to a few steps keeps the variants (and so the cold draws) few; a cold
+        # draw is guarded and charged (api/heavy_reads.py). Drawn from the full geometry:
+        # simplifying the lighter rendition again can leave rings GEOS cannot snap to the grid.
+        simplify = heavy_reads.snap(simplify)
         drawn = functools.partial(geojson.features, polygons, precision=5, simplify=simplify or None)
-        shapes = cached.value(f"choropleth:{group}:{prefix}:{simplify!r}", lambda: [split(t) for t in drawn()])
+        guard = heavy_reads.cold(request, whole_country=not prefix)
+        name = f"choropleth:{group}:{prefix}:{simplify!r}"
+        shapes = cached.value(name, lambda: [split(t) for t in drawn()], cold=guard)
         features = []
         for code, head, geometry in shapes:
             row = by_key.get(code, {})
             values = {f: row.get(f, 0 if f in counts else None) for f in figures}
             features.append(f"{head}, {json.dumps(values)[1:-1]}}}{GEOMETRY}{geometry}")
-        return HttpResponse(geojson.feature_collection(features), content_type="application/geo+json")
+        body = geojson.feature_collection(features)
+        heavy_reads.charge_bytes(request, len(body), already=stats_cost(request))
+        response = HttpResponse(body, content_type="application/geo+json")
+        response["X-Simplify"] = repr(simplify)  # the step applied
+        return response
 
 
 class StatsTrend(APIView):
