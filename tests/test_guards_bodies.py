@@ -99,6 +99,23 @@ def test_unknown_top_level_fields_of_a_filing_are_refused_by_name(api, key, djan
         headers={"Authorization": key["Authorization"], "Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
     assert multipart.status == 400 and multipart.json()["error"]["details"] == {"fields": ["extra_field"]}
+    # And in a multipart filing made of form fields: `reporter` is sent as reporter_name/_contact.
+    fields = {"lon": "100.0997", "lat": "17.6201", "category": "road", "client_ticket_id": ticket, "reporter": "x"}
+    part = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    )
+    form = request(
+        f"{api}/complaints",
+        "POST",
+        (part + f"--{boundary}--\r\n").encode(),
+        headers={"Authorization": key["Authorization"], "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert form.status == 400 and form.json()["error"] == {
+        "code": "unknown_field",
+        "message": "unknown fields: 'reporter'",
+        "details": {"fields": ["reporter"]},
+    }, form.body
     # Nothing was filed; the documented fields alone file it.
     assert filed(django_db_blocker, ticket) == 0
     known = {k: v for k, v in body.items() if k not in ("reporter_contact", "priority")}

@@ -151,10 +151,20 @@ def _number(value, name):
     return value
 
 
+# The filing's fields as form fields (without a `complaint` part holding them as JSON).
+FORM_FIELDS = frozenset(
+    {"lon", "lat", "description", "photo_url", "client_ticket_id", "category", "reporter_name", "reporter_contact"}
+)
+
+
 def complaint_fields(request):
     """The complaint of a multipart filing: one `complaint` part holding the JSON body, or the
     body's fields as form fields (reporter as reporter_name / reporter_contact)."""
     data, _ = _form(request)
+    unknown = sorted(set(data) - ({"complaint"} if "complaint" in data else FORM_FIELDS))
+    if unknown:  # a field the filing does not read would otherwise be lost without a word
+        names = ", ".join(repr(name[:40]) for name in unknown[:20])
+        raise ApiError(400, "unknown_field", f"unknown fields: {names}", {"fields": [n[:100] for n in unknown[:20]]})
     if "complaint" in data:
         part = data["complaint"]  # a field, or a file part (curl -F complaint=@complaint.json)
         raw = part.read(MAX_COMPLAINT_PART + 1) if hasattr(part, "read") else part.encode("utf-8", "surrogatepass")
