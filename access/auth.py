@@ -200,3 +200,12 @@ def sees_personal_data(request: HttpRequest, complaint: Any) -> bool:
         return True
     agency = staff_agency(request)
     return agency is not None and complaint.agency_id == agency.id
+
+
+def sees_ticket_id(request: HttpRequest, complaint: Any) -> bool:
+    """An intake system's own ticket id: for that system (the key that filed the complaint) and for
+    whoever reads the complaint verbatim; never the public."""
+    key = intake_key_of(request)
+    if key is not None:
+        return complaint.intake_key_id == key.id
+    return sees_personal_data(request, complaint)

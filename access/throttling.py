@@ -180,6 +180,14 @@ class RateThrottle(BaseThrottle):
         return self._wait
 
 
+def charge_presented(request, units: int) -> float | None:
+    """charge() for plain Django views: the key presented as a bearer token or X-API-Key, else the
+    client address. Also for a cost known only once the view knows its answer (bytes of a file)."""
+    presented = presented_key(request)
+    key = keys.lookup(presented) if presented else None
+    return charge(request, max(1, int(units)), key=key)
+
+
 def limited(cost, refuse):
     """Rate limit for plain Django views (OGC, tiles, Open311): `cost` is units or a function of
     the request; `refuse(request, wait, **view_kwargs)` answers in the endpoint's own error shape. A key
@@ -188,10 +196,8 @@ def limited(cost, refuse):
     def decorate(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            presented = presented_key(request)
-            key = keys.lookup(presented) if presented else None
             units = cost(request) if callable(cost) else cost
-            wait = charge(request, max(1, int(units)), key=key)
+            wait = charge_presented(request, units)
             if wait is not None:
                 response = refuse(request, wait, **kwargs)
                 response["Retry-After"] = str(int(wait))

@@ -5,11 +5,14 @@ handle is refused here, with a 400 naming the problem, before any view sees the 
 - a NUL character or a lone surrogate ("\\ud800") in any key or string: PostgreSQL text cannot
   hold the first, and UTF-8 cannot encode the second;
 - Infinity/NaN and numbers that overflow a float (1e999): no JSON encoder can write them back;
-- integers longer than MAX_INTEGER_DIGITS: float() of them overflows.
+- integers longer than MAX_INTEGER_DIGITS: float() of them overflows;
+- a key given twice in one object ({"lon": 1, "lon": 2}): json.loads keeps the last, silently, where
+  another reader may keep the first.
 """
 
 import json
 import math
+from collections import Counter
 from collections.abc import Mapping
 from typing import IO, Any, NoReturn
 
@@ -23,9 +26,10 @@ MAX_INTEGER_DIGITS = 30
 
 
 class BodyError(ValueError):
-    def __init__(self, message: str, code: str = "malformed_request"):
+    def __init__(self, message: str, code: str = "malformed_request", details: dict | None = None):
         super().__init__(message)
         self.code = code
+        self.details = details
 
 
 def _constant(name: str) -> NoReturn:
@@ -45,10 +49,12 @@ def _int(text: str) -> int:
     return int(text)
 
 
-def check_document(document: object, strings: bool = True) -> None:
-    """Depth and (when `strings`) every key and string, walked without recursion."""
+def check_document(document: object, strings: bool = True) -> int:
+    """Depth and (when `strings`) every key and string, walked without recursion; the number of
+    key-value pairs in the document's objects (for no_duplicates_shown)."""
     stack: list[tuple[object, int, str]] = [(document, 1, "body")]
     containers = (dict, list)
+    pairs = 0
     while stack:
         value, depth, where = stack.pop()
         if isinstance(value, str):
@@ -61,6 +67,7 @@ def check_document(document: object, strings: bool = True) -> None:
         if depth > MAX_DEPTH:
             raise BodyError(f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(value, dict):
+            pairs += len(value)
             if strings:
                 for key, item in value.items():
                     problem = text_problem(key)
@@ -74,6 +81,34 @@ def check_document(document: object, strings: bool = True) -> None:
             stack.extend((item, depth + 1, where) for item in value if isinstance(item, (dict, list, str)))
         else:
             stack.extend((item, depth + 1, where) for item in value if isinstance(item, containers))
+    return pairs
+
+
+def no_duplicates_shown(raw: bytes | str, pairs: int) -> bool:
+    """True when the text has no key twice in an object, shown cheaply: a parsed document holding as
+    many pairs as the text has colons (every pair has one; a colon in a string only adds to the
+    count, and a key given twice leaves one pair fewer in the document). `pairs` may undercount
+    (a partial count): then this says False, never True wrongly."""
+    colons = raw.count(b":") if isinstance(raw, bytes) else raw.count(":")
+    return colons == pairs
+
+
+MAX_NAMED = 20
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict:
+    document = dict(pairs)
+    if len(document) < len(pairs):
+        twice = [key[:100] for key, count in Counter(key for key, _ in pairs).items() if count > 1][:MAX_NAMED]
+        names = ", ".join(repr(key[:40]) for key in twice)
+        raise BodyError(f"a key given twice in one object: {names}", "duplicate_key", {"duplicate_keys": twice})
+    return document
+
+
+def duplicate_keys(text: str) -> None:
+    """Raises BodyError naming the keys given twice in one object, if any (a second, slower read
+    of a text already parsed: only when no_duplicates_shown could not vouch for it)."""
+    json.loads(text, object_pairs_hook=_refuse_duplicates, parse_constant=_constant)
 
 
 def parse_json(raw: bytes) -> Any:
@@ -92,7 +127,9 @@ def parse_json(raw: bytes) -> Any:
         raise BodyError(f"not valid JSON: {exc}") from None
     # A NUL or a lone surrogate can only reach a string through a \u escape (the decoder refuses
     # raw control characters, and UTF-8 has no surrogates): without one, only depth is checked.
-    check_document(document, strings="\\u" in text)
+    pairs = check_document(document, strings="\\u" in text)
+    if not no_duplicates_shown(text, pairs):
+        duplicate_keys(text)
     return document
 
 
@@ -106,7 +143,7 @@ class JSONParser(BaseParser):
         try:
             return parse_json(raw)
         except BodyError as exc:
-            raise ApiError(400, exc.code, f"JSON body: {exc}") from None
+            raise ApiError(400, exc.code, f"JSON body: {exc}", exc.details) from None
 
 
 class GeoJSONParser(JSONParser):

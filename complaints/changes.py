@@ -109,6 +109,8 @@ class Scope:
     intake_key_id: int | None = None
     agency_id: int | None = None
     complaint_id: int | None = None
+    # Intake systems' ticket ids: for the key that filed the complaint and for staff, not the public.
+    tickets: bool = True
 
     def where(self) -> tuple[str, list]:
         clauses, args = [], []
@@ -160,7 +162,7 @@ def read(scope: Scope, after: Position, limit: int = 100) -> Page:
         rows = cursor.fetchall()
     horizon = int(rows[0][0])
     entries = [row[1:] for row in rows if row[1] is not None]
-    changes = [_change(row) for row in entries]
+    changes = [_change(row, scope.tickets) for row in entries]
     if len(entries) == limit:
         return Page(changes, Position(int(entries[-1][1]), entries[-1][0]), more=True)
     # Everything below the horizon has been served: the next read may start there, which also
@@ -175,12 +177,12 @@ def head() -> Position:
         return Position(int(cursor.fetchone()[0]), 0)
 
 
-def _change(row: tuple) -> dict:
+def _change(row: tuple, tickets: bool = True) -> dict:
     (entry, txid, complaint, ticket, event, action, source, target, role, agency, note, photo, data, at) = row
     return {
         "position": Position(int(txid), entry).token(),
         "complaint_id": complaint,
-        "client_ticket_id": ticket or None,
+        "client_ticket_id": (ticket or None) if tickets else None,
         "event": event,
         "action": action or None,
         "from": source or None,

@@ -13,6 +13,17 @@ from complaints.models import Complaint
 from photos import store
 from routing import live
 
+# The top-level fields of a native filing (docs/complaints-api.md). Anything else is refused by
+# name: a field dropped silently (a reporter_contact sent beside `reporter`, not in it) is data the
+# intake system believes was filed.
+NATIVE_FIELDS = frozenset(
+    {"lon", "lat", "category", "categories", "description", "photo_url", "reporter", "client_ticket_id"}
+)
+
+
+def unknown_fields(body: dict) -> list[str]:
+    return sorted(name for name in body if name not in NATIVE_FIELDS)
+
 
 def file_complaint(filing: Filing, *, key: IntakeKey, headers, prepare: Callable[[], list]) -> tuple[Complaint, bool]:
     """(complaint, created). Raises params.ParamError for a bad Idempotency-Key, whatever `prepare`

@@ -3,7 +3,6 @@
 import json
 import os
 import secrets
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -111,21 +110,6 @@ MIDDLEWARE = [
     # Turns a locked-out admin login into a 429 page (the API's Basic auth answers its own 429).
     "axes.middleware.AxesMiddleware",
 ]
-
-# Password guessing (staff Basic auth, the admin login): django-axes counts failures per account
-# and per client address in the database (shared by every process and node) and, past the limit,
-# refuses before the password is hashed (PBKDF2 costs about 0.3 s of CPU per guess).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_FAILURE_LIMIT = int(os.environ.get("GEO_LOGIN_FAILURES", "10"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("GEO_LOGIN_COOLOFF_MINUTES", "15")))
-AXES_RESET_ON_SUCCESS = True
-# Guesses during a lockout are refused without being recorded: each costs one read, not a write.
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-# The client address: REMOTE_ADDR as the server saw it; forwarding headers are not trusted here.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
-# The officers' sign-in page answers a lockout with a page of its own (workspace/signin.py).
-AXES_LOCKOUT_CALLABLE = "workspace.signin.lockout"
 
 # People's sessions (workspace, admin): a working day at most, not beyond the browser's life.
 LOGIN_URL = LOGOUT_REDIRECT_URL = "/work/signin/"
@@ -327,11 +311,12 @@ CACHES = {
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "geo-fallback"},
 }
 
-# Browser security (docs/operations.md): a Content-Security-Policy on the HTML pages (the map page,
-# the API docs, the admin): everything from this origin only; MapLibre runs its workers from blob:
-# URLs and draws images from data:/blob: URLs. The JSON/GeoJSON/MVT APIs are left out: no page.
+# Browser security (docs/operations.md): a Content-Security-Policy on every HTML page (the map page,
+# the OGC pages, the workspace, the API docs, the admin): everything from this origin only; MapLibre
+# runs its workers from blob: URLs and draws images from data:/blob: URLs. The APIs that never
+# answer with a page are left out (the OGC API answers JSON and pages at the same URLs: not them).
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/api/v1/", "/ogc", "/tiles/", "/open311/", "/livez"],
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/", "/tiles/", "/open311/", "/livez"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
@@ -398,3 +383,5 @@ GEO_PHOTO_SIMILAR_BITS = int(os.environ.get("GEO_PHOTO_SIMILAR_BITS", "6"))
 # A request with photos may be this large (nginx and api/middleware.BodySizeLimit allow it on
 # the upload endpoints only): the photos at their limit plus 1 MB for the other fields.
 GEO_UPLOAD_MAX_BODY = GEO_PHOTO_MAX_COUNT * GEO_PHOTO_MAX_BYTES + 1024 * 1024
+
+from geo.settings_guards import *  # noqa: F403,E402

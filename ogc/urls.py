@@ -3,7 +3,7 @@ from django.urls import path
 from access.throttling import limited
 from geo.http.methods import read_only
 
-from . import limits, tiles, views
+from . import download_view, limits, tiles, views
 from .cache import items_key, per_generation, tile_key
 
 
@@ -29,7 +29,9 @@ urlpatterns = [
         name="ogc-items",
     ),
     path(
-        "ogc/collections/<str:collection_id>/download.fgb", served(views.download, limits.download), name="ogc-download"
+        "ogc/collections/<str:collection_id>/download.fgb",
+        served(download_view.download, limits.download),
+        name="ogc-download",
     ),
     path("ogc/collections/<str:collection_id>/style.<str:kind>", served(views.style), name="ogc-style"),
     path("qgis/project.qgz", served(views.qgis_project), name="qgis-project"),

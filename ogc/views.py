@@ -12,8 +12,7 @@ import params
 from boundaries.geojson import feature_collection
 from params import ParamError
 
-from . import crs, downloads, features, html, openapi, output, project, query, queryables, ranged
-from . import tasks as ogc_tasks
+from . import crs, downloads, features, html, openapi, output, project, query, queryables
 from .cql2 import FilterError
 from .providers import REGISTRY as COLLECTIONS
 
@@ -271,31 +270,6 @@ def item(request, collection_id, feature_id):
     reply = HttpResponse(json.dumps(doc, ensure_ascii=False), content_type=GEOJSON)
     reply["Content-Crs"] = crs.header(out_crs)
     return reply
-
-
-@require_GET
-def download(request, collection_id):
-    """A whole polygon collection as one FlatGeobuf file, read whole or by byte ranges."""
-    if collection_id not in COLLECTIONS:
-        return _error(404, "NotFound", f"no collection {collection_id!r}")
-    unknown = sorted(set(request.GET) - {"resolution"})
-    if unknown:
-        return _error(400, "InvalidParameterValue", f"unknown parameter(s): {', '.join(unknown)}")
-    try:
-        offered = COLLECTIONS[collection_id].downloads or (output.FULL,)
-        resolution = params.choice(request.GET, "resolution", output.RESOLUTIONS, default=offered[0])
-        target = downloads.path(collection_id, resolution)
-    except ParamError as exc:
-        return _error(400, "InvalidParameterValue", exc.message)
-    except downloads.NotOffered as exc:
-        return _error(404, "NotFound", str(exc))
-    if not target.exists():
-        ogc_tasks.request_downloads()
-        reply = _error(503, "NotReady", "the file for the active generation is being written; retry in a minute")
-        reply["Retry-After"] = "60"
-        return reply
-    name = f"{collection_id}-{resolution}.{downloads.FORMAT}"
-    return ranged.serve(request, target, downloads.CONTENT_TYPE, f'"{target.stem}"', name)
 
 
 @require_GET

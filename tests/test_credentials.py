@@ -1,5 +1,5 @@
-"""Credentials (issue 13, item 6): password guessing is locked out per account and per address
-before any password is hashed, and complaint histories name no staff member publicly."""
+"""Credentials (issue 13, item 6): password guessing is locked out per (account, address), and per
+address past a higher ceiling, before any password is hashed, and complaint histories name no staff member publicly."""
 
 import base64
 import re
@@ -65,11 +65,13 @@ def test_basic_auth_locks_an_account_out_after_the_failure_limit(live_api, reset
     assert right.status == 429
 
 
-def test_the_address_is_locked_out_across_accounts(live_api, reset_lockouts):
+def test_guesses_across_accounts_do_not_lock_the_address_at_an_accounts_limit(live_api, reset_lockouts):
+    # Issue 25: the limit holds per (account, address); an address is locked for every account
+    # only past a higher ceiling (tests/test_guards_reach.py), so one guessed account cannot lock
+    # everyone behind the guesser's address out.
     statuses = [transition(live_api, basic(f"nobody-{i}", "x")).status for i in range(LIMIT)]
-    assert statuses == [401] * (LIMIT - 1) + [429]
-    # Another account from the same address is refused too.
-    assert transition(live_api, basic("someone-else", "y")).status == 429
+    assert statuses == [401] * LIMIT
+    assert transition(live_api, basic("someone-else", "y")).status == 401
 
 
 def test_a_locked_out_guess_costs_no_hash(live_api, reset_lockouts, victim, django_db_blocker):

@@ -10,7 +10,7 @@ import shapely.geometry
 from django.db import connection
 
 from .layers import prepared_layers  # noqa: F401 - a fixture
-from .web import get
+from .web import get, request
 
 COUNT_PROVINCES = 77
 COUNT_SERVICE_AREAS = 8089
@@ -97,21 +97,39 @@ def test_byte_ranges(live_api, written):
     assert int(whole.headers["content-length"]) == size > 1_000_000
     assert whole.body[:4] == b"fgb\x03" and whole.body[4:7] == b"fgb"  # FlatGeobuf 3's magic bytes
 
-    head = get(url(live_api, "provinces"), headers={"Range": "bytes=0-7"})
-    assert head.status == 206 and head.body == whole.body[:8]
-    assert head.headers["content-range"] == f"bytes 0-7/{size}"
+    first = get(url(live_api, "provinces"), headers={"Range": "bytes=0-7"})
+    assert first.status == 206 and first.body == whole.body[:8]
+    assert first.headers["content-range"] == f"bytes 0-7/{size}"
     middle = get(url(live_api, "provinces"), headers={"Range": "bytes=1000-1999"})
     assert middle.status == 206 and middle.body == whole.body[1000:2000]
     tail = get(url(live_api, "provinces"), headers={"Range": "bytes=-10"})
     assert tail.status == 206 and tail.body == whole.body[-10:]
     beyond_end = get(url(live_api, "provinces"), headers={"Range": f"bytes={size - 5}-{size + 100}"})
     assert beyond_end.status == 206 and beyond_end.body == whole.body[-5:]
+    # an end past the file, however far, is clamped to its last byte (RFC 9110 section 14.1.2)
+    far = get(url(live_api, "provinces"), headers={"Range": "bytes=0-99999999999999999999999999"})
+    assert far.status == 206 and far.headers["content-range"] == f"bytes 0-{size - 1}/{size}"
+    assert far.body == whole.body
 
-    for unsatisfiable in (f"bytes={size}-", "bytes=20-10", "bytes=99999999999999999999999999-"):
+    # 416 only when no range is satisfiable: every first byte past the end (or a suffix of none)
+    for unsatisfiable in (f"bytes={size}-", "bytes=99999999999999999999999999-", "bytes=-0", f"bytes={size}-,-0"):
         refused = get(url(live_api, "provinces"), headers={"Range": unsatisfiable})
         assert refused.status == 416 and refused.headers["content-range"] == f"bytes */{size}", unsatisfiable
-    several = get(url(live_api, "provinces"), headers={"Range": "bytes=0-1,5-6"})
-    assert several.status == 200 and len(several.body) == size  # several ranges: the whole file
+        assert refused.body == b""
+    # several ranges, or a header that is no valid byte range (ignored): the whole file
+    for whole_file in ("bytes=0-1,5-6", f"bytes=0-1,{size}-", "bytes=20-10", "bytes=abc", "items=0-5", "bytes=1-2-3"):
+        answered = get(url(live_api, "provinces"), headers={"Range": whole_file})
+        assert answered.status == 200 and answered.body == whole.body, whole_file
+    spaced = get(url(live_api, "provinces"), headers={"Range": "Bytes= 0-3 , "})
+    assert spaced.status == 206 and spaced.body == whole.body[:4]
+
+    # HEAD: the headers a GET would get, no body
+    head = request(url(live_api, "provinces"), method="HEAD")
+    assert head.status == 200 and head.body == b"" and int(head.headers["content-length"]) == size
+    assert head.headers["etag"] == whole.headers["etag"] and head.headers["accept-ranges"] == "bytes"
+    ranged_head = request(url(live_api, "provinces"), method="HEAD", headers={"Range": "bytes=0-7"})
+    assert ranged_head.status == 206 and ranged_head.body == b""
+    assert ranged_head.headers["content-range"] == f"bytes 0-7/{size}" and ranged_head.headers["content-length"] == "8"
 
     etag = whole.headers["etag"]
     assert get(url(live_api, "provinces"), headers={"If-None-Match": etag}).status == 304
@@ -134,18 +152,65 @@ def test_refusals_in_the_ogc_shape(live_api, written):
 
 
 def test_a_missing_file_asks_the_workers_and_says_when_to_retry(live_api, written, django_db_blocker):
-    reply = get(url(live_api, "districts"))  # not written by this module
+    reply = get(url(live_api, "districts"))  # not written by this module, nor ever before
     assert reply.status == 503 and reply.headers["retry-after"] == "60"
     assert reply.json()["code"] == "NotReady"
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'ogc.write_downloads' AND status = 'todo'"
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'ogc.write_download' AND status = 'todo'"
         )
         assert cursor.fetchone()[0] == 1
         assert get(url(live_api, "districts")).status == 503  # asked once, not once per request
         cursor.execute(
-            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'ogc.write_downloads' AND status = 'todo'"
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'ogc.write_download' AND status = 'todo'"
         )
         assert cursor.fetchone()[0] == 1
         # other modules start real workers: they must not spend minutes writing every file
-        cursor.execute("DELETE FROM procrastinate_jobs WHERE task_name = 'ogc.write_downloads' AND status = 'todo'")
+        cursor.execute("DELETE FROM procrastinate_jobs WHERE task_name = 'ogc.write_download' AND status = 'todo'")
+
+
+def _pending_writes(cursor, collection, resolution):
+    cursor.execute(
+        "SELECT count(*) FROM procrastinate_jobs WHERE queueing_lock = %s AND status IN ('todo', 'doing')",
+        [f"ogc.write_download:{collection}:{resolution}"],
+    )
+    return cursor.fetchone()[0]
+
+
+def test_an_agency_edit_keeps_the_file_it_does_not_show(live_api, written, django_db_blocker):
+    """Issue 25 item 3: saving an agency's webhook URL or e-mail made the service areas and local
+    government files answer 503 until rewritten. Only what the file shows changes its key; while
+    the new one is written the last one is served, marked stale."""
+    from routing.models import Agency
+
+    address = url(live_api, "service_areas", "light")
+    before = get(address, headers={"Range": "bytes=0-7"})
+    assert before.status == 206 and "x-layer-stale" not in before.headers
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        agency = Agency.objects.get(code="PEA")
+        kept = (agency.webhook_url, agency.email, agency.name_en)
+        try:
+            agency.webhook_url, agency.email = "https://receiver.example/hook", "desk@pea.example"
+            agency.save()
+            same = get(address, headers={"Range": "bytes=0-7"})
+            assert same.status == 206 and same.headers["etag"] == before.headers["etag"]
+            assert "x-layer-stale" not in same.headers and _pending_writes(cursor, "service_areas", "light") == 0
+
+            agency.name_en = "Provincial Electricity Authority (renamed)"  # shown in the file
+            agency.save()
+            stale = get(address, headers={"Range": "bytes=0-7"})
+            assert stale.status == 206 and stale.body == before.body and stale.headers["x-layer-stale"] == "true"
+            assert stale.headers["x-layer-version"] == before.headers["x-layer-version"]
+            assert stale.headers["x-layer-current-version"] != before.headers["x-layer-version"]
+            assert stale.headers["cache-control"] == "public, max-age=30"
+            assert _pending_writes(cursor, "service_areas", "light") == 1  # the new file asked for once
+            assert get(address, headers={"Range": "bytes=0-7"}).status == 206
+            assert _pending_writes(cursor, "service_areas", "light") == 1
+        finally:
+            agency.webhook_url, agency.email, agency.name_en = kept
+            agency.save()
+            cursor.execute("DELETE FROM procrastinate_jobs WHERE queueing_lock LIKE 'ogc.write_download:%%'")
+    again = get(address, headers={"Range": "bytes=0-7"})
+    assert (
+        again.status == 206 and again.headers["etag"] == before.headers["etag"] and "x-layer-stale" not in again.headers
+    )

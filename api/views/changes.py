@@ -1,3 +1,4 @@
+import dataclasses
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -25,8 +26,10 @@ def scope_of(request: Request) -> changes.Scope:
     agency = staff_agency(request)
     if agency is not None:
         return changes.Scope(agency_id=agency.id)
-    if getattr(request.user, "is_superuser", False) or settings.GEO_PUBLIC_READ:
+    if getattr(request.user, "is_superuser", False):
         return changes.Scope()
+    if settings.GEO_PUBLIC_READ:
+        return changes.Scope(tickets=False)  # the public: no intake system's ticket ids
     if not getattr(request.user, "is_authenticated", False):
         raise ApiError(401, "not_authenticated", "reading changes needs an intake key or a staff account")
     raise ApiError(403, "permission_denied", "this account reads no agency's changes")
@@ -53,6 +56,6 @@ class Changes(APIView):
         complaint = params.integer(q, "complaint", minimum=1, maximum=2**63 - 1)
         scope = scope_of(request)
         if complaint is not None:
-            scope = changes.Scope(scope.intake_key_id, scope.agency_id, complaint)
+            scope = dataclasses.replace(scope, complaint_id=complaint)
         page = feed_errors(lambda: changes.read(scope, changes.Position.parse(q.get("after")), limit))
         return Response({"changes": page.changes, "next": page.next.token(), "more": page.more})

@@ -14,13 +14,14 @@ from access.auth import (
     is_intake,
     is_operator,
     sees_personal_data,
+    sees_ticket_id,
     staff_agency,
 )
 from complaints import commands, duplicates, intake, lifecycle, merging
 from complaints.models import Complaint
 from complaints.representations import public
 from delivery import report as delivery_report
-from fronts.filing import file_complaint
+from fronts.filing import file_complaint, unknown_fields
 from geo.http.errors import ApiError
 from routing import live
 from routing.engine.points import PointError, parse_categories, parse_point
@@ -57,6 +58,10 @@ def _url(body, name) -> str:
 def _filing(body) -> intake.Filing:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid", "body must be a JSON object")
+    unknown = unknown_fields(body)
+    if unknown:
+        names = ", ".join(repr(name[:40]) for name in unknown[:20])
+        raise ApiError(400, "unknown_field", f"unknown fields: {names}", {"fields": [n[:100] for n in unknown[:20]]})
     try:
         point = parse_point(body)
     except PointError as exc:
@@ -75,6 +80,13 @@ def _filing(body) -> intake.Filing:
         reporter_contact=_text(reporter, "contact", 200),
         client_ticket_id=_text(body, "client_ticket_id", 100),
     )
+
+
+def shown(request, complaint: Complaint, with_history: bool = False):
+    """A complaint as this caller may read it: verbatim for its agency's staff, its ticket id for
+    the intake system that filed it and for them (access.auth.sees_ticket_id)."""
+    verbatim, ticket = sees_personal_data(request, complaint), sees_ticket_id(request, complaint)
+    return public(complaint, with_history=with_history, verbatim=verbatim, ticket=ticket)
 
 
 def _domain_errors(fn):
@@ -144,7 +156,7 @@ class ComplaintList(APIView):
         headers = {"Location": f"/api/v1/complaints/{complaint.id}"}
         if not created:
             headers["Idempotent-Replayed"] = "true"
-        out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
+        out = shown(request, complaint, with_history=True)
         # The reports this one may repeat, for the intake system to offer its reporter (docs/duplicates.md).
         out["duplicates"] = duplicates.answer(
             duplicates.for_complaint(
@@ -191,9 +203,7 @@ class ComplaintList(APIView):
                     "id": c.id,
                     "geometry": {"type": "Point", "coordinates": [c.location.x, c.location.y]},
                     "properties": {
-                        k: v
-                        for k, v in public(c, verbatim=sees_personal_data(request, c)).items()
-                        if k not in ("lon", "lat", "jurisdictions")
+                        k: v for k, v in shown(request, c).items() if k not in ("lon", "lat", "jurisdictions")
                     },
                 }
                 for c in page
@@ -209,7 +219,7 @@ class ComplaintList(APIView):
         return Response(
             {
                 "count": matched,
-                "results": [public(c, verbatim=sees_personal_data(request, c)) for c in page],
+                "results": [shown(request, c) for c in page],
                 "links": links,
             }
         )
@@ -229,7 +239,7 @@ class ComplaintDetail(APIView):
         complaint = _domain_errors(
             lambda: Complaint.objects.select_related("agency", "escalated_to").get(id=complaint_id)
         )
-        out = public(complaint, with_history=True, verbatim=sees_personal_data(request, complaint))
+        out = shown(request, complaint, with_history=True)
         out["reports"] = merging.reports(complaint.id)  # the duplicates merged into it
         own = staff_agency(request)
         if is_operator(request) or (own is not None and own.id == complaint.agency_id):

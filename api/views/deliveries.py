@@ -126,8 +126,25 @@ class AgencyResume(APIView):
 
 
 class Unreachable(APIView):
+    """Agencies that cannot be reached: all of them for operators, their own for agency staff."""
+
     permission_classes = [OperatorOrAgencyStaff]
 
     @extend_schema(responses={200: schema.UNREACHABLE, 403: schema.ERROR})
     def get(self, request: Request) -> Response:
-        return Response(report.unreachable())
+        answer = report.unreachable()
+        if is_operator(request):
+            return Response(answer)
+        return Response(_own_only(answer, staff_agency(request)))
+
+
+def _own_only(answer: dict, agency: Agency | None) -> dict:
+    """An agency's staff see their own agency's row only: other agencies' counts, pause state and
+    configuration problems are theirs (and their operators') to know."""
+    rows = [r for r in answer["results"] if agency is not None and r["agency"]["code"] == agency.code]
+    return {
+        "agencies": len(rows),
+        "unreachable_deliveries": sum(r["unreachable"] for r in rows),
+        "dead_deliveries": sum(r["dead"] for r in rows),
+        "results": rows,
+    }

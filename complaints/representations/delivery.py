@@ -24,7 +24,7 @@ def links(complaint_id: int) -> DeliveryLinks:
 def payload(
     complaint: Complaint, agency, *, kind: str, delivery_id: str, scheduled_at: datetime, note: str = ""
 ) -> DeliveryPayload:
-    fields = public(complaint)
+    fields = public(complaint, ticket=True)  # the agency that holds it: staff, who see the ticket id
     return {
         "delivery_id": delivery_id,
         "kind": kind,

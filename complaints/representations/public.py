@@ -1,7 +1,10 @@
 """A complaint as anyone may read it: never the reporter's name or contact; phone numbers, ID
 numbers and e-mail addresses typed into the text masked; actors as role and agency; internal
 notes (history event "note") never. `verbatim`: for the agency's own staff, the text as written,
-the staff member's name and the hidden photos (today's API answers them to the agency's staff)."""
+the staff member's name and the hidden photos (today's API answers them to the agency's staff).
+`ticket`: the intake system's own ticket id, for that system and staff (access.auth.sees_ticket_id);
+by default with `verbatim`. Anyone else gets null: a ticket id can lead back to the reporter in
+the intake system (a LINE chat, a call-centre record)."""
 
 from django.utils import timezone
 
@@ -31,7 +34,9 @@ def history_entry(entry, *, verbatim: bool) -> HistoryEntry:
     }
 
 
-def public(complaint: Complaint, with_history: bool = False, verbatim: bool = False) -> PublicComplaint:
+def public(
+    complaint: Complaint, with_history: bool = False, verbatim: bool = False, ticket: bool | None = None
+) -> PublicComplaint:
     text = _as_written if verbatim else mask
     decision = complaint.decision
     out: PublicComplaint = {
@@ -56,7 +61,7 @@ def public(complaint: Complaint, with_history: bool = False, verbatim: bool = Fa
         "escalation_level": complaint.escalation_level,
         "escalated_to": complaint.escalated_to.code if complaint.escalated_to else None,
         "source": complaint.source,
-        "client_ticket_id": complaint.client_ticket_id or None,
+        "client_ticket_id": (complaint.client_ticket_id or None) if (verbatim if ticket is None else ticket) else None,
         "generation": complaint.generation,
         "created": complaint.created.isoformat(),
         "updated": complaint.updated.isoformat(),
