@@ -72,7 +72,8 @@ def template():
 
 def synthetic_count(db: str) -> int:
     with psycopg.connect(f"host={SOCKET} port={PORT} user=geo dbname={db}") as conn:
-        return conn.execute("SELECT count(*) FROM complaints_complaint WHERE source = 'synthetic'").fetchone()[0]
+        row = conn.execute("SELECT count(*) FROM complaints_complaint WHERE source = 'synthetic'").fetchone()
+        return row[0] if row else 0
 
 
 def prepare(db: str, count: int) -> float | None:

@@ -59,7 +59,14 @@ def _sample(rate: int) -> str:
 
 def complaint_tile(layer: str, z: int, x: int, y: int) -> bytes:
     """One Mapbox vector tile of the complaints in tile z/x/y (empty bytes where none)."""
-    args = {"z": z, "x": x, "y": y, "layer": layer, "open_states": list(OPEN_STATES), "cap": TILE_CAP}
+    args: dict[str, int | str | list] = {
+        "z": z,
+        "x": x,
+        "y": y,
+        "layer": layer,
+        "open_states": list(OPEN_STATES),
+        "cap": TILE_CAP,
+    }
     with connection.cursor() as cursor:
         for rate in SAMPLE_RATES:
             cursor.execute(FITS_SQL.format(sample=_sample(rate).replace("%", "%%")), args)

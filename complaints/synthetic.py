@@ -114,7 +114,7 @@ def _templates(cursor, rng: random.Random, n: int) -> list[tuple]:
     policy = deadlines.Policy.from_settings()
     picked = rng.choices(places, weights=[p[1] for p in places], k=n)
     kinds = rng.choices([c for c, _ in categories], weights=[w for _, w in categories], k=n)
-    out = []
+    out: list[tuple] = []
     for (code, _, box, inside), cats in zip(picked, kinds, strict=True):
         lon, lat = _point_in(rng, matcher, code, box, inside)
         cats = tuple(json.loads(cats)) or ("other",)
