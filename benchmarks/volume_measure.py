@@ -229,9 +229,14 @@ def main():
         result["stats"] = measure_requests(stats_requests(), args.repeat, client)
     if "stats-short" in parts:
         result["stats"] = measure_requests(stats_requests(short=True), args.repeat, client)
+    if "stats-few" in parts:  # at 10,000,000 before the aggregates: each unfiltered one takes minutes
+        few = [r for r in stats_requests(short=True) if "30 days" in r[0] or r[0].startswith("map: status")]
+        result["stats"] = measure_requests(few, args.repeat, client)
     if "layer" in parts:
         result["layer"] = measure_requests(layer_requests(), args.repeat, client)
         result["layer"].update(tiles_before(args.repeat))
+    if "layer-fast" in parts:  # without the whole tiles of before
+        result["layer"] = measure_requests(layer_requests(), args.repeat, client)
     if "feed" in parts:
         result["feed"] = feed_and_duplicates(args.repeat)
     if "sizes" in parts:
