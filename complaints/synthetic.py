@@ -59,22 +59,27 @@ def _traffy_shape(cursor) -> tuple[list, dict]:
 
 def _subdistricts(cursor, traffy: dict) -> list[tuple]:
     """(code, weight, bounding box, a point inside) for every active subdistrict."""
+    from django.contrib.gis.db.models.functions import Envelope, PointOnSurface
+
+    from boundaries.models import Boundary
+
     cursor.execute(
         """
-        SELECT b.code, ST_XMin(b.geom), ST_YMin(b.geom), ST_XMax(b.geom), ST_YMax(b.geom),
-               ST_X(p.inside), ST_Y(p.inside), strong.kind
-        FROM boundaries_boundary b JOIN boundaries_generation g ON g.id = b.generation_id AND g.active
-        CROSS JOIN LATERAL (SELECT ST_PointOnSurface(b.geom) AS inside) p
-        LEFT JOIN LATERAL (
-            SELECT lg.kind FROM routing_localcoverage lc
-            JOIN routing_localgovernment lg ON lg.id = lc.local_government_id
-            WHERE lc.subdistrict_code = b.code
-            ORDER BY array_position(%s::text[], lg.kind::text) NULLS LAST, lg.kind LIMIT 1) strong ON TRUE
-        WHERE b.level = 'subdistrict' ORDER BY b.code
+        SELECT DISTINCT ON (lc.subdistrict_code) lc.subdistrict_code, lg.kind FROM routing_localcoverage lc
+        JOIN routing_localgovernment lg ON lg.id = lc.local_government_id
+        ORDER BY lc.subdistrict_code, array_position(%s::text[], lg.kind::text) NULLS LAST, lg.kind
         """,
         [list(KIND_WEIGHT)],
     )
-    rows = cursor.fetchall()
+    strongest = dict(cursor.fetchall())
+    shapes = (
+        Boundary.objects.active()
+        .filter(level="subdistrict")
+        .annotate(box=Envelope("geom"), inside=PointOnSurface("geom"))
+        .order_by("code")
+        .values_list("code", "box", "inside")
+    )
+    rows = [(code, *box.extent, inside.x, inside.y, strongest.get(code)) for code, box, inside in shapes]
     bangkok = [r for r in rows if r[0].startswith("10")]
     elsewhere = [r for r in rows if not r[0].startswith("10")]
     bkk_total = sum(traffy.get(r[0], 0) + 1 for r in bangkok) or 1
