@@ -78,12 +78,4 @@ def test_the_real_traffy_complaints_become_demo_data_once(national_matcher, agen
     # Imported states have no timings: they must not pollute response-time figures.
     assert not imported.filter(first_response_at__isnull=False).exists()
     assert not imported.filter(resolved_at__isnull=False).exists()
-    # A synthetic load shaped like them, for benchmarks: same places, categories and agencies.
-    from complaints import synthetic
-
-    assert synthetic.generate(500) == 500
-    fake = Complaint.objects.filter(source="synthetic")
-    assert fake.count() == 500 and not fake.filter(province_code="").exists()
-    assert set(fake.values_list("agency_id", flat=True)) <= set(imported.values_list("agency_id", flat=True))
-    assert fake.filter(status="finished", resolved_at__isnull=True).count() == 0
-    assert synthetic.remove() == 500
+    # The synthetic load shaped after them, for benchmarks: tests/test_generate_complaints.py.
