@@ -41,6 +41,7 @@ def test_the_layer_has_no_import_circle():
         "geo.http.methods": {"geo.http.errors"},
         "geo.http.timeouts": {"geo.http.errors"},
         "geo.http.drf": {"geo.http.errors", "geo.http.timeouts"},
+        "geo.http.outbound": set(),
     }
 
 

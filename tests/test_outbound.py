@@ -7,6 +7,7 @@ the loopback tests refuse 127.0.0.2, ::1 and the spellings of both, and 127.0.0.
 the allow-list emptied."""
 
 import base64
+import os
 import socket
 import threading
 import time
@@ -36,7 +37,7 @@ SECRET = "pg at 10.9.8.7 password=hunter2"  # what a receiver says: never shown 
 
 # (callback_url, rule): the attacks of issue 25, as an intake key would send them.
 REFUSED = [
-    ("http://127.0.0.1:54329/", "port"),  # this deployment's PostgreSQL
+    (f"http://127.0.0.1:{os.environ.get('GEO_PGPORT', '54329')}/", "port"),  # this deployment's PostgreSQL
     ("http://localhost:6379/", "port"),  # Redis
     ("http://127.0.0.1:99999/", "port"),
     ("http://127.0.0.1:22/", "port"),
