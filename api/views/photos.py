@@ -160,8 +160,9 @@ FORM_FIELDS = frozenset(
 def complaint_fields(request):
     """The complaint of a multipart filing: one `complaint` part holding the JSON body, or the
     body's fields as form fields (reporter as reporter_name / reporter_contact)."""
-    data, _ = _form(request)
-    unknown = sorted(set(data) - ({"complaint"} if "complaint" in data else FORM_FIELDS))
+    data, files = _form(request)
+    # DRF's data holds the file parts too; those are the photos' (prepared() names a misnamed one).
+    unknown = sorted(set(data) - set(files) - ({"complaint"} if "complaint" in data else FORM_FIELDS))
     if unknown:  # a field the filing does not read would otherwise be lost without a word
         names = ", ".join(repr(name[:40]) for name in unknown[:20])
         raise ApiError(400, "unknown_field", f"unknown fields: {names}", {"fields": [n[:100] for n in unknown[:20]]})
