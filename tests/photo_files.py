@@ -107,3 +107,15 @@ def random_bytes(n=5000, seed=7) -> bytes:
 
 def gif(seed=5) -> bytes:
     return encode(picture(seed), "GIF")
+
+
+def remove_stored(django_db_blocker, complaint_ids=None) -> None:
+    """Deletes the stored files (image and thumbnail) of the test database's photos, or of these
+    complaints' photos, so a module's files leave storage with it."""
+    from photos.models import Photo
+
+    with django_db_blocker.unblock():
+        photos = Photo.objects.all() if complaint_ids is None else Photo.objects.filter(complaint_id__in=complaint_ids)
+        for photo in photos:
+            for stored in (photo.image, photo.thumbnail):
+                stored.storage.delete(stored.name)

@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 from geo.front import NGINX, die_with_parent
-from photos.models import Photo
 
 from . import photo_files as files
 
@@ -84,10 +83,7 @@ def live(live_api, credentials, django_db_blocker):
     made: list[int] = []
     yield client, credentials, made
     client.close()
-    with django_db_blocker.unblock():  # this module's files leave storage with it
-        for photo in Photo.objects.filter(complaint_id__in=made):
-            for stored in (photo.image, photo.thumbnail):
-                stored.storage.delete(stored.name)
+    files.remove_stored(django_db_blocker, made)  # this module's files leave storage with it
 
 
 def test_the_shared_cache_caches_what_may_be_cached(live, shared_cache):

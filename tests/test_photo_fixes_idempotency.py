@@ -23,10 +23,7 @@ def live(live_api, credentials, django_db_blocker):
     made: list[int] = []
     yield client, credentials, made
     client.close()
-    with django_db_blocker.unblock():  # this module's files leave storage with it
-        for photo in Photo.objects.filter(complaint_id__in=made):
-            for stored in (photo.image, photo.thumbnail):
-                stored.storage.delete(stored.name)
+    files.remove_stored(django_db_blocker, made)  # this module's files leave storage with it
 
 
 def picture() -> bytes:

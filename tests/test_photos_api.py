@@ -25,11 +25,7 @@ def live(live_api, credentials, django_db_blocker):
     client = httpx.Client(base_url=live_api, timeout=60)
     yield client, credentials
     client.close()
-    # The files this module stored (the test database's photos) leave storage with it.
-    with django_db_blocker.unblock():
-        for photo in Photo.objects.all():
-            for stored in (photo.image, photo.thumbnail):
-                stored.storage.delete(stored.name)
+    files.remove_stored(django_db_blocker)  # the files this module stored leave storage with it
 
 
 def fresh() -> int:
