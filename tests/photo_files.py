@@ -118,4 +118,5 @@ def remove_stored(django_db_blocker, complaint_ids=None) -> None:
         photos = Photo.objects.all() if complaint_ids is None else Photo.objects.filter(complaint_id__in=complaint_ids)
         for photo in photos:
             for stored in (photo.image, photo.thumbnail):
-                stored.storage.delete(stored.name)
+                if stored.name:  # a photo without a thumbnail has nothing to delete
+                    stored.storage.delete(stored.name)
