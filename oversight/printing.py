@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 
+from access import slots
+
 KEPT_SECONDS = 300
 PRINTERS = 2
-SLOT_SECONDS = 120  # a slot whose holder died frees itself
 
 
 class Busy(Exception):
@@ -24,12 +25,10 @@ def printed(key: str, render: Callable[[], bytes]) -> bytes:
         return render()
     if kept is not None:
         return kept
-    slot = next((s for s in range(PRINTERS) if cache.add(f"oversight:printer:{s}", key, SLOT_SECONDS)), None)
-    if slot is None:
-        raise Busy(key)
     try:
-        pdf = render()
-        cache.set(f"oversight:pdf:{key}", pdf, KEPT_SECONDS)
-        return pdf
-    finally:
-        cache.delete(f"oversight:printer:{slot}")
+        with slots.held("oversight:printer", PRINTERS, holder=key):
+            pdf = render()
+    except slots.Busy:
+        raise Busy(key) from None
+    cache.set(f"oversight:pdf:{key}", pdf, KEPT_SECONDS)
+    return pdf

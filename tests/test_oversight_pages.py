@@ -153,10 +153,10 @@ def test_a_printed_report_is_kept_and_at_most_two_print_at_once(client, made, se
     as_user(client, made["gov96"])
     first = client.get("/work/exec/report.pdf?month=2026-11")
     assert first.status_code == 200
-    assert cache.add("oversight:printer:0", "held", 60) and cache.add("oversight:printer:1", "held", 60)
+    assert cache.add("slot:oversight:printer:0", "held", 60) and cache.add("slot:oversight:printer:1", "held", 60)
     again = client.get("/work/exec/report.pdf?month=2026-11")  # kept: no printer needed
     assert again.status_code == 200 and again.content == first.content
     other = client.get("/work/exec/report.pdf?month=2026-10")  # not kept, every printer busy
     assert other.status_code == 503 and other["Retry-After"] == "10"
-    cache.delete_many(["oversight:printer:0", "oversight:printer:1"])
+    cache.delete_many(["slot:oversight:printer:0", "slot:oversight:printer:1"])
     assert client.get("/work/exec/report.pdf?month=2026-10").status_code == 200
