@@ -4,8 +4,9 @@ DJANGO_SETTINGS_MODULE=geo.settings_nodes, which is geo.settings and, for each v
 - GEO_REPLICA_URL: a streaming replica; reads that may be a second stale (statistics, layers,
   tiles: geo/db_router.py) go there, and back to the primary when it does not answer.
 - GEO_PGBOUNCER=1: DATABASE_URL is PgBouncer in transaction mode: no server-side cursors (a
-  named cursor lives in one server session). Prepared statements are already off: Django binds
-  psycopg 3's parameters on the client (no `server_side_binding`), and prepares nothing.
+  named cursor lives in one server session), and the statement timeout is set in each transaction
+  (SET LOCAL: geo/http/timeouts.py), never on the session. Prepared statements are already off:
+  Django binds psycopg 3's parameters on the client (no `server_side_binding`), and prepares nothing.
 """
 
 import os
@@ -17,6 +18,7 @@ from geo.settings import DATABASES, MIDDLEWARE
 
 if os.environ.get("GEO_PGBOUNCER") == "1":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["GEO_TRANSACTION_POOLED"] = True  # geo.http.timeouts.POOLED
 
 if os.environ.get("GEO_REPLICA_URL"):
     # Short connect timeout: a replica that is away costs a request a fraction of a second, once

@@ -3,21 +3,33 @@ database backend for long; a request that runs out answers 503 with Retry-After 
 endpoint's error shape (errors.for_path: native, or the shape its protocol registered), never a
 500.
 
-The timeout is set on the connection before the request's first query (routing, which needs no
-query, pays nothing), and again by the next request: a persistent connection never keeps a
-stale value for long.
+On a connection of its own (one session per worker: `make run`) the timeout is a `SET` before
+the request's first query (routing, which needs no query, pays nothing), set again by the next
+request: a persistent connection never keeps a stale value for long. Through PgBouncer in
+transaction mode (a connection whose settings carry POOLED: geo/settings_nodes.py) a session's
+`SET` would stay on whichever server connection ran it, for the next client to inherit, and the
+request's later transactions may run on another server connection without it; PgBouncer 1.18
+(Debian bookworm) passes on no other parameter than the few it tracks (client encoding, date
+style, time zone, standard_conforming_strings, application_name; `track_extra_parameters` came
+in 1.20), and `options` at start-up is dropped (deploy/pgbouncer.ini.template). So there the
+timeout is `SET LOCAL`, the first statement of each transaction, and a query outside any
+transaction (Django's autocommit) is given one of its own to carry it: the budget holds for every
+query of the request, and ends with each transaction.
 """
 
+import contextlib
 import logging
 import os
 
-from django.db import OperationalError, connection
+from django.db import DatabaseError, OperationalError, connection
+from psycopg.pq import TransactionStatus
 
 from . import errors
 
 log = logging.getLogger(__name__)
 
 QUERY_CANCELED = "57014"
+POOLED = "GEO_TRANSACTION_POOLED"  # a key of a DATABASES entry: reached through a transaction pooler
 RETRY_AFTER_S = 30
 
 
@@ -71,6 +83,41 @@ class _SetOnFirstQuery:
         return execute(sql, params, many, context)
 
 
+class _SetInEachTransaction:
+    """Through a transaction pooler: the budget is the first statement of each transaction."""
+
+    def __init__(self, ms: int):
+        self.sql = f"SET LOCAL statement_timeout = {int(ms)}"
+
+    def __call__(self, execute, sql, params, many, context):
+        db = context["connection"]
+        if db.get_autocommit():
+            # Alone, the query would be a transaction of its own on any server connection: one that
+            # starts with the budget (BEGIN, SET LOCAL, the query, COMMIT: three round trips more).
+            db.set_autocommit(False)
+            try:
+                result = self._first(execute, sql, params, many, context)
+                db.commit()
+                return result
+            except BaseException:
+                with contextlib.suppress(DatabaseError):  # a lost connection: the first error is the answer
+                    db.rollback()
+                raise
+            finally:
+                try:
+                    db.set_autocommit(True)
+                except DatabaseError:  # as Django's atomic does: a connection in doubt is closed, made anew
+                    db.close()
+        return self._first(execute, sql, params, many, context)
+
+    def _first(self, execute, sql, params, many, context):
+        # IDLE with autocommit off: psycopg begins a transaction with this statement, and PgBouncer
+        # lends a server connection for it: the budget goes first (SET LOCAL ends with it).
+        if context["connection"].connection.info.transaction_status == TransactionStatus.IDLE:
+            context["cursor"].cursor.execute(self.sql)
+        return execute(sql, params, many, context)
+
+
 def _answer(path: str, kind: str, ms: int):
     response = errors.for_path(path, 503, "query_timeout", message(kind, ms))
     response["Retry-After"] = str(RETRY_AFTER_S)
@@ -84,7 +131,9 @@ class StatementTimeout:
     def __call__(self, request):
         kind, ms = budget(request.path)
         request.statement_budget = (kind, ms)
-        with connection.execute_wrapper(_SetOnFirstQuery(ms)):
+        # connection: the request's default one, the replica's inside StaleReads (geo/db_router.py).
+        wrapper = _SetInEachTransaction if connection.settings_dict.get(POOLED) else _SetOnFirstQuery
+        with connection.execute_wrapper(wrapper(ms)):
             return self.get_response(request)
 
     def process_exception(self, request, exc):

@@ -155,8 +155,9 @@ class PgBouncer:
     """PgBouncer in transaction mode before the primary: nodes' many worker connections share a
     few server connections (default_pool_size per database and user)."""
 
-    def __init__(self, folder: Path, port: int, primary: Primary, pool_size: int = 20):
-        self.folder, self.port, self.primary, self.pool_size = folder, port, primary, pool_size
+    def __init__(self, folder: Path, port: int, primary_port: int, pool_size: int = 20, dbname: str = "geo"):
+        self.folder, self.port, self.primary_port, self.pool_size = folder, port, primary_port, pool_size
+        self.dbname = dbname  # the primary's database PgBouncer's `geo` leads to (a test database in the tests)
         self.pidfile = folder / "pgbouncer.pid"
 
     @property
@@ -168,8 +169,9 @@ class PgBouncer:
         values = {
             "dir": str(self.folder),
             "port": str(self.port),
-            "primary_port": str(self.primary.port),
+            "primary_port": str(self.primary_port),
             "pool_size": str(self.pool_size),
+            "dbname": self.dbname,
         }
         text = re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], TEMPLATE.read_text())
         (self.folder / "pgbouncer.ini").write_text(text)

@@ -52,7 +52,7 @@ class Layout:
         self.static_root = static_root or ROOT / "var" / "static"
         self.primary = Primary(folder / "pg-primary", self.ports.primary)
         self.replica = Replica(folder / "pg-replica", self.ports.replica)
-        self.pgbouncer = PgBouncer(folder / "pgbouncer", self.ports.pgbouncer, self.primary)
+        self.pgbouncer = PgBouncer(folder / "pgbouncer", self.ports.pgbouncer, self.ports.primary)
         self.redis = Redis(folder / "redis", self.ports.redis)
         env = {
             "DJANGO_SETTINGS_MODULE": "geo.settings_nodes",
