@@ -65,11 +65,15 @@ def one(sql: str, params=()):
         return cursor.fetchone()
 
 
-def cancelled(sql: str, savepoint: bool = False) -> bool:
+def cancelled(sql: str, savepoint: bool = False, many: bool = False) -> bool:
     started = time.monotonic()
     try:
         with transaction.atomic() if savepoint else contextlib.nullcontext():
-            one(sql)
+            if many:
+                with connection.cursor() as cursor:
+                    cursor.executemany(sql, [[], []])
+            else:
+                one(sql)
     except OperationalError as exc:
         assert timeouts.is_timeout(exc), exc
         assert time.monotonic() - started < SLEEP_S
@@ -108,8 +112,9 @@ def test_the_budget_holds_in_every_transaction_on_either_server_connection_and_s
         other = client(bouncer)  # takes the server connection the request just gave back
         try:
             seen["other"] = other.execute("SELECT pg_backend_pid()").fetchone()[0]
-            seen["second"] = one("SELECT pg_backend_pid(), current_setting('statement_timeout')")
+            seen["second"] = one("SELECT pg_backend_pid(), current_setting(%s)", ["statement_timeout"])
             seen["autocommit cancelled"] = cancelled(f"SELECT pg_sleep({SLEEP_S})")
+            seen["executemany cancelled"] = cancelled(f"SELECT pg_sleep({SLEEP_S})", many=True)
             with transaction.atomic():
                 seen["atomic"] = one("SELECT pg_backend_pid(), current_setting('statement_timeout')")
                 # A savepoint first in its transaction: the budget still comes before it.
@@ -125,7 +130,7 @@ def test_the_budget_holds_in_every_transaction_on_either_server_connection_and_s
     second_pid, second_timeout = seen["second"]
     assert seen["other"] == first_pid and second_pid != first_pid, "the request moved to the other server connection"
     assert (first_timeout, second_timeout) == ("300ms", "300ms")
-    assert seen["autocommit cancelled"] and seen["nested cancelled"]
+    assert seen["autocommit cancelled"] and seen["executemany cancelled"] and seen["nested cancelled"]
     assert seen["atomic"][1] == "300ms" and seen["after"] == ("300ms",)
     assert server_settings(bouncer) == {first_pid: "0", second_pid: "0"}, "no server connection keeps the budget"
     # Outside a request, the same connection runs without any budget.

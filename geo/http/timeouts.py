@@ -12,9 +12,9 @@ request's later transactions may run on another server connection without it; Pg
 (Debian bookworm) passes on no other parameter than the few it tracks (client encoding, date
 style, time zone, standard_conforming_strings, application_name; `track_extra_parameters` came
 in 1.20), and `options` at start-up is dropped (deploy/pgbouncer.ini.template). So there the
-timeout is `SET LOCAL`, the first statement of each transaction, and a query outside any
-transaction (Django's autocommit) is given one of its own to carry it: the budget holds for every
-query of the request, and ends with each transaction.
+timeout is `SET LOCAL`, the first statement of each transaction (a query outside any: Django's
+autocommit, sent with it as one implicit transaction): the budget holds for every query of the
+request, and ends with each transaction.
 """
 
 import contextlib
@@ -91,31 +91,35 @@ class _SetInEachTransaction:
 
     def __call__(self, execute, sql, params, many, context):
         db = context["connection"]
-        if db.get_autocommit():
-            # Alone, the query would be a transaction of its own on any server connection: one that
-            # starts with the budget (BEGIN, SET LOCAL, the query, COMMIT: three round trips more).
-            db.set_autocommit(False)
-            try:
-                result = self._first(execute, sql, params, many, context)
-                db.commit()
-                return result
-            except BaseException:
-                with contextlib.suppress(DatabaseError):  # a lost connection: the first error is the answer
-                    db.rollback()
-                raise
-            finally:
-                try:
-                    db.set_autocommit(True)
-                except DatabaseError:  # as Django's atomic does: a connection in doubt is closed, made anew
-                    db.close()
-        return self._first(execute, sql, params, many, context)
-
-    def _first(self, execute, sql, params, many, context):
-        # IDLE with autocommit off: psycopg begins a transaction with this statement, and PgBouncer
-        # lends a server connection for it: the budget goes first (SET LOCAL ends with it).
-        if context["connection"].connection.info.transaction_status == TransactionStatus.IDLE:
+        autocommit = db.get_autocommit()
+        if not autocommit and db.connection.info.transaction_status != TransactionStatus.IDLE:
+            return execute(sql, params, many, context)  # its first statement carried the budget
+        if not many:
+            # One message, two statements (Django's psycopg cursors bind on the client and send by the
+            # simple protocol): alone, PostgreSQL runs it as one implicit transaction, and in a block
+            # it is the first of the transaction psycopg begins. The budget costs no round trip.
+            result = execute(f"{self.sql}; {sql}", params, many, context)
+            context["cursor"].cursor.nextset()  # the query's rows, not the SET's
+            return result
+        if not autocommit:
+            context["cursor"].cursor.execute(self.sql)  # psycopg begins the transaction with it
+            return execute(sql, params, many, context)
+        # executemany outside a transaction (each row would be a transaction of its own): in one
+        db.set_autocommit(False)
+        try:
             context["cursor"].cursor.execute(self.sql)
-        return execute(sql, params, many, context)
+            result = execute(sql, params, many, context)
+            db.commit()
+            return result
+        except BaseException:
+            with contextlib.suppress(DatabaseError):  # a lost connection: the first error is the answer
+                db.rollback()
+            raise
+        finally:
+            try:
+                db.set_autocommit(True)
+            except DatabaseError:  # as Django's atomic does: a connection in doubt is closed, made anew
+                db.close()
 
 
 def _answer(path: str, kind: str, ms: int):
