@@ -18,7 +18,7 @@ from geo.settings import DATABASES, MIDDLEWARE
 
 if os.environ.get("GEO_PGBOUNCER") == "1":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-    DATABASES["default"]["GEO_TRANSACTION_POOLED"] = True  # geo.http.timeouts.POOLED
+    DATABASES["default"]["GEO_TRANSACTION_POOLED"] = True  # geo.pooling.POOLED: no session state
 
 if os.environ.get("GEO_REPLICA_URL"):
     # Short connect timeout: a replica that is away costs a request a fraction of a second, once

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection
 
 from boundaries.cached import digest, generations
+from geo import pooling
 
 from . import layer_keys, output
 
@@ -46,6 +47,10 @@ LOCK_SPACE = 25_001  # first key of the two-key advisory locks held by writers (
 
 
 class NotOffered(LookupError):
+    pass
+
+
+class ThroughPooler(RuntimeError):
     pass
 
 
@@ -119,6 +124,10 @@ def _lock_key(collection_id: str, resolution: str) -> str:
 def _writer_lock(collection_id: str, resolution: str):
     """True inside when this session holds the file's writer lock, False when another one does.
     A session lock: released when the block ends, or by PostgreSQL if the writer dies."""
+    if pooling.pooled(connection):
+        # Through PgBouncer in transaction mode the lock would stay on whichever server connection
+        # took it (another client there could take it again; the unlock may reach another one).
+        raise ThroughPooler("the file writers hold a session lock: run them on the primary itself (DATABASE_URL)")
     key = _lock_key(collection_id, resolution)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", [LOCK_SPACE, key])

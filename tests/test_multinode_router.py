@@ -12,8 +12,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 
-from geo import db_router
-from geo.http import timeouts
+from geo import db_router, pooling
 
 ROOT = Path(__file__).resolve().parent.parent
 CODE = (
@@ -35,7 +34,7 @@ def test_without_a_replica_a_node_is_configured_as_one_machine_is():
     databases, routers, middleware, _ = node_settings()
     assert databases.keys() == settings.DATABASES.keys() == {"default"}
     assert databases["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False
-    assert timeouts.POOLED not in databases["default"]
+    assert pooling.POOLED not in databases["default"]
     assert routers == settings.DATABASE_ROUTERS == []
     assert middleware == settings.MIDDLEWARE and "geo.db_router.StaleReads" not in middleware
     with pytest.raises(MiddlewareNotUsed):
@@ -52,8 +51,8 @@ def test_a_nodes_settings_with_a_replica_and_pgbouncer():
     assert (replica["HOST"], replica["PORT"], replica["OPTIONS"]["connect_timeout"]) == ("10.0.0.7", 5433, 2)
     assert replica["TEST"]["MIRROR"] == "default", "the test runner never creates a database on the replica"
     assert databases["default"]["DISABLE_SERVER_SIDE_CURSORS"] is True
-    assert databases["default"][timeouts.POOLED] is True, "the statement timeout is set in each transaction"
-    assert timeouts.POOLED not in replica, "the replica is reached directly: one SET per request"
+    assert databases["default"][pooling.POOLED] is True, "the statement timeout is set in each transaction"
+    assert pooling.POOLED not in replica, "the replica is reached directly: one SET per request"
     assert routers == ["geo.db_router.ReplicaRouter"]
     assert paths == ["/api/v1/stats", "/ogc/", "/tiles/", "/api/v1/boundaries"]
     stale = middleware.index("geo.db_router.StaleReads")

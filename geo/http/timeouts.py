@@ -6,7 +6,7 @@ endpoint's error shape (errors.for_path: native, or the shape its protocol regis
 On a connection of its own (one session per worker: `make run`) the timeout is a `SET` before
 the request's first query (routing, which needs no query, pays nothing), set again by the next
 request: a persistent connection never keeps a stale value for long. Through PgBouncer in
-transaction mode (a connection whose settings carry POOLED: geo/settings_nodes.py) a session's
+transaction mode (geo/pooling.py: geo/settings_nodes.py with GEO_PGBOUNCER=1) a session's
 `SET` would stay on whichever server connection ran it, for the next client to inherit, and the
 request's later transactions may run on another server connection without it; PgBouncer 1.18
 (Debian bookworm) passes on no other parameter than the few it tracks (client encoding, date
@@ -24,12 +24,13 @@ import os
 from django.db import DatabaseError, OperationalError, connection
 from psycopg.pq import TransactionStatus
 
+from geo import pooling
+
 from . import errors
 
 log = logging.getLogger(__name__)
 
 QUERY_CANCELED = "57014"
-POOLED = "GEO_TRANSACTION_POOLED"  # a key of a DATABASES entry: reached through a transaction pooler
 RETRY_AFTER_S = 30
 
 
@@ -136,7 +137,7 @@ class StatementTimeout:
         kind, ms = budget(request.path)
         request.statement_budget = (kind, ms)
         # connection: the request's default one, the replica's inside StaleReads (geo/db_router.py).
-        wrapper = _SetInEachTransaction if connection.settings_dict.get(POOLED) else _SetOnFirstQuery
+        wrapper = _SetInEachTransaction if pooling.pooled(connection) else _SetOnFirstQuery
         with connection.execute_wrapper(wrapper(ms)):
             return self.get_response(request)
 

@@ -1,10 +1,12 @@
-"""The statement timeout through PgBouncer in transaction mode (geo/http/timeouts.py, issue 24): one
+"""Session state through PgBouncer in transaction mode (geo/pooling.py, issue 24). The statement
+timeout (geo/http/timeouts.py): one
 PgBouncer from the multi-node layout (scripts/multinode, deploy/pgbouncer.ini.template) before the
 test database, with two server connections, and the request's connection made through it as a
 node's is (geo/settings_nodes.py with GEO_PGBOUNCER=1). A second client takes the server
 connection the request last used, so the request's next transaction runs on the other one: the
 budget holds there too, in autocommit and in atomic blocks, and neither server connection keeps
-it afterwards. The session `SET` a single machine uses is shown leaking through the same PgBouncer."""
+it afterwards. The session `SET` a single machine uses is shown leaking through the same PgBouncer. The file
+writers' session lock (ogc/downloads.py) refuses a pooled connection."""
 
 import contextlib
 import shutil
@@ -16,8 +18,10 @@ from django.conf import settings
 from django.db import OperationalError, connection, connections, transaction
 from django.test import RequestFactory
 
+from geo import pooling
 from geo.http import timeouts
 from geo.server import ROOT, free_port
+from ogc import downloads
 from scripts.multinode.databases import PgBouncer
 
 BUDGET_MS = 300
@@ -48,7 +52,7 @@ def pooled(bouncer, django_db_blocker, monkeypatch):
     monkeypatch.setattr(timeouts, "DEFAULT_MS", BUDGET_MS)  # what GEO_TIMEOUT_DEFAULT_MS=300 sets
     direct = connections["default"]
     through = {**direct.settings_dict, "HOST": "127.0.0.1", "PORT": str(bouncer.port), "NAME": "geo"}
-    through.update(DISABLE_SERVER_SIDE_CURSORS=True, **{timeouts.POOLED: True})
+    through.update(DISABLE_SERVER_SIDE_CURSORS=True, **{pooling.POOLED: True})
     wrapper = type(direct)(through, alias="default")
     with django_db_blocker.unblock():
         connections["default"] = wrapper
@@ -154,3 +158,10 @@ def test_a_session_set_leaks_through_pgbouncer_to_the_next_client(bouncer, poole
             db.commit()
             db.close()
     assert server_settings(bouncer) == dict.fromkeys(leaked, "0")
+
+
+def test_the_file_writers_session_lock_is_refused_through_pgbouncer(pooled):
+    lock = downloads._writer_lock("provinces", "light")
+    with pytest.raises(downloads.ThroughPooler, match="run them on the primary itself"), lock:
+        pass
+    assert downloads.writing("provinces", "light") is False, "no lock was taken"

@@ -1,0 +1,11 @@
+"""Whether a database connection goes through a transaction pooler (PgBouncer in transaction mode:
+geo/settings_nodes.py with GEO_PGBOUNCER=1). There each transaction may run on another server
+connection, and what a session sets (SET, a session advisory lock, a temporary table kept past
+its transaction) stays on the server connection for the next client: docs/operations.md#more-than-one-machine."""
+
+POOLED = "GEO_TRANSACTION_POOLED"  # a key of a DATABASES entry
+
+
+def pooled(db) -> bool:
+    """db: a Django connection (its settings_dict)."""
+    return bool(db.settings_dict.get(POOLED))
