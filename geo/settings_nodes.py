@@ -13,12 +13,13 @@ import os
 
 import dj_database_url
 
+from geo import pooling
 from geo.settings import *  # noqa: F403
 from geo.settings import DATABASES, MIDDLEWARE
 
 if os.environ.get("GEO_PGBOUNCER") == "1":
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-    DATABASES["default"]["GEO_TRANSACTION_POOLED"] = True  # geo.pooling.POOLED: no session state
+    pooling.mark(DATABASES["default"])  # no session state: the statement timeout is set per transaction
 
 if os.environ.get("GEO_REPLICA_URL"):
     # Short connect timeout: a replica that is away costs a request a fraction of a second, once

@@ -96,10 +96,10 @@ def server_settings(bouncer: PgBouncer) -> dict[int, str]:
     transaction each hold both)."""
     first, second = client(bouncer), client(bouncer)
     try:
-        found = dict(
-            db.execute("SELECT pg_backend_pid(), current_setting('statement_timeout')").fetchone()
-            for db in (first, second)
-        )
+        found: dict[int, str] = {}
+        for db in (first, second):
+            pid, timeout = db.execute("SELECT pg_backend_pid(), current_setting('statement_timeout')").fetchone() or ()
+            found[pid] = timeout
     finally:
         for db in (first, second):
             db.rollback()  # ended before closing: PgBouncer drops a server connection left in a transaction
