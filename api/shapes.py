@@ -83,7 +83,9 @@ class ComplaintFeature(TypedDict):
 class ComplaintFeatureCollection(TypedDict):
     type: Literal["FeatureCollection"]
     features: list[ComplaintFeature]
-    numberMatched: int
+    numberMatched: NotRequired[
+        Annotated[int, Doc("exact; left out when counting would be slow (more than 10,000, or 0.1 s)")]
+    ]
     numberReturned: int
     links: list[Link]
 
