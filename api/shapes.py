@@ -84,7 +84,7 @@ class ComplaintFeatureCollection(TypedDict):
     type: Literal["FeatureCollection"]
     features: list[ComplaintFeature]
     numberMatched: NotRequired[
-        Annotated[int, Doc("exact; left out when counting would be slow (more than 10,000, or 0.1 s)")]
+        Annotated[int, Doc("exact; left out where counting is not cheap (docs/layers.md)")]
     ]
     numberReturned: int
     links: list[Link]

@@ -1,13 +1,12 @@
 """How a listing of complaints reads the table (the OGC items, the API's listing): how many match,
 when that is cheap to know, and a page without parallel workers.
 
-At 10,000,000 complaints a count of a common filter reads hundreds of thousands of rows (open
-complaints in Bangkok: 0.7 s to find that more than 10,000 match; docs/benchmarks.md), while the
-page itself is a few milliseconds. So a count is exact up to a cap and is not given otherwise:
-not started when the planner expects more than twice the cap, and given up after a time budget
-(GEO_COUNT_BUDGET_MS). A listing then leaves its count out (OGC API Features makes numberMatched
-optional) and says whether another page follows by reading one row more; it never gives a number
-it has not counted.
+At 10,000,000 complaints a count of a common filter reads hundreds of thousands of rows while
+the page itself takes milliseconds (docs/benchmarks.md#the-complaints-layer). So a count is exact
+up to a cap and is not given otherwise: not started when the planner expects more than twice the
+cap, and given up after a time budget (GEO_COUNT_BUDGET_MS). A listing then leaves its count out
+(OGC API Features makes numberMatched optional) and says whether another page follows by reading
+one row more; it never gives a number it has not counted.
 """
 
 import json
@@ -21,7 +20,8 @@ from geo.http.timeouts import is_timeout
 
 CAP = 10_000
 # A count is not started when the planner expects more matches than this many caps: its estimates
-# are rough (a subdistrict of 8,036 complaints: 9,671 expected), so only a clear excess is trusted.
+# are rough (a subdistrict's changed several-fold between two ANALYZEs), so only a clear excess is
+# trusted.
 PLANNED_CAPS = 2
 
 
@@ -41,8 +41,8 @@ def local_settings(using: str, **values) -> Iterator[None]:
 
 @contextmanager
 def serial(using: str) -> Iterator[None]:
-    """No parallel workers: a page stops after its rows, and starting workers cost 30-50 ms of the
-    few a page takes at 10,000,000 complaints (a bbox over Bangkok: 32-42 ms against 1 ms)."""
+    """No parallel workers: a page stops after its rows, and starting workers costs more than the
+    page (docs/benchmarks.md#the-complaints-layer)."""
     with local_settings(using, max_parallel_workers_per_gather=0):
         yield
 
@@ -69,7 +69,7 @@ def count(qs, cap: int = CAP, budget_ms: int | None = None) -> int | None:
     if planned_rows(qs) > PLANNED_CAPS * cap:
         return None
     try:
-        # Without JIT: a count planned as costly was compiled first (65 ms of 470 for nothing).
+        # Without JIT: a count planned as costly was compiled first, for nothing.
         with local_settings(qs.db, jit="off", max_parallel_workers_per_gather=0, statement_timeout=int(ms)):
             counted = qs.order_by()[: cap + 1].count()
     except OperationalError as exc:

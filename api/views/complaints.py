@@ -198,7 +198,7 @@ class ComplaintList(APIView):
         offset = params.integer(q, "offset", default=0, minimum=0)
         as_geojson = params.choice(q, "format", ["json", "geojson"], default="json") == "geojson"
         # GeoJSON (the map page's listing) gives numberMatched only when it is cheap to count
-        # (complaints/listing.py: 0.7 s to count 10,000,000 complaints); JSON's count is always exact.
+        # (complaints/listing.py); JSON's count is always exact.
         matched = listing.count(queryset) if as_geojson else queryset.count()
         if matched is None:  # not counted: one complaint more than the page says whether another follows
             page = list(queryset[offset : offset + limit + 1])

@@ -1,8 +1,8 @@
 # Issue 24: pages of complaints in one area at 10,000,000 complaints (OGC items, ordered by id). With
-# only the area's own index a page read the table in id order and filtered (116,000 rows for a page
-# of one subdistrict, 109,000 for reopened complaints in Chiang Mai: 70-125 ms); with (area, id) it
-# reads the area's entries already in id order and stops at the page. The area indexes stay: LIKE
-# uses their pattern ops. Built CONCURRENTLY: filing goes on meanwhile.
+# only the area's own index a page read the table in id order and filtered out every other area's
+# rows; with (area, id) it reads the area's entries already in id order and stops at the page
+# (docs/benchmarks.md#the-complaints-layer). The area indexes stay: LIKE uses their pattern ops.
+# Built CONCURRENTLY: filing goes on meanwhile.
 
 from django.db import migrations
 

@@ -20,8 +20,8 @@ from .base import Layer, Page
 RANK = 40
 # numberMatched is counted up to this many, within a time budget (complaints/listing.py): at
 # 10,000,000 complaints a common filter matches millions. Otherwise it is left out and a page says
-# whether another follows by reading one feature more. GDAL's OAPIF driver (so QGIS) and OWSLib
-# send their filters to the server all the same (tests/test_ogc_clients.py).
+# whether another follows by reading one feature more. GDAL's OAPIF driver and OWSLib send
+# their filters to the server all the same (tests/test_ogc_clients.py).
 COUNT_CAP = listing.CAP
 
 COLUMNS = (
