@@ -83,7 +83,7 @@ class ComplaintFeature(TypedDict):
 class ComplaintFeatureCollection(TypedDict):
     type: Literal["FeatureCollection"]
     features: list[ComplaintFeature]
-    numberMatched: int
+    numberMatched: NotRequired[Annotated[int, Doc("exact; left out where counting is not cheap (docs/layers.md)")]]
     numberReturned: int
     links: list[Link]
 

@@ -16,3 +16,7 @@ GEO_PHOTO_DECODERS = int(os.environ.get("GEO_PHOTO_DECODERS", str(max(1, _POOL /
 # pool, one at a time per anonymous address, and what a cold draw costs in rate units.
 GEO_HEAVY_READS = int(os.environ.get("GEO_HEAVY_READS", str(max(1, _POOL // 2))))
 GEO_HEAVY_READ_UNITS = int(os.environ.get("GEO_HEAVY_READ_UNITS", "300"))
+
+# Listings of complaints (OGC items, the map page's listing): how long counting the matches may take
+# before the count is left out (complaints/listing.py); 0 never counts.
+GEO_COUNT_BUDGET_MS = int(os.environ.get("GEO_COUNT_BUDGET_MS", "100"))

@@ -17,7 +17,7 @@ from access.auth import (
     sees_ticket_id,
     staff_agency,
 )
-from complaints import commands, duplicates, intake, lifecycle, merging
+from complaints import commands, duplicates, intake, lifecycle, listing, merging
 from complaints.models import Complaint
 from complaints.representations import public
 from delivery import report as delivery_report
@@ -197,10 +197,18 @@ class ComplaintList(APIView):
         limit = params.integer(q, "limit", default=100, minimum=1, maximum=1000)
         offset = params.integer(q, "offset", default=0, minimum=0)
         as_geojson = params.choice(q, "format", ["json", "geojson"], default="json") == "geojson"
-        matched = queryset.count()
-        page = list(queryset[offset : offset + limit])
+        # GeoJSON (the map page's listing) gives numberMatched only when it is cheap to count
+        # (complaints/listing.py); JSON's count is always exact.
+        matched = listing.count(queryset) if as_geojson else queryset.count()
+        if matched is None:  # not counted: one complaint more than the page says whether another follows
+            page = list(queryset[offset : offset + limit + 1])
+            more = len(page) > limit
+            del page[limit:]
+        else:
+            page = list(queryset[offset : offset + limit])
+            more = offset + len(page) < matched
         links = []
-        if offset + len(page) < matched:
+        if more:
             query = {**q.dict(), "offset": offset + limit, "limit": limit}
             links.append({"rel": "next", "href": request.build_absolute_uri(request.path) + "?" + urlencode(query)})
         if as_geojson:
@@ -218,7 +226,7 @@ class ComplaintList(APIView):
             doc = {
                 "type": "FeatureCollection",
                 "features": features,
-                "numberMatched": matched,
+                **({} if matched is None else {"numberMatched": matched}),
                 "numberReturned": len(page),
                 "links": links,
             }

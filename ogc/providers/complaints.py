@@ -1,14 +1,14 @@
 """Citizen complaints as points, with status, category and the agency responsible (no personal
-data). Pages are never cached (they change with every filing) and numberMatched is counted up
-to a cap; the tiles' SQL lives with the table, complaints/layer_queries.py."""
+data). Pages are never cached (they change with every filing) and numberMatched is given only
+where it is cheap to count (complaints/listing.py); the tiles' SQL lives with the table,
+complaints/layer_queries.py."""
 
 from django.contrib.gis.geos import Polygon
-from django.db import connection, transaction
 from django.utils import timezone
 
 import params
 from boundaries.queries import THAILAND_BBOX
-from complaints import deadlines, layer_queries
+from complaints import deadlines, layer_queries, listing
 from complaints.lifecycle import STATES
 from complaints.models import Complaint
 
@@ -18,13 +18,11 @@ from ..queryables import INTEGER, STRING, TIMESTAMP, Queryable
 from .base import Layer, Page
 
 RANK = 40
-# numberMatched is counted up to this many (the views' cap is 100,000): at 10,000,000 complaints a
-# common filter matches millions. Beyond it a page says whether another follows by reading one
-# feature more (docs/benchmarks.md, "10,000,000 complaints"). Not lower: GDAL's OAPIF driver (and
-# so QGIS) filtered on the client, not the server, when a first page came without numberMatched
-# (tests/test_ogc_clients.py), though a rare filter would be cheaper (reopened complaints in Chiang
-# Mai at 10,000,000: 2.7 s to count 10,000, 0.36 s to count 1,000).
-COUNT_CAP = 10_000
+# numberMatched is counted up to this many, within a time budget (complaints/listing.py): at
+# 10,000,000 complaints a common filter matches millions. Otherwise it is left out and a page says
+# whether another follows by reading one feature more. GDAL's OAPIF driver and OWSLib send
+# their filters to the server all the same (tests/test_ogc_clients.py).
+COUNT_CAP = listing.CAP
 
 COLUMNS = (
     "status",
@@ -84,11 +82,7 @@ class Complaints(Layer):
         return Complaint.objects.order_by("id")
 
     def count(self, qs, cap=None):
-        # Planned as costly, the count was compiled (JIT) first: 65 ms of 470 for nothing (a bbox
-        # over Bangkok at 1,000,000 complaints).
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-            return super().count(qs, COUNT_CAP if cap is None else min(cap, COUNT_CAP))
+        return listing.count(qs, COUNT_CAP if cap is None else min(cap, COUNT_CAP))
 
     def within_bbox(self, qs, bbox):
         return qs.filter(location__intersects=Polygon.from_bbox(bbox))
@@ -100,7 +94,9 @@ class Complaints(Layer):
         rows = qs[offset : offset + limit].annotate(geojson=output.point_geojson("location", out))
         page = Page()
         now = timezone.now()
-        for c in rows.values("id", "geojson", *COLUMNS):
+        with listing.serial(rows.db):
+            found = list(rows.values("id", "geojson", *COLUMNS))
+        for c in found:
             props = {
                 "status": c["status"],
                 "category": (c["categories"] or ["other"])[0],
