@@ -8,10 +8,12 @@ it has now (first answer or resolution, complaints/deadlines.py). escalated: eve
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
 
+from . import stat_reads
 from .lifecycle import OPEN_STATES
 
 GROUPS = {
@@ -65,7 +67,30 @@ def _hours(column: str) -> str:
     return f"CASE WHEN {PROBLEM} THEN extract(epoch FROM ({column} - c.created)) / 3600.0 END"
 
 
-def summary(group: str, scope: Scope) -> list[dict]:
+def from_cells(source: str | None) -> bool:
+    """Whether to read the aggregates: `source` "cells" or "scan" when a caller (a test, a
+    benchmark) chooses; else once the complaints are many enough that counting them costs more
+    than reading the cells (a small database is counted exactly, percentiles included)."""
+    if source:
+        return source == "cells"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'complaints_complaint'::regclass")
+        row = cursor.fetchone()
+    return bool(row) and row[0] >= settings.GEO_STATS_CELLS_FROM
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def summary(group: str, scope: Scope, source: str | None = None) -> list[dict]:
+    plan = stat_reads.plan(group, scope) if from_cells(source) else None
+    if plan is not None:
+        return stat_reads.summary(plan, local_zone())
+    return scan_summary(group, scope)
+
+
+def scan_summary(group: str, scope: Scope) -> list[dict]:
     key = GROUPS[group]
     where, args = scope.where()
     open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
@@ -102,8 +127,19 @@ def summary(group: str, scope: Scope) -> list[dict]:
     return rows
 
 
-def trend(interval: str, scope: Scope) -> list[dict]:
+def trend(interval: str, scope: Scope, source: str | None = None) -> list[dict]:
+    """Complaints filed in each period, and resolved in it (both within the scope's period)."""
+    plan = stat_reads.trend_plan(scope) if from_cells(source) else None
+    if plan is not None:
+        return stat_reads.trend(plan, interval, local_zone())
     where, args = scope.where()
+    resolved_where, resolved_args = Scope(None, None, scope.category, scope.area, scope.agency).where()
+    if scope.since:
+        resolved_where += " AND c.resolved_at >= %s"
+        resolved_args.append(scope.since)
+    if scope.until:
+        resolved_where += " AND c.resolved_at < %s"
+        resolved_args.append(scope.until)
     sql = f"""
         WITH filed AS (
             SELECT date_trunc(%s, c.created AT TIME ZONE %s) AS bucket, count(*) AS filed FROM complaints_complaint c
@@ -111,17 +147,21 @@ def trend(interval: str, scope: Scope) -> list[dict]:
         resolved AS (
             SELECT date_trunc(%s, c.resolved_at AT TIME ZONE %s) AS bucket, count(*) AS resolved
             FROM complaints_complaint c
-            LEFT JOIN routing_agency a ON a.id = c.agency_id WHERE c.resolved_at IS NOT NULL AND {where} GROUP BY 1)
+            LEFT JOIN routing_agency a ON a.id = c.agency_id WHERE c.resolved_at IS NOT NULL AND {resolved_where}
+            GROUP BY 1)
         SELECT coalesce(f.bucket, r.bucket) AS bucket, coalesce(filed, 0) AS filed, coalesce(resolved, 0) AS resolved
         FROM filed f FULL JOIN resolved r ON r.bucket = f.bucket ORDER BY 1
     """
     with connection.cursor() as cursor:
         zone = settings.TIME_ZONE  # days and weeks as the province lives them
-        cursor.execute(sql, [interval, zone, *args, interval, zone, *args])
+        cursor.execute(sql, [interval, zone, *args, interval, zone, *resolved_args])
         return [{"period": b.isoformat(), "filed": f, "resolved": r} for b, f, r in cursor.fetchall()]
 
 
-def top_categories(group: str, n: int, scope: Scope) -> list[dict]:
+def top_categories(group: str, n: int, scope: Scope, source: str | None = None) -> list[dict]:
+    plan = stat_reads.plan(group, scope, top=True) if from_cells(source) else None
+    if plan is not None:
+        return stat_reads.top_categories(plan, n, local_zone())
     key = GROUPS[group]
     where, args = scope.where()
     sql = f"""

@@ -8,7 +8,7 @@ from procrastinate.contrib.django import app
 from geo import jobs
 from routing import live, loaders
 
-from . import demo, escalation, retention
+from . import demo, escalation, retention, stat_cells
 
 DEMO = "complaints.load_traffy_demo"
 
@@ -26,6 +26,13 @@ def anonymise(timestamp: int) -> dict:
     """Personal data past the retention window removed (complaints/retention.py)."""
     done = retention.sweep(timezone.now())
     return {"anonymised": len(done.complaints), "copies_rewritten": done.rows}
+
+
+@app.periodic(cron=settings.GEO_STATS_FOLD_CRON, periodic_id="fold_stats")
+@app.task(name="complaints.fold_stats", queueing_lock="complaints.fold_stats")
+def fold_stats(timestamp: int) -> dict:
+    """The deltas written since the last fold, moved into the statistics' cells."""
+    return {"folded": stat_cells.fold_all()}
 
 
 @app.task(name=DEMO, queueing_lock=DEMO)

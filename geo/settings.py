@@ -387,3 +387,4 @@ GEO_UPLOAD_MAX_BODY = GEO_PHOTO_MAX_COUNT * GEO_PHOTO_MAX_BYTES + 1024 * 1024
 from geo.settings_guards import *  # noqa: F403,E402
 from geo.settings_heavy import *  # noqa: F403,E402
 from geo.settings_outbound import *  # noqa: F403,E402
+from geo.settings_stats import *  # noqa: F403,E402

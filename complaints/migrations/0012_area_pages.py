@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("complaints", "0010_tile_samples"),
+        ("complaints", "0011_stat_cells"),
     ]
 
     operations = [

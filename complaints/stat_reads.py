@@ -1,0 +1,321 @@
+"""The statistics read from the aggregates (complaints/stat_cells.py): one statement per request,
+so one snapshot, adding the cells of the period's buckets, the deltas not folded yet and the
+complaints filed in the parts of a day at the period's ends. Backlog and overdue move with the
+clock: the open problems still inside their target or before their deadline are counted live
+(few: through two partial indexes) and taken from the open ones.
+
+Shapes the cells do not hold (a group or area finer than a district, an agency with another
+group, a category filter with the summary by category) are `None` from `plan`: the caller
+counts those from the complaints (complaints/stats.py).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection
+
+from routing.models import Agency, LocalGovernment
+
+from . import stat_cells, stat_sketch, stat_windows
+from .lifecycle import OPEN_STATES
+
+OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_STATES) + ")"
+CUBOIDS = {"province": "D", "district": "D", "category": "D", "agency": "A", "status": "S"}
+CELL_KEY = {  # the group's value in cell columns
+    "province": "left(key, 2)",
+    "district": "key",
+    "category": "nullif(cat, '')",
+    "agency": "key",
+    "status": "key",
+}
+COMPLAINT_KEY = {  # the same from a complaint
+    "province": "left(c.district_code, 2)",
+    "district": "c.district_code",
+    "category": "c.categories ->> 0",
+    "agency": "coalesce(c.agency_id, 0)::text",
+    "status": "c.status",
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    group: str
+    cuboid: str
+    category: str | None
+    area: str | None
+    agency_id: int | None
+    since: datetime | None
+    until: datetime | None
+
+
+def plan(group: str, scope, top: bool = False) -> Plan | None:
+    """The cells that answer `group` over `scope`, or None."""
+    cuboid = CUBOIDS.get(group)
+    if cuboid is None or (scope.category and (group == "category" or top)):
+        return None
+    area = scope.area
+    if area:
+        if not (area.isascii() and area.isdigit() and len(area) in (2, 4)):
+            return None
+        if len(area) == 4 and cuboid != "D":
+            return None
+        if LocalGovernment.objects.filter(code=area).exists():
+            return None  # the area filter also takes a local government's code
+    agency_id = None
+    if scope.agency:
+        if cuboid != "A":
+            return None
+        agency_id = Agency.objects.filter(code=scope.agency).values_list("id", flat=True).first() or -1
+    return Plan(group, cuboid, scope.category, area, agency_id, scope.since, scope.until)
+
+
+def _cell_filter(p: Plan, top: bool) -> tuple[str, list]:
+    clauses, args = ["cuboid = %s"], [p.cuboid]  # type: list[str], list[object]
+    if p.category:
+        clauses.append("cat = %s")
+        args.append(p.category)
+    elif p.group == "category" or top:
+        clauses.append("cat <> '*' AND first")
+    else:
+        clauses.append("cat = '*'")
+    if p.area and p.cuboid == "D":
+        clauses.append("left(key, %s) = %s")
+        args += [len(p.area), p.area]
+    elif p.area:
+        clauses.append("province = %s")
+        args.append(p.area)
+    if p.agency_id is not None:
+        clauses.append("key = %s")
+        args.append(str(p.agency_id))
+    return " AND ".join(clauses), args
+
+
+def _complaint_filter(p: Plan) -> tuple[str, list]:
+    clauses, args = ["TRUE"], []  # type: list[str], list[object]
+    if p.since:
+        clauses.append("c.created >= %s")
+        args.append(p.since)
+    if p.until:
+        clauses.append("c.created < %s")
+        args.append(p.until)
+    if p.category:
+        clauses.append("c.categories ? %s")
+        args.append(p.category)
+    if p.area and p.cuboid == "D":
+        clauses.append("left(c.district_code, %s) = %s")
+        args += [len(p.area), p.area]
+    elif p.area:
+        clauses.append("c.province_code = %s")
+        args.append(p.area)
+    if p.agency_id is not None:
+        clauses.append("c.agency_id = %s")
+        args.append(p.agency_id)
+    return " AND ".join(clauses), args
+
+
+def _hist_literal(column: str) -> str:
+    single = f"('[' || {column} || ':' || {column} || ']={{' || sign || '}}')::integer[]"
+    return f"CASE WHEN {column} IS NULL THEN NULL ELSE {single} END"
+
+
+def _parts(p: Plan, zone: ZoneInfo, top: bool) -> tuple[str, list]:
+    """Rows in cell form for the plan's period: cells, deltas not folded, the edges' complaints."""
+    window = stat_windows.window(p.since, p.until, zone)
+    where, args = _cell_filter(p, top)
+    figures = ", ".join(stat_cells.FIGURES)
+    parts, params = [], []
+    if window.buckets:
+        levels = tuple(sorted({level for level, _ in window.buckets}))
+        pairs = ", ".join(f"({level}, {bucket})" for level, bucket in window.buckets)
+        parts.append(
+            f"SELECT key, cat, {figures}, response, resolution FROM {stat_cells.CELLS}"
+            f" WHERE {where} AND (level, bucket) IN ({pairs})"
+        )
+        params += args
+        deltas = stat_cells.expanded(f"SELECT {stat_cells.COLUMNS} FROM {stat_cells.DELTAS}", levels)
+        parts.append(
+            f"SELECT key, cat, {figures}, {_hist_literal('rb')}, {_hist_literal('sb')} FROM ({deltas}) e"
+            f" WHERE {where} AND (level, bucket) IN ({pairs})"
+        )
+        params += args
+    for start, end in window.edges:
+        during = f" WHERE c.created >= '{start.isoformat()}' AND c.created < '{end.isoformat()}'"
+        edge = stat_cells.expanded(stat_cells.FROM_COMPLAINTS + during, (0,))
+        parts.append(
+            f"SELECT key, cat, {figures}, {_hist_literal('rb')}, {_hist_literal('sb')} FROM ({edge}) e WHERE {where}"
+        )
+        params += args
+    return " UNION ALL ".join(parts), params
+
+
+def _sums(column: str) -> str:
+    return "ARRAY[" + ", ".join(f"sum({column}[{b}])" for b in range(stat_sketch.BUCKETS)) + "]"
+
+
+def summary(p: Plan, zone: ZoneInfo) -> list[dict]:
+    union, params = _parts(p, zone, top=False)
+    if not union:
+        return []
+    figures = ", ".join(f"sum({f}) AS {f}" for f in stat_cells.FIGURES)
+    where, args = _complaint_filter(p)
+    sql = f"""
+        WITH x AS ({union}),
+        figures AS (
+            SELECT {CELL_KEY[p.group]} AS key, {figures}, {_sums("response")} AS response,
+                   {_sums("resolution")} AS resolution
+            FROM x GROUP BY 1 HAVING sum(n) <> 0),
+        live AS (
+            SELECT {COMPLAINT_KEY[p.group]} AS key,
+                   count(*) FILTER (WHERE c.created >= now() - make_interval(hours => coalesce(k.target_hours, 72)))
+                     AS within_target,
+                   count(*) FILTER (WHERE c.due_at > now()) AS before_deadline
+            FROM complaints_complaint c LEFT JOIN routing_category k ON k.code = c.categories ->> 0
+            WHERE c.parent_id IS NULL AND c.status IN {OPEN}
+              AND (c.created >= now() - make_interval(hours => (SELECT coalesce(max(target_hours), 72)
+                                                                FROM routing_category))
+                   OR c.due_at > now())
+              AND {where}
+            GROUP BY 1)
+        SELECT {"a.code" if p.group == "agency" else "f.key"}, f.n, f.waiting, f.in_progress, f.forwarded,
+               f.follow_up, f.finished, f.irrelevant, f.escalated, f.reopened, f.dated, f.response, f.resolution,
+               coalesce(l.within_target, 0), coalesce(l.before_deadline, 0)
+        FROM figures f LEFT JOIN live l ON coalesce(l.key, '') = coalesce(f.key, '')
+        {"LEFT JOIN routing_agency a ON a.id = nullif(f.key, '0')::bigint" if p.group == "agency" else ""}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + args)
+        fetched = cursor.fetchall()
+    estimates = {
+        name: {q: stat_sketch.percentiles([r[column] for r in fetched], q) for q in (0.5, 0.9)}
+        for name, column in (("response", 11), ("resolution", 12))
+    }
+    rows = []
+    for i, (key, n, *rest) in enumerate(fetched):
+        statuses = dict(zip(stat_cells.STATUSES, rest[:6]))
+        escalated, reopened, dated, _, _, within_target, before_deadline = rest[6:]
+        problems = sum(statuses.values())
+        open_ = sum(statuses[s] for s in OPEN_STATES)
+        row = {
+            "key": key,
+            "complaints": n,
+            "problems": problems,
+            "followers": n - problems,
+            "open": open_,
+            "finished": statuses["finished"],
+        }
+        for name in ("response", "resolution"):
+            for label, q in (("median", 0.5), ("p90", 0.9)):
+                value = estimates[name][q][i]
+                row[f"{name}_h_{label}"] = None if value is None else round(value, 2)
+        row.update(
+            backlog=open_ - within_target,
+            overdue=dated - before_deadline,
+            escalated=escalated,
+            reopen_rate=round(reopened / problems, 4) if problems else 0.0,
+        )
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["complaints"], r["key"] is None, r["key"] or ""))
+    return rows
+
+
+def _agency_codes(rows: list[dict]) -> None:
+    ids = {int(r["key"]) for r in rows if r["key"] not in (None, "0")}
+    codes = dict(Agency.objects.filter(id__in=ids).values_list("id", "code"))
+    for row in rows:
+        row["key"] = codes.get(int(row["key"])) if row["key"] not in (None, "0") else None
+
+
+def top_categories(p: Plan, n: int, zone: ZoneInfo) -> list[dict]:
+    union, params = _parts(p, zone, top=True)
+    if not union:
+        return []
+    sql = f"""
+        SELECT {CELL_KEY[p.group]} AS key, nullif(cat, '') AS category, sum(n) AS complaints
+        FROM ({union}) x GROUP BY 1, 2 HAVING sum(n) <> 0
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = [{"key": k, "category": c, "complaints": int(m)} for k, c, m in cursor.fetchall()]
+    if p.group == "agency":
+        _agency_codes(fetched)
+    out: dict = {}
+    for row in sorted(fetched, key=lambda r: (r["key"] is None, r["key"] or "", -r["complaints"], r["category"] or "")):
+        ranked = out.setdefault(row["key"], [])
+        if len(ranked) < n:
+            ranked.append({"category": row["category"], "complaints": row["complaints"]})
+    return [{"key": k, "top": v} for k, v in out.items()]
+
+
+def trend_plan(scope) -> Plan | None:
+    """The day table holds the country and provinces, by category: no agency, no finer area."""
+    if scope.agency or (scope.area and not (scope.area.isascii() and scope.area.isdigit() and len(scope.area) == 2)):
+        return None
+    return Plan("province", "D", scope.category, scope.area, None, scope.since, scope.until)
+
+
+def trend(p: Plan, interval: str, zone: ZoneInfo) -> list[dict]:
+    window = stat_windows.window(p.since, p.until, zone)
+    counted: dict[tuple[str, int], int] = {}
+    cat = p.category or "*"
+    province = p.area or ""
+    lo, hi = _whole_days(p, zone)
+    deltas = f"SELECT {stat_cells.COLUMNS} FROM {stat_cells.DELTAS}"
+    sql = f"""
+        SELECT kind, day, sum(n) FROM (
+            SELECT kind, day, n FROM {stat_cells.DAYS}
+            WHERE cat = %s AND province = %s AND day >= %s AND day < %s
+            UNION ALL
+            SELECT k.kind, k.day, s.sign FROM ({deltas}) s {stat_cells.CATEGORIES}
+            CROSS JOIN LATERAL (VALUES ('f'::"char", {stat_cells.day_sql("s.created")}),
+                                       ('r'::"char", {stat_cells.day_sql("s.resolved_at")})) k(kind, day)
+            WHERE v.cat = %s AND (%s = '' OR s.province_code = %s) AND k.day >= %s AND k.day < %s
+        ) x GROUP BY 1, 2
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [cat, province, lo, hi, cat, province, province, lo, hi])
+        for kind, day, n in cursor.fetchall():
+            counted[(kind, day)] = counted.get((kind, day), 0) + int(n)
+        for start, end in window.edges:
+            for kind, column in (("f", "created"), ("r", "resolved_at")):
+                clauses, args = [f"c.{column} >= %s", f"c.{column} < %s"], [start, end]  # type: list[str], list
+                if p.category:
+                    clauses.append("c.categories ? %s")
+                    args.append(p.category)
+                if p.area:
+                    clauses.append("c.province_code = %s")
+                    args.append(p.area)
+                cursor.execute(f"SELECT count(*) FROM complaints_complaint c WHERE {' AND '.join(clauses)}", args)
+                day = stat_windows.day_number(start, zone)
+                counted[(kind, day)] = counted.get((kind, day), 0) + cursor.fetchone()[0]
+    periods: dict[datetime, dict[str, int]] = {}
+    for (kind, day), n in counted.items():
+        if not n:
+            continue
+        start = _period(day, interval)
+        figures = periods.setdefault(start, {"filed": 0, "resolved": 0})
+        figures["filed" if kind == "f" else "resolved"] += n
+    return [
+        {"period": start.isoformat(), "filed": f["filed"], "resolved": f["resolved"]}
+        for start, f in sorted(periods.items())
+        if f["filed"] or f["resolved"]
+    ]
+
+
+def _whole_days(p: Plan, zone: ZoneInfo) -> tuple[int, int]:
+    lo = 0
+    if p.since is not None:
+        lo = stat_windows.day_number(p.since, zone)
+        if p.since != stat_windows.midnight(lo, zone):
+            lo += 1
+    hi = stat_windows.END if p.until is None else stat_windows.day_number(p.until, zone)
+    return lo, hi
+
+
+def _period(day: int, interval: str) -> datetime:
+    d = stat_windows.EPOCH + timedelta(days=day)
+    if interval == "week":
+        d -= timedelta(days=d.weekday())
+    elif interval == "month":
+        d = d.replace(day=1)
+    return datetime(d.year, d.month, d.day)

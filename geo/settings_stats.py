@@ -1,0 +1,9 @@
+"""Settings of the statistics' aggregates (complaints/stat_cells.py, docs/statistics.md)."""
+
+import os
+
+# From this many complaints (the planner's estimate) the statistics read the aggregates; below
+# it they count the complaints, which is as fast there and gives exact percentiles.
+GEO_STATS_CELLS_FROM = int(os.environ.get("GEO_STATS_CELLS_FROM", "200000"))
+# How often the workers fold the deltas into the cells (croniter: the sixth field is seconds).
+GEO_STATS_FOLD_CRON = os.environ.get("GEO_STATS_FOLD_CRON", "* * * * * */5")
