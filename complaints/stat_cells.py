@@ -27,6 +27,8 @@ from . import stat_sketch, stat_windows
 CELLS = "complaints_stat_cell"
 DAYS = "complaints_stat_day"
 DELTAS = "complaints_stat_delta"
+HORIZON = "complaints_stat_horizon"
+KEEP_FINE_DAYS = 64  # at least this many recent days keep their day and 8-day buckets
 STATUSES = ("waiting", "in_progress", "forwarded", "follow_up", "finished", "irrelevant")
 FOLD_LOCK = 2_024_011  # pg_advisory_xact_lock: one fold at a time
 # Folding groups many rows by many keys: in memory (hashed), and not worth compiling.
@@ -71,10 +73,15 @@ CATEGORIES = """
 """
 
 
-def expanded(source: str, levels: tuple[int, ...] = tuple(range(stat_windows.LEVELS))) -> str:
+def expanded(
+    source: str, levels: tuple[int, ...] = tuple(range(stat_windows.LEVELS)), cuboids: str = "DAS", horizon=True
+) -> str:
     """Each source row as its contribution to one cell per cuboid, level and category: the key
-    columns, the figures, and the histogram buckets (rb response, sb resolution)."""
+    columns, the figures, and the histogram buckets (rb response, sb resolution). With `horizon`,
+    days before the horizon have no day or 8-day cells."""
     levels_sql = ", ".join(str(level) for level in levels)
+    cuboids_sql = ", ".join(f"('{c}'::\"char\")" for c in cuboids)
+    kept = f"WHERE lv.level >= {stat_windows.FINE_LEVELS} OR s.day >= (SELECT day FROM {HORIZON})" if horizon else ""
     statuses = ", ".join(f"s.sign * (s.problem AND s.status = '{st}')::int AS {st}" for st in STATUSES)
     return f"""
         SELECT q.cuboid, v.cat COLLATE "C" AS cat, lv.level, floor(s.day / (8 ^ lv.level))::int AS bucket,
@@ -94,8 +101,9 @@ def expanded(source: str, levels: tuple[int, ...] = tuple(range(stat_windows.LEV
             FROM ({source}) s
         ) s
         {CATEGORIES}
-        CROSS JOIN (VALUES ('D'::"char"), ('A'::"char"), ('S'::"char")) q(cuboid)
+        CROSS JOIN (VALUES {cuboids_sql}) q(cuboid)
         CROSS JOIN unnest(ARRAY[{levels_sql}]) lv(level)
+        {kept}
     """
 
 
@@ -174,6 +182,27 @@ def fold(limit: int = 20_000) -> int:
             cursor.execute(cells_sql(source))
             cursor.execute(days_sql(source))
         return moved
+
+
+def horizon_for(today: int) -> int:
+    return max(0, (today - KEEP_FINE_DAYS) // stat_windows.COARSE * stat_windows.COARSE)
+
+
+def advance_horizon(today: int) -> int:
+    """Moves the horizon up to `today` less 64 to 127 days, dropping the day and 8-day cells
+    before it, in one transaction (a reader sees the old horizon and its cells, or the new)."""
+    target = horizon_for(today)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
+        cursor.execute(f"SELECT day FROM {HORIZON}")
+        if cursor.fetchone()[0] >= target:
+            return 0
+        cursor.execute(f"UPDATE {HORIZON} SET day = %s", [target])
+        cursor.execute(
+            f"DELETE FROM {CELLS} WHERE level < %s AND bucket < %s / (8 ^ level)::int",
+            [stat_windows.FINE_LEVELS, target],
+        )
+        return cursor.rowcount
 
 
 def fold_all(limit: int = 20_000, budget_s: float = 20.0) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 
 from routing.models import Agency, LocalGovernment
 
@@ -121,7 +121,7 @@ def _hist_literal(column: str) -> str:
 
 def _parts(p: Plan, zone: ZoneInfo, top: bool) -> tuple[str, list]:
     """Rows in cell form for the plan's period: cells, deltas not folded, the edges' complaints."""
-    window = stat_windows.window(p.since, p.until, zone)
+    window = stat_windows.window(p.since, p.until, zone, _horizon())
     where, args = _cell_filter(p, top)
     figures = ", ".join(stat_cells.FIGURES)
     parts, params = [], []
@@ -133,7 +133,7 @@ def _parts(p: Plan, zone: ZoneInfo, top: bool) -> tuple[str, list]:
             f" WHERE {where} AND (level, bucket) IN ({pairs})"
         )
         params += args
-        deltas = stat_cells.expanded(f"SELECT {stat_cells.COLUMNS} FROM {stat_cells.DELTAS}", levels)
+        deltas = stat_cells.expanded(f"SELECT {stat_cells.COLUMNS} FROM {stat_cells.DELTAS}", levels, p.cuboid)
         parts.append(
             f"SELECT key, cat, {figures}, {_hist_literal('rb')}, {_hist_literal('sb')} FROM ({deltas}) e"
             f" WHERE {where} AND (level, bucket) IN ({pairs})"
@@ -141,7 +141,7 @@ def _parts(p: Plan, zone: ZoneInfo, top: bool) -> tuple[str, list]:
         params += args
     for start, end in window.edges:
         during = f" WHERE c.created >= '{start.isoformat()}' AND c.created < '{end.isoformat()}'"
-        edge = stat_cells.expanded(stat_cells.FROM_COMPLAINTS + during, (0,))
+        edge = stat_cells.expanded(stat_cells.FROM_COMPLAINTS + during, (0,), p.cuboid, horizon=False)
         parts.append(
             f"SELECT key, cat, {figures}, {_hist_literal('rb')}, {_hist_literal('sb')} FROM ({edge}) e WHERE {where}"
         )
@@ -153,6 +153,28 @@ def _sums(column: str) -> str:
     return "ARRAY[" + ", ".join(f"sum({column}[{b}])" for b in range(stat_sketch.BUCKETS)) + "]"
 
 
+def _horizon() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT day FROM {stat_cells.HORIZON}")
+        return cursor.fetchone()[0]
+
+
+def one_snapshot(read):
+    """`read` in one snapshot: the horizon it plans with and the cells it reads agree (the horizon
+    job drops the day cells before the new horizon in the transaction that moves it)."""
+
+    def wrapped(*args, **kwargs):
+        if connection.in_atomic_block:
+            return read(*args, **kwargs)  # the caller's transaction decides
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return read(*args, **kwargs)
+
+    return wrapped
+
+
+@one_snapshot
 def summary(p: Plan, zone: ZoneInfo) -> list[dict]:
     union, params = _parts(p, zone, top=False)
     if not union:
@@ -226,6 +248,7 @@ def _agency_codes(rows: list[dict]) -> None:
         row["key"] = codes.get(int(row["key"])) if row["key"] not in (None, "0") else None
 
 
+@one_snapshot
 def top_categories(p: Plan, n: int, zone: ZoneInfo) -> list[dict]:
     union, params = _parts(p, zone, top=True)
     if not union:

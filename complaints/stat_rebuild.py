@@ -8,10 +8,12 @@ COPY. Done in SQL row by row, the same sums cost about a millisecond a complaint
 import io
 import time
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
+from django.utils import timezone
 
 from . import stat_cells, stat_sketch, stat_windows
 
@@ -78,7 +80,9 @@ def _hist_text(counts: pd.DataFrame) -> pd.Series:
     return keys
 
 
-def _cells(rows: pd.DataFrame, cuboid: str, level: int) -> pd.DataFrame:
+def _cells(rows: pd.DataFrame, cuboid: str, level: int, horizon: int) -> pd.DataFrame:
+    if level < stat_windows.FINE_LEVELS:
+        rows = rows[rows["day"] >= horizon]
     key = {"D": rows["district"], "A": rows["agency"].astype(str), "S": rows["status"]}[cuboid]
     frame = pd.DataFrame(
         {
@@ -151,6 +155,8 @@ def rebuild(progress: Callable[[str], None] = print) -> dict:
             cursor.execute(f"DELETE FROM {stat_cells.DELTAS}")
             cursor.execute(f"DELETE FROM {stat_cells.CELLS}")
             cursor.execute(f"DELETE FROM {stat_cells.DAYS}")
+            horizon = stat_cells.horizon_for(stat_windows.day_number(timezone.now(), ZoneInfo(stat_cells.zone())))
+            cursor.execute(f"UPDATE {stat_cells.HORIZON} SET day = %s", [horizon])
             cells = 0
             if total:
                 _write(cursor, stat_cells.DAYS, _days(frame))
@@ -158,7 +164,7 @@ def rebuild(progress: Callable[[str], None] = print) -> dict:
                 del frame
                 for cuboid in ("D", "A", "S"):
                     for level in range(stat_windows.LEVELS):
-                        part = _cells(rows, cuboid, level)
+                        part = _cells(rows, cuboid, level, horizon)
                         _write(cursor, stat_cells.CELLS, part)
                         cells += len(part)
                         say(f"cuboid {cuboid} level {level}: {len(part):,} cells")

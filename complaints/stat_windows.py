@@ -24,13 +24,18 @@ def midnight(day: int, zone: ZoneInfo) -> datetime:
     return datetime.combine(EPOCH + timedelta(days=day), time(), tzinfo=zone)
 
 
-def buckets(first: int, last: int) -> list[tuple[int, int]]:
-    """(level, bucket) covering days first..last-1 exactly, largest buckets first possible."""
+FINE_LEVELS = 2  # days and 8-day buckets: kept only from the horizon on
+COARSE = BASE**FINE_LEVELS  # 64 days: the horizon is a multiple of it
+
+
+def buckets(first: int, last: int, lowest: int = 0) -> list[tuple[int, int]]:
+    """(level, bucket) covering days first..last-1 exactly with levels from `lowest` up (first
+    and last multiples of BASE**lowest), largest buckets first possible."""
     out = []
     day = max(first, 0)
     last = min(last, END)
     while day < last:
-        level = 0
+        level = lowest
         while level + 1 < LEVELS and day % BASE ** (level + 1) == 0 and day + BASE ** (level + 1) <= last:
             level += 1
         out.append((level, day // BASE**level))
@@ -44,17 +49,40 @@ class Window:
     edges: list[tuple[datetime, datetime]]  # [from, to) counted from the complaints
 
 
-def window(since: datetime | None, until: datetime | None, zone: ZoneInfo) -> Window:
-    first = 0 if since is None else day_number(since, zone)
-    last = END if until is None else day_number(until, zone)
-    edges = []
-    if since is not None and since != midnight(first, zone):
-        first += 1  # the rest of since's day is an edge
-        edges.append((since, min(midnight(first, zone), until) if until else midnight(first, zone)))
-    if until is not None and until != midnight(last, zone) and (since is None or until > since):
-        start = midnight(last, zone)
-        if since is None or since < start:
-            edges.append((start, until))
+def window(since: datetime | None, until: datetime | None, zone: ZoneInfo, horizon: int = 0) -> Window:
+    """The buckets of the whole days in [since, until) and the edges left to count from the
+    complaints: parts of a day at either end and, before the horizon (where only buckets of 64
+    days and more are kept), the days outside whole 64-day buckets."""
     if since is not None and until is not None and until <= since:
         return Window([], [])
-    return Window(buckets(first, last), edges)
+    first = 0 if since is None else day_number(since, zone)
+    last = END if until is None else day_number(until, zone)
+    edges: list[tuple[datetime, datetime]] = []
+    if since is not None and since != midnight(first, zone):
+        first += 1  # the rest of since's day is an edge
+        edges.append((since, midnight(first, zone) if until is None else min(midnight(first, zone), until)))
+    if until is not None and until != midnight(last, zone) and (since is None or since <= midnight(last, zone)):
+        edges.append((midnight(last, zone), until))
+    out: list[tuple[int, int]] = []
+    if first < min(last, horizon):
+        stop = min(last, horizon)
+        up, down = -(-first // COARSE) * COARSE, stop // COARSE * COARSE
+        if up >= down:
+            edges.append((midnight(first, zone), midnight(stop, zone)))
+        else:
+            edges += [(midnight(first, zone), midnight(up, zone)), (midnight(down, zone), midnight(stop, zone))]
+            out += buckets(up, down, FINE_LEVELS)
+        first = stop
+    out += buckets(first, last)
+    return Window(out, _joined(edges))
+
+
+def _joined(edges: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Adjacent or overlapping edges as one."""
+    out: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(edges):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        elif start < end:
+            out.append((start, end))
+    return out

@@ -1,6 +1,8 @@
 """Jobs of complaints (procrastinate autodiscovery): the escalation sweep, the retention job, and
 the Traffy demo complaints that `make load` leaves to the workers."""
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.utils import timezone
 from procrastinate.contrib.django import app
@@ -8,7 +10,7 @@ from procrastinate.contrib.django import app
 from geo import jobs
 from routing import live, loaders
 
-from . import demo, escalation, retention, stat_cells
+from . import demo, escalation, retention, stat_cells, stat_windows
 
 DEMO = "complaints.load_traffy_demo"
 
@@ -33,6 +35,14 @@ def anonymise(timestamp: int) -> dict:
 def fold_stats(timestamp: int) -> dict:
     """The deltas written since the last fold, moved into the statistics' cells."""
     return {"folded": stat_cells.fold_all()}
+
+
+@app.periodic(cron=settings.GEO_STATS_HORIZON_CRON, periodic_id="stats_horizon")
+@app.task(name="complaints.stats_horizon", queueing_lock="complaints.stats_horizon")
+def stats_horizon(timestamp: int) -> dict:
+    """Day and 8-day cells older than 64-127 days dropped (their 64-day buckets stay)."""
+    today = stat_windows.day_number(timezone.now(), ZoneInfo(settings.TIME_ZONE))
+    return {"dropped": stat_cells.advance_horizon(today)}
 
 
 @app.task(name=DEMO, queueing_lock=DEMO)

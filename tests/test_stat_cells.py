@@ -8,7 +8,8 @@ import math
 import random
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -33,15 +34,26 @@ def test_buckets_cover_each_day_once():
     # 9800 = 8 * 1225: three 8-day buckets, then six days
     eight_days = [(1, 1225), (1, 1226), (1, 1227)]
     assert stat_windows.buckets(9800, 9830) == [*eight_days, *((0, day) for day in range(9824, 9830))]
-    rng = random.Random(7)
-    for _ in range(300):
-        first = rng.randrange(0, 12000)
-        last = first + rng.randrange(0, 3000)
-        days = []
-        for level, bucket in stat_windows.buckets(first, last):
+    zone = ZoneInfo("Asia/Bangkok")
+    start = datetime(2024, 1, 1, tzinfo=zone)
+    rng = random.Random(5)
+    for _ in range(400):
+        since = None if rng.random() < 0.15 else start + timedelta(hours=rng.randrange(0, 24 * 900))
+        until = None if rng.random() < 0.4 else (since or start) + timedelta(hours=rng.randrange(0, 24 * 400))
+        horizon = rng.choice([0, (stat_windows.day_number(start, zone) // 64 + rng.randrange(0, 20)) * 64])
+        window = stat_windows.window(since, until, zone, horizon)
+        days: set[int] = set()
+        for level, bucket in window.buckets:
             size = stat_windows.BASE**level
-            days.extend(range(bucket * size, (bucket + 1) * size))
-        assert days == list(range(first, last))
+            assert level >= 2 or bucket * size >= horizon  # no day or 8-day bucket before the horizon
+            assert not days & set(range(bucket * size, (bucket + 1) * size))
+            days |= set(range(bucket * size, (bucket + 1) * size))
+        moment = (since or start - timedelta(days=30)) - timedelta(hours=30)
+        while moment < (until or start + timedelta(days=1400)) + timedelta(hours=30):
+            inside = (since is None or moment >= since) and (until is None or moment < until)
+            edges = sum(1 for a, b in window.edges if a <= moment < b)
+            assert (stat_windows.day_number(moment, zone) in days) + edges == int(inside), (since, until, moment)
+            moment += timedelta(hours=rng.choice([1, 5, 13]))
 
 
 def test_percentiles_stay_in_the_exact_ones_bucket():
@@ -66,6 +78,7 @@ def scopes(now):
         stats.Scope(),
         stats.Scope(since=now - timedelta(days=3, hours=5)),  # not at midnight: the ends are counted
         stats.Scope(since=now - timedelta(days=40), until=now - timedelta(days=1, hours=7)),
+        stats.Scope(since=now - timedelta(days=150, hours=3)),  # days before the horizon: counted
         stats.Scope(category="road"),
         stats.Scope(area="53"),
         stats.Scope(area="5301", since=now - timedelta(days=9)),
@@ -106,6 +119,7 @@ def test_cells_equal_a_recount_while_complaints_change(national_matcher, agencie
     with django_db_blocker.unblock():
         directory = loaders.load_directory()
         now = timezone.now()
+        today = stat_windows.day_number(now, ZoneInfo("Asia/Bangkok"))
         stat_cells.fold_all()
         rng = random.Random(11)
         mine: list[int] = []
@@ -120,7 +134,7 @@ def test_cells_equal_a_recount_while_complaints_change(national_matcher, agencie
                 lon=lon + r.uniform(-0.01, 0.01),
                 lat=lat + r.uniform(-0.01, 0.01),
                 categories=r.choice(CATEGORIES),
-                created=now - timedelta(hours=r.uniform(0, 24 * 60)),
+                created=now - timedelta(hours=r.uniform(0, 24 * 200)),  # some before the horizon
             )
             complaint, _ = commands.file(filing, matcher=national_matcher, directory=directory, deliver=False)
             with lock:
@@ -147,6 +161,11 @@ def test_cells_equal_a_recount_while_complaints_change(national_matcher, agencie
                             Complaint.objects.filter(id=a).delete()
                 else:
                     commands.transition(a, move)
+                    if move == "finish" and r.random() < 0.5:
+                        with lock:
+                            done[move] = done.get(move, 0) + 1
+                        move = "reopen"
+                        commands.transition(a, move)
                 with lock:
                     done[move] = done.get(move, 0) + 1
             except (commands.CommandError, IllegalTransition, MergeError, ProtectedError, Complaint.DoesNotExist):
@@ -164,6 +183,7 @@ def test_cells_equal_a_recount_while_complaints_change(national_matcher, agencie
 
         def folder():
             try:
+                stat_cells.advance_horizon(today)
                 while not stop.is_set():
                     stat_cells.fold(limit=rng.randrange(1, 40))
                     time.sleep(0.01)
@@ -190,6 +210,13 @@ def test_cells_equal_a_recount_while_complaints_change(national_matcher, agencie
         stat_cells.fold_all()
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT count(*) FROM {stat_cells.DELTAS}")
+            assert cursor.fetchone()[0] == 0
+            cursor.execute(f"SELECT day FROM {stat_cells.HORIZON}")
+            horizon = cursor.fetchone()[0]
+            assert horizon == (today - 64) // 64 * 64
+            cursor.execute(
+                f"SELECT count(*) FROM {stat_cells.CELLS} WHERE level < 2 AND bucket * 8 ^ level < %s", [horizon]
+            )
             assert cursor.fetchone()[0] == 0
         assert compare(now) > 20
 

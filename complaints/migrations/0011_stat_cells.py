@@ -64,6 +64,11 @@ CREATE TABLE complaints_stat_cell (
     PRIMARY KEY (cuboid, level, bucket, cat, province, key, first)
 );
 
+-- Days and 8-day buckets (levels 0 and 1) are kept from this day on (a multiple of 64): older
+-- ones only in buckets of 64 days and more (complaints/stat_windows.py).
+CREATE TABLE complaints_stat_horizon (day integer NOT NULL);
+INSERT INTO complaints_stat_horizon VALUES (0);
+
 CREATE TABLE complaints_stat_day (
     kind "char" NOT NULL,
     cat text NOT NULL,
@@ -135,6 +140,7 @@ DROP FUNCTION IF EXISTS complaints_stat_deleted();
 DROP FUNCTION IF EXISTS complaints_stat_inserted();
 DROP FUNCTION IF EXISTS complaints_stat_hist_add(integer[], integer[]);
 DROP TABLE IF EXISTS complaints_stat_day;
+DROP TABLE IF EXISTS complaints_stat_horizon;
 DROP TABLE IF EXISTS complaints_stat_cell;
 DROP TABLE IF EXISTS complaints_stat_delta;
 """
