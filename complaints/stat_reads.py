@@ -114,8 +114,8 @@ def _complaint_filter(p: Plan) -> tuple[str, list]:
     return " AND ".join(clauses), args
 
 
-def _hist_literal(column: str) -> str:
-    single = f"('[' || {column} || ':' || {column} || ']={{' || sign || '}}')::integer[]"
+def _hist_literal(column: str, sign: str = "sign") -> str:
+    single = f"('[' || {column} || ':' || {column} || ']={{' || {sign} || '}}')::integer[]"
     return f"CASE WHEN {column} IS NULL THEN NULL ELSE {single} END"
 
 
@@ -140,13 +140,70 @@ def _parts(p: Plan, zone: ZoneInfo, top: bool) -> tuple[str, list]:
         )
         params += args
     for start, end in window.edges:
-        during = f" WHERE c.created >= '{start.isoformat()}' AND c.created < '{end.isoformat()}'"
-        edge = stat_cells.expanded(stat_cells.FROM_COMPLAINTS + during, (0,), p.cuboid, horizon=False)
-        parts.append(
-            f"SELECT key, cat, {figures}, {_hist_literal('rb')}, {_hist_literal('sb')} FROM ({edge}) e WHERE {where}"
-        )
-        params += args
+        edge, edge_args = _edge(p, top, start, end)
+        parts.append(edge)
+        params += edge_args
     return " UNION ALL ".join(parts), params
+
+
+def _edge(p: Plan, top: bool, start: datetime, end: datetime) -> tuple[str, list]:
+    """The complaints filed in [start, end) in cell form, counted directly: one row each."""
+    problem = "c.parent_id IS NULL"
+    clauses: list[str]
+    args: list
+    if p.category:
+        cat, clauses, args = "%s::text", ["c.categories ? %s"], [p.category, p.category]
+    elif p.group == "category" or top:
+        cat, clauses, args = "coalesce(c.categories ->> 0, '')", [], []
+    else:
+        cat, clauses, args = "'*'::text", [], []
+    clauses += ["c.created >= %s", "c.created < %s"]
+    args += [start, end]
+    if p.area and p.cuboid == "D":
+        clauses.append("left(c.district_code, %s) = %s")
+        args += [len(p.area), p.area]
+    elif p.area:
+        clauses.append("c.province_code = %s")
+        args.append(p.area)
+    if p.agency_id is not None:
+        clauses.append("c.agency_id = %s")
+        args.append(p.agency_id)
+    key = {"D": "c.district_code", "A": "coalesce(c.agency_id, 0)::text", "S": "c.status"}[p.cuboid]
+    statuses = ", ".join(f"({problem} AND c.status = '{st}')::int AS {st}" for st in stat_cells.STATUSES)
+    hours = {}
+    for name, column in (("rb", "first_response_at"), ("sb", "resolved_at")):
+        bucket = stat_sketch.bucket_sql(f"extract(epoch FROM (c.{column} - c.created)) / 3600.0")
+        hours[name] = f"CASE WHEN {problem} THEN {bucket} END"
+    hist = {
+        name: f"""
+            SELECT key, cat, ('[' || min(b) || ':' || max(b) || ']={{'
+                              || string_agg(repeat('0,', coalesce(b - prev - 1, 0)) || c, ',' ORDER BY b)
+                              || '}}')::integer[] AS hist
+            FROM (SELECT key, cat, b, c, lag(b) OVER (PARTITION BY key, cat ORDER BY b) AS prev
+                  FROM (SELECT key, cat, {name} AS b, count(*) AS c FROM e WHERE {name} IS NOT NULL
+                        GROUP BY 1, 2, 3) counted) t
+            GROUP BY key, cat
+        """
+        for name in ("rb", "sb")
+    }
+    sums = ", ".join(f"sum({f})::int AS {f}" for f in stat_cells.FIGURES)
+    zeros = ", ".join("0" for _ in stat_cells.FIGURES)
+    sql = f"""
+        SELECT key, cat, {", ".join(stat_cells.FIGURES)}, response, resolution FROM (
+            WITH e AS MATERIALIZED (
+                SELECT {key}::text AS key, {cat} AS cat, 1 AS n, {statuses},
+                       ({problem} AND c.escalation_level > 0)::int AS escalated,
+                       ({problem} AND c.reopen_count > 0)::int AS reopened,
+                       ({problem} AND c.due_at IS NOT NULL AND c.status IN {OPEN})::int AS dated,
+                       {hours["rb"]} AS rb, {hours["sb"]} AS sb
+                FROM complaints_complaint c WHERE {" AND ".join(clauses)})
+            SELECT key, cat, {sums}, NULL::integer[] AS response, NULL::integer[] AS resolution
+            FROM e GROUP BY key, cat
+            UNION ALL SELECT key, cat, {zeros}, hist, NULL FROM ({hist["rb"]}) r
+            UNION ALL SELECT key, cat, {zeros}, NULL, hist FROM ({hist["sb"]}) s
+        ) edge
+    """
+    return sql, args
 
 
 def _sums(column: str) -> str:

@@ -65,18 +65,24 @@ def _contributions(frame: pd.DataFrame) -> pd.DataFrame:
     return rows.drop(columns=["members", "primary_cat", "problem"])
 
 
-def _hist_text(counts: pd.DataFrame) -> pd.Series:
-    """Rows (KEY..., b, c) sorted by key and b as one array text per key: '[lo:hi]={c,0,c}'."""
-    counts = counts.sort_values([*KEY, "b"], kind="stable")
-    cell = counts.groupby(KEY, sort=False, observed=True).ngroup()
-    same = cell.eq(cell.shift())
-    gap = (counts["b"] - counts["b"].shift()).where(same, 1).astype(int) - 1
-    piece = pd.Series("0,", index=counts.index).str.repeat(gap.to_numpy()) + counts["c"].astype(str)
-    grouped = pd.DataFrame({"cell": cell, "piece": piece, "b": counts["b"]})
-    agg = grouped.groupby("cell", sort=True).agg(lo=("b", "min"), hi=("b", "max"), body=("piece", ",".join))
-    keys = counts.loc[~same, KEY].reset_index(drop=True)
-    text = "[" + agg["lo"].astype(int).astype(str) + ":" + agg["hi"].astype(int).astype(str) + "]={" + agg["body"] + "}"
-    keys["hist"] = text.to_numpy()
+def _hist_text(counts: pd.DataFrame) -> pd.DataFrame:
+    """Rows (KEY..., b, c) as one array text per key, '[lo:hi]={c,0,c}': one pass in plain
+    Python over the sorted rows (a pandas join per group costs about 50 us a cell)."""
+    counts = counts.sort_values([*KEY, "b"], kind="stable").reset_index(drop=True)
+    cell = counts.groupby(KEY, sort=False, observed=True).ngroup().to_numpy()
+    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    buckets, numbers = counts["b"].to_numpy().tolist(), counts["c"].to_numpy().tolist()
+    ends = [*starts[1:].tolist(), len(buckets)]
+    texts = []
+    for start, end in zip(starts.tolist(), ends):
+        parts, previous = [], buckets[start] - 1
+        for b, c in zip(buckets[start:end], numbers[start:end]):
+            parts.extend(["0"] * (b - previous - 1))
+            parts.append(str(c))
+            previous = b
+        texts.append(f"[{buckets[start]}:{buckets[end - 1]}]={{{','.join(parts)}}}")
+    keys = counts.loc[starts, KEY].reset_index(drop=True)
+    keys["hist"] = texts
     return keys
 
 
