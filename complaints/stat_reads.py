@@ -21,7 +21,9 @@ from . import stat_cells, stat_sketch, stat_windows
 from .lifecycle import OPEN_STATES
 
 OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_STATES) + ")"
-CUBOIDS = {"province": "D", "district": "D", "category": "D", "agency": "A", "status": "S"}
+# By category the status cuboid is the smaller (a cell per province, not per district), unless the
+# area is a district.
+CUBOIDS = {"province": "D", "district": "D", "category": "S", "agency": "A", "status": "S"}
 CELL_KEY = {  # the group's value in cell columns
     "province": "left(key, 2)",
     "district": "key",
@@ -52,6 +54,8 @@ class Plan:
 def plan(group: str, scope, top: bool = False) -> Plan | None:
     """The cells that answer `group` over `scope`, or None."""
     cuboid = CUBOIDS.get(group)
+    if group == "category" and scope.area and len(scope.area) == 4:
+        cuboid = "D"
     if cuboid is None or (scope.category and (group == "category" or top)):
         return None
     area = scope.area
@@ -207,7 +211,10 @@ def _edge(p: Plan, top: bool, start: datetime, end: datetime) -> tuple[str, list
 
 
 def _sums(column: str) -> str:
-    return "ARRAY[" + ", ".join(f"sum({column}[{b}])" for b in range(stat_sketch.BUCKETS)) + "]"
+    """The histograms' sum as text ('c,c,...', 0 for none): parsed in one call, not as an array
+    of Python integers (thousands of rows of 136 buckets)."""
+    sums = ", ".join(f"sum({column}[{b}])" for b in range(stat_sketch.BUCKETS))
+    return f"array_to_string(ARRAY[{sums}], ',', '0')"
 
 
 def _horizon() -> int:
@@ -266,7 +273,7 @@ def summary(p: Plan, zone: ZoneInfo) -> list[dict]:
         cursor.execute(sql, params + args)
         fetched = cursor.fetchall()
     estimates = {
-        name: {q: stat_sketch.percentiles([r[column] for r in fetched], q) for q in (0.5, 0.9)}
+        name: {q: stat_sketch.percentiles(stat_sketch.parse([r[column] for r in fetched]), q) for q in (0.5, 0.9)}
         for name, column in (("response", 11), ("resolution", 12))
     }
     rows = []

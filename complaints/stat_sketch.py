@@ -61,11 +61,21 @@ def percentile(counts: Mapping[int, int], p: float) -> float | None:
     return low + (_order_statistic(ordered, below + 1) - low) * (rank - below)
 
 
-def percentiles(histograms: Sequence[Sequence | None], p: float) -> list[float | None]:
+def parse(texts: Sequence[str]) -> np.ndarray:
+    """Histograms as text, 'c,c,...' of BUCKETS counts each, as one array (a row each)."""
+    if not texts:
+        return np.zeros((0, BUCKETS))
+    return np.array(",".join(texts).split(","), dtype=np.float64).reshape(len(texts), BUCKETS)
+
+
+def percentiles(histograms: Sequence[Sequence | None] | np.ndarray, p: float) -> list[float | None]:
     """`percentile` of many histograms (bucket counts from 0, None for none) at once."""
-    if not histograms:
+    if len(histograms) == 0:
         return []
-    counts = np.array([[c or 0 for c in h] if h else [0] * BUCKETS for h in histograms], dtype=np.float64)
+    if isinstance(histograms, np.ndarray):
+        counts = histograms
+    else:
+        counts = np.array([[c or 0 for c in h] if h else [0] * BUCKETS for h in histograms], dtype=np.float64)
     n = counts.sum(axis=1)
     cum = counts.cumsum(axis=1)
     rank = p * np.maximum(n - 1, 0)
