@@ -252,16 +252,19 @@ def summary(p: Plan, zone: ZoneInfo) -> list[dict]:
                    {_sums("resolution")} AS resolution
             FROM x GROUP BY 1 HAVING sum(n) <> 0),
         live AS (
-            SELECT {COMPLAINT_KEY[p.group]} AS key,
-                   count(*) FILTER (WHERE c.created >= now() - make_interval(hours => coalesce(k.target_hours, 72)))
-                     AS within_target,
-                   count(*) FILTER (WHERE c.due_at > now()) AS before_deadline
-            FROM complaints_complaint c LEFT JOIN routing_category k ON k.code = c.categories ->> 0
-            WHERE c.parent_id IS NULL AND c.status IN {OPEN}
-              AND (c.created >= now() - make_interval(hours => (SELECT coalesce(max(target_hours), 72)
-                                                                FROM routing_category))
-                   OR c.due_at > now())
-              AND {where}
+            SELECT key, sum(within_target) AS within_target, sum(before_deadline) AS before_deadline FROM (
+                SELECT {COMPLAINT_KEY[p.group]} AS key, 0 AS before_deadline,
+                       (c.created >= now() - make_interval(hours => coalesce(k.target_hours, 72)))::int
+                         AS within_target
+                FROM complaints_complaint c LEFT JOIN routing_category k ON k.code = c.categories ->> 0
+                WHERE c.parent_id IS NULL AND c.status IN {OPEN} AND {where}
+                  AND c.created >= now() - make_interval(hours => (SELECT coalesce(max(target_hours), 72)
+                                                                   FROM routing_category))
+                UNION ALL
+                SELECT {COMPLAINT_KEY[p.group]}, 1, 0 FROM complaints_complaint c
+                WHERE c.parent_id IS NULL AND c.status IN {OPEN} AND c.due_at IS NOT NULL AND c.due_at > now()
+                  AND {where}
+            ) u
             GROUP BY 1)
         SELECT {"a.code" if p.group == "agency" else "f.key"}, f.n, f.waiting, f.in_progress, f.forwarded,
                f.follow_up, f.finished, f.irrelevant, f.escalated, f.reopened, f.dated, f.response, f.resolution,
@@ -270,7 +273,7 @@ def summary(p: Plan, zone: ZoneInfo) -> list[dict]:
         {"LEFT JOIN routing_agency a ON a.id = nullif(f.key, '0')::bigint" if p.group == "agency" else ""}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + args)
+        cursor.execute(sql, params + args + args)
         fetched = cursor.fetchall()
     estimates = {
         name: {q: stat_sketch.percentiles(stat_sketch.parse([r[column] for r in fetched]), q) for q in (0.5, 0.9)}
