@@ -276,8 +276,11 @@ def summary(p: Plan, zone: ZoneInfo) -> list[dict]:
         cursor.execute(sql, params + args + args)
         fetched = cursor.fetchall()
     estimates = {
-        name: {q: stat_sketch.percentiles(stat_sketch.parse([r[column] for r in fetched]), q) for q in (0.5, 0.9)}
-        for name, column in (("response", 11), ("resolution", 12))
+        name: {q: stat_sketch.percentiles(counts, q) for q in (0.5, 0.9)}
+        for name, counts in (
+            ("response", stat_sketch.parse([r[11] for r in fetched])),
+            ("resolution", stat_sketch.parse([r[12] for r in fetched])),
+        )
     }
     rows = []
     for i, (key, n, *rest) in enumerate(fetched):
