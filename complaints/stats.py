@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 
-from . import stat_reads
+from . import stat_reads, stat_trend
 from .lifecycle import OPEN_STATES
 
 GROUPS = {
@@ -129,9 +129,9 @@ def scan_summary(group: str, scope: Scope) -> list[dict]:
 
 def trend(interval: str, scope: Scope, source: str | None = None) -> list[dict]:
     """Complaints filed in each period, and resolved in it (both within the scope's period)."""
-    plan = stat_reads.trend_plan(scope) if from_cells(source) else None
+    plan = stat_trend.trend_plan(scope) if from_cells(source) else None
     if plan is not None:
-        return stat_reads.trend(plan, interval, local_zone())
+        return stat_trend.trend(plan, interval, local_zone())
     where, args = scope.where()
     resolved_where, resolved_args = Scope(None, None, scope.category, scope.area, scope.agency).where()
     if scope.since:
